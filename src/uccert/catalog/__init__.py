@@ -1,0 +1,116 @@
+"""The procedure (PROCEDURE.md) as data.
+
+Theory of operation
+===================
+
+The catalog is what uccert knows about CUCM and IM and Presence certificates. It does no I/O,
+keeps no state and imports nothing else of uccert: everything is a frozen dataclass in a tuple
+or a read-only mapping, and the few functions here only look rows up. A UC admin should be
+able to check it against Cisco's documents by reading the tables:
+
+- ``units``        identity certs ("units"): products, key, CN rule, SAN, own file (§1)
+- ``trust``        the trust store each unit validates peers with, per version (§1)
+- ``services``     Control Center area, SOAP vs CLI-only, HA-critical, XCP Router cascade
+- ``restarts``     ordered restarts after a unit changes (§1) or a trust store loses a cert
+                   (§5.4), with conditions (federation, DRF Master host) as data
+- ``prune``        pre-stops and delete scope when deleting trust certs, per version (§5)
+- ``guards``       what is never done: delete identity certs, batch CallManager+TVS+ITLRecovery
+- ``ha``           HA off around IM/P restarts; SRM delay and sync wait (§3)
+- ``warnings``     consequences outside the cluster the admin must be told about (§6)
+- ``regeneration`` self-signed vs CA-signed: regenerate, or CSR (§2)
+
+Versions. Every version rule is a ``VersionRange`` (``[since, before)``) on a row, and a row
+applies when the node's ``Version`` is in it: ``before("10.0")`` for the IM/P DRF Master and
+cup-xmpp-s2s-trust, ``since("11.0")`` for ECDSA twins and delete propagation, ``before("12.0")``
+for the prune pre-stops. Versions compare numerically ("14" == "14.0" < "14.0.1.10000-20").
+
+ECDSA twins carry ``rsa_twin``; every rule is looked up by ``Unit.rules_from``, so a twin
+follows its RSA unit without rows of its own. Where the tech note and Cisco's guides differ,
+the row records both (e.g. ``PreStop.guides_note``) and the version decides.
+
+Asking for something the procedure does not cover (restarts after renewing CallManager, a unit
+on a product or version that lacks it) raises ``NotInProcedureError`` rather than guessing.
+"""
+
+from uccert.catalog.errors import NotInProcedureError, UnknownNameError, VersionError
+from uccert.catalog.guards import (
+    NEVER_BATCH_TOGETHER,
+    NEVER_DELETE,
+    GuardCode,
+    Refusal,
+    batch_refusal,
+    deletion_refusal,
+)
+from uccert.catalog.ha import (
+    HA_SYNC_WAIT_DEFAULT,
+    SRM_CRITICAL_SERVICE_DOWN_DELAY,
+    ServiceAction,
+    needs_ha_off,
+)
+from uccert.catalog.prune import DeleteScope, delete_scope, pre_stops_for
+from uccert.catalog.regeneration import RENEW_ACTION, CertKind, RenewAction
+from uccert.catalog.restarts import (
+    Condition,
+    ServiceRestart,
+    restarts_after_trust_delete,
+    restarts_for,
+    runs_drf_master,
+)
+from uccert.catalog.services import SERVICES, Area, ControlPath, Service, cascade_of, service
+from uccert.catalog.topology import NODE_ORDER, Feature, Product, Role
+from uccert.catalog.trust import is_trust_store, stores_on, trust_store_for
+from uccert.catalog.units import UNITS, CommonNameRule, KeyAlgorithm, Unit, unit, units_on
+from uccert.catalog.versions import Version, VersionRange
+from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_for
+
+__all__ = [
+    "HA_SYNC_WAIT_DEFAULT",
+    "NEVER_BATCH_TOGETHER",
+    "NEVER_DELETE",
+    "NODE_ORDER",
+    "RENEW_ACTION",
+    "SERVICES",
+    "SRM_CRITICAL_SERVICE_DOWN_DELAY",
+    "UNITS",
+    "Area",
+    "CertKind",
+    "ClientWarning",
+    "CommonNameRule",
+    "Condition",
+    "ControlPath",
+    "DeleteScope",
+    "Event",
+    "Feature",
+    "GuardCode",
+    "KeyAlgorithm",
+    "NotInProcedureError",
+    "Product",
+    "Refusal",
+    "RenewAction",
+    "Role",
+    "Service",
+    "ServiceAction",
+    "ServiceRestart",
+    "Unit",
+    "UnknownNameError",
+    "Version",
+    "VersionError",
+    "VersionRange",
+    "WarningCode",
+    "batch_refusal",
+    "cascade_of",
+    "delete_scope",
+    "deletion_refusal",
+    "is_trust_store",
+    "needs_ha_off",
+    "pre_stops_for",
+    "restarts_after_trust_delete",
+    "restarts_for",
+    "runs_drf_master",
+    "service",
+    "stores_on",
+    "trust_store_for",
+    "unit",
+    "units_on",
+    "warnings_for",
+]

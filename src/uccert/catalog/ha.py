@@ -1,0 +1,50 @@
+"""High availability around restarts (§3): HA off before any IM/P restart or stop, then back.
+
+A Presence Redundancy Group with HA enabled fails a node over when a critical service stays
+down past the Server Recovery Manager's delay, moving its users to the peer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from uccert.catalog.topology import Product
+
+# §3: Server Recovery Manager critical-service-down delay (default)
+SRM_CRITICAL_SERVICE_DOWN_DELAY = timedelta(seconds=90)
+# §3 step 2: wait for the HA setting to sync across the cluster ("at least two minutes")
+HA_SYNC_WAIT_DEFAULT = timedelta(seconds=120)
+
+
+class ServiceAction(StrEnum):
+    RESTART = "restart"
+    STOP = "stop"
+    START = "start"
+
+
+@dataclass(frozen=True)
+class HaRule:
+    """HA must be off on every PRG while `actions` are done on `product` nodes."""
+
+    product: Product
+    actions: frozenset[ServiceAction]
+
+
+HA_OFF_WHILE: tuple[HaRule, ...] = (
+    HaRule(Product.IMP, frozenset({ServiceAction.RESTART, ServiceAction.STOP})),
+)
+
+# §3 steps, in order; the restore step waits for every service on both nodes of a group.
+HA_STEPS: tuple[str, ...] = (
+    "record each Presence Redundancy Group's 'Enable High Availability' flag",
+    "uncheck it where it is checked",
+    "wait for the HA setting to sync across the cluster",
+    "do the restarts and stops",
+    "when every service on both nodes of a group runs again, restore the recorded flag",
+)
+
+
+def needs_ha_off(product: Product, action: ServiceAction) -> bool:
+    return any(r.product is product and action in r.actions for r in HA_OFF_WHILE)

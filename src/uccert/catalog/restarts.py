@@ -1,0 +1,210 @@
+"""Which services to restart, in which order, after a unit changes (§1) or a trust store loses
+a cert (§5 step 4).
+
+Rows are `RestartRule`s: a service plus the condition under which it applies. Conditions are
+data (`Condition`), evaluated by `restarts_for` / `restarts_after_trust_delete` for one node.
+Across nodes (§2.4, and the note's wording for every unit): each service on the publisher,
+wait until done, then on each subscriber in turn, before the next service (`SWEEP`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from uccert.catalog.errors import NotInProcedureError, UnknownNameError
+from uccert.catalog.services import ControlPath, service
+from uccert.catalog.topology import Feature, Product, Role
+from uccert.catalog.trust import trust_store
+from uccert.catalog.units import unit
+from uccert.catalog.versions import ALL_VERSIONS, Version, VersionRange, before, since
+
+
+class Condition(StrEnum):
+    ALWAYS = "always"
+    SIP_FEDERATION = "where SIP federation is configured"
+    XMPP_FEDERATION = "where XMPP federation is configured"
+    RUNS_DRF_MASTER = "on the node that runs Cisco DRF Master"
+
+
+class Sweep(StrEnum):
+    SERVICE_MAJOR = "each service on the publisher, then every subscriber, then next service"
+
+
+SWEEP = Sweep.SERVICE_MAJOR
+
+
+@dataclass(frozen=True)
+class RestartRule:
+    service: str
+    only: Condition = Condition.ALWAYS
+    versions: VersionRange = ALL_VERSIONS
+
+
+@dataclass(frozen=True)
+class ServiceRestart:
+    """One restart on one node; `via` is CLI_ONLY for Cisco Tomcat."""
+
+    service: str
+    via: ControlPath
+    reason: str
+
+    @property
+    def cli_command(self) -> str:
+        return service(self.service).cli("restart")
+
+
+@dataclass(frozen=True)
+class DrfMasterHost:
+    """§1: DRF Master runs on the CUCM publisher; in 8.x/9.x the IM/P publisher had its own."""
+
+    product: Product
+    role: Role
+    versions: VersionRange
+
+
+DRF_MASTER_HOSTS: tuple[DrfMasterHost, ...] = (
+    DrfMasterHost(Product.CUCM, Role.PUBLISHER, ALL_VERSIONS),
+    DrfMasterHost(Product.IMP, Role.PUBLISHER, before("10.0")),
+)
+
+_R = RestartRule
+_SIP_FED = Condition.SIP_FEDERATION
+_XMPP_FED = Condition.XMPP_FEDERATION
+
+_CUP = (
+    _R("Cisco SIP Proxy"),
+    _R("Cisco Presence Engine"),
+    _R("Cisco XCP SIP Federation Connection Manager", _SIP_FED),
+)
+_CUP_XMPP = (_R("Cisco XCP Router"),)
+_CUP_XMPP_S2S = (
+    _R("Cisco XCP Router"),
+    _R("Cisco XCP XMPP Federation Connection Manager", _XMPP_FED),
+)
+_IPSEC = (
+    _R("Cisco DRF Master", Condition.RUNS_DRF_MASTER),
+    _R("Cisco DRF Local"),
+)
+_TOMCAT = (_R("Cisco Tomcat"),)  # CLI only: utils service restart Cisco Tomcat
+
+# §1 table, "services to restart" column. ECDSA twins: their RSA unit's row.
+AFTER_UNIT_CHANGE: Mapping[str, tuple[RestartRule, ...]] = MappingProxyType(
+    {
+        "cup": _CUP,
+        "cup-xmpp": _CUP_XMPP,
+        "cup-xmpp-s2s": _CUP_XMPP_S2S,
+        "ipsec": _IPSEC,
+        "tomcat": _TOMCAT,
+    }
+)
+
+# §5 step 4. cup-xmpp-trust also feeds cup-xmpp-s2s from 10.0 (§1 trust column), so from
+# 10.0 it also restarts the XMPP Federation Connection Manager (our reading; the note, written
+# for 8.x, lists only Cisco XCP Router).
+AFTER_TRUST_DELETE: Mapping[str, tuple[RestartRule, ...]] = MappingProxyType(
+    {
+        "cup-trust": _CUP,
+        "cup-xmpp-trust": (
+            _R("Cisco XCP Router"),
+            _R("Cisco XCP XMPP Federation Connection Manager", _XMPP_FED, since("10.0")),
+        ),
+        "cup-xmpp-s2s-trust": _CUP_XMPP_S2S,
+        "ipsec-trust": _IPSEC,
+        "tomcat-trust": _TOMCAT,
+    }
+)
+
+
+def runs_drf_master(product: Product, role: Role, version: Version) -> bool:
+    return any(
+        h.product is product and h.role is role and version in h.versions for h in DRF_MASTER_HOSTS
+    )
+
+
+def _holds(
+    rule: RestartRule,
+    product: Product,
+    role: Role,
+    version: Version,
+    features: frozenset[Feature],
+) -> bool:
+    if version not in rule.versions or product not in service(rule.service).products:
+        return False
+    match rule.only:
+        case Condition.ALWAYS:
+            return True
+        case Condition.SIP_FEDERATION:
+            return Feature.SIP_FEDERATION in features
+        case Condition.XMPP_FEDERATION:
+            return Feature.XMPP_FEDERATION in features
+        case Condition.RUNS_DRF_MASTER:
+            return runs_drf_master(product, role, version)
+
+
+def _evaluate(
+    rules: tuple[RestartRule, ...],
+    reason: str,
+    product: Product,
+    role: Role,
+    version: Version,
+    features: frozenset[Feature],
+) -> tuple[ServiceRestart, ...]:
+    return tuple(
+        ServiceRestart(r.service, service(r.service).control, reason)
+        for r in rules
+        if _holds(r, product, role, version, features)
+    )
+
+
+def restarts_for(
+    unit_name: str,
+    node_product: Product,
+    node_role: Role,
+    version: Version,
+    features: frozenset[Feature] = frozenset(),
+) -> tuple[ServiceRestart, ...]:
+    """Ordered restarts on one node after `unit_name` changed on every node (§1, §2.4)."""
+    u = unit(unit_name)
+    if not u.exists_on(node_product, version):
+        raise NotInProcedureError(
+            f"{unit_name} does not exist on {node_product} {version} "
+            f"(it exists on {', '.join(sorted(u.products))}, {u.versions}): nothing to restart"
+        )
+    rules = AFTER_UNIT_CHANGE.get(u.rules_from)
+    if rules is None:
+        raise NotInProcedureError(
+            f"the procedure has no restart table for {unit_name} (outside the IM/P note): "
+            "renew it by Cisco's CUCM security guide, one unit at a time"
+        )
+    return _evaluate(rules, f"{unit_name} changed", node_product, node_role, version, features)
+
+
+def restarts_after_trust_delete(
+    store: str,
+    node_product: Product,
+    node_role: Role,
+    version: Version,
+    features: frozenset[Feature] = frozenset(),
+) -> tuple[ServiceRestart, ...]:
+    """Ordered restarts on one node after `store` lost a cert there (§5 step 4)."""
+    ts = trust_store(store)
+    if not ts.exists_on(node_product, version):
+        raise NotInProcedureError(f"{store} does not exist on {node_product} {version}")
+    rules = AFTER_TRUST_DELETE.get(store)
+    if rules is None:
+        raise NotInProcedureError(
+            f"the procedure names no restarts after deleting from {store}: "
+            "check Cisco's security guide before deleting from it"
+        )
+    return _evaluate(rules, f"{store} lost a cert", node_product, node_role, version, features)
+
+
+def rules_for_unit(unit_name: str) -> tuple[RestartRule, ...]:
+    """The raw §1 rows for a unit (twins resolve to their RSA unit)."""
+    try:
+        return AFTER_UNIT_CHANGE[unit(unit_name).rules_from]
+    except KeyError:
+        raise UnknownNameError(f"no restart rows for {unit_name}") from None

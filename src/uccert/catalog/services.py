@@ -1,0 +1,106 @@
+"""Services: where they live in Control Center, how they may be controlled, and what a restart
+of them does (§1, §3, INTERFACES §2).
+
+Control Center SOAP refuses Cisco Tomcat and Cisco DB (it runs inside Tomcat): those are
+restarted from the node's CLI only. Cisco XCP Router is the one service with a cascade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from uccert.catalog.errors import UnknownNameError
+from uccert.catalog.topology import Product
+
+
+class Area(StrEnum):
+    """Cisco Unified Serviceability > Tools > Control Center - <area>."""
+
+    FEATURE = "Feature Services"
+    NETWORK = "Network Services"
+
+
+class ControlPath(StrEnum):
+    SOAP_OR_CLI = "soap-or-cli"
+    CLI_ONLY = "cli-only"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    area: Area
+    products: frozenset[Product]
+    control: ControlPath = ControlPath.SOAP_OR_CLI
+    critical_for_ha: bool = False  # IM/P: its failure makes a PRG with HA fail over (§3)
+    restart_cascades_to: str | None = None  # name prefix of the services a restart restarts
+    never_stop_start: bool = False  # always *restart* (§1, XCP Router)
+
+    def cli(self, action: str) -> str:
+        """`utils service <action> <name>` (INTERFACES §1)."""
+        return f"utils service {action} {self.name}"
+
+
+_IMP = frozenset({Product.IMP})
+_CUCM = frozenset({Product.CUCM})
+_BOTH = frozenset({Product.CUCM, Product.IMP})
+_F, _N = Area.FEATURE, Area.NETWORK
+_CLI = ControlPath.CLI_ONLY
+
+# fmt: off
+_TABLE: tuple[Service, ...] = (
+    # §1: cup
+    Service("Cisco SIP Proxy", _F, _IMP, critical_for_ha=True),
+    Service("Cisco Presence Engine", _F, _IMP, critical_for_ha=True),
+    Service("Cisco XCP SIP Federation Connection Manager", _F, _IMP),
+    # §1: cup-xmpp, cup-xmpp-s2s. "Restarting Cisco XCP Router restarts every active XCP
+    # service on that node. Stopping it stops them and starting it does not bring them back."
+    Service("Cisco XCP Router", _N, _IMP, critical_for_ha=True,
+            restart_cascades_to="Cisco XCP ", never_stop_start=True),
+    Service("Cisco XCP XMPP Federation Connection Manager", _F, _IMP),
+    Service("Cisco XCP Connection Manager", _F, _IMP, critical_for_ha=True),
+    Service("Cisco XCP Authentication Service", _F, _IMP, critical_for_ha=True),
+    # §1: ipsec (DRF Master: "DRF Primary" in the note)
+    Service("Cisco DRF Master", _N, _BOTH),
+    Service("Cisco DRF Local", _N, _BOTH),
+    # §1: tomcat; INTERFACES §2: SOAP refuses Tomcat and DB
+    Service("Cisco Tomcat", _N, _BOTH, control=_CLI),
+    Service("Cisco DB", _N, _BOTH, control=_CLI, critical_for_ha=True),
+    # §5 step 1 pre-stops, §6 follow-ups
+    Service("Cisco Certificate Expiry Monitor", _N, _BOTH),
+    Service("Cisco Intercluster Sync Agent", _N, _IMP),
+    Service("Cisco Certificate Change Notification", _N, _BOTH),
+    Service("Platform Administrative Web Service", _N, _BOTH),
+    Service("Cisco SSOSP Tomcat", _N, _CUCM),
+    # §3: watches the critical services of an IM/P node
+    Service("Cisco Server Recovery Manager", _N, _IMP),
+)
+# fmt: on
+
+SERVICES: Mapping[str, Service] = MappingProxyType({s.name: s for s in _TABLE})
+
+XCP_ROUTER = SERVICES["Cisco XCP Router"]
+TOMCAT = SERVICES["Cisco Tomcat"]
+
+
+def service(name: str) -> Service:
+    try:
+        return SERVICES[name]
+    except KeyError:
+        raise UnknownNameError(
+            f"unknown service {name!r}: use the exact Cisco name, e.g. 'Cisco XCP Router'"
+        ) from None
+
+
+def cascade_of(name: str, started: Iterable[str]) -> tuple[str, ...]:
+    """Services that restart along with `name`, given the services started on the node."""
+    prefix = service(name).restart_cascades_to
+    if prefix is None:
+        return ()
+    return tuple(s for s in started if s != name and s.startswith(prefix))
+
+
+def soap_can_control(name: str) -> bool:
+    return service(name).control is ControlPath.SOAP_OR_CLI

@@ -1,0 +1,32 @@
+"""What the catalog needs to know about a node: its product, its role, the features in use.
+
+These are the catalog's own vocabulary (it imports nothing); `model` maps its nodes onto them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Product(StrEnum):
+    CUCM = "cucm"  # Unified Communications Manager
+    IMP = "imp"  # IM and Presence (formerly CUP)
+
+
+class Role(StrEnum):
+    """Publisher = the CUCM publisher, or the IM/P database publisher."""
+
+    PUBLISHER = "publisher"
+    SUBSCRIBER = "subscriber"
+
+
+class Feature(StrEnum):
+    """Cluster features that change which services are restarted or which warnings apply."""
+
+    SIP_FEDERATION = "sip-federation"  # §1: Cisco XCP SIP Federation Connection Manager
+    XMPP_FEDERATION = "xmpp-federation"  # §1: Cisco XCP XMPP Federation Connection Manager
+    SSO = "sso"  # §6: SAML SSO / OAuth uses the tomcat cert
+
+
+# §2.1, §2.4: publisher first, then each subscriber in turn.
+NODE_ORDER: tuple[Role, ...] = (Role.PUBLISHER, Role.SUBSCRIBER)
