@@ -1,0 +1,160 @@
+"""What uccert types at the admin CLI, and the prompts it waits for (INTERFACES.md §1).
+
+Sans-IO: the SSH transport sends these strings and matches these patterns against what it
+has received so far; nothing here touches a socket. Every pattern is compiled once, and
+every command builder refuses an argument that could smuggle a second command (a newline)
+or confuse the CLI's tokenizer (whitespace, quotes, control characters).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Final
+
+from uccert.protocols._lines import FAILURE_LINE_RE, split_lines
+from uccert.protocols.pager import strip_pager
+
+# ---------------------------------------------------------------- prompts and fixed lines
+
+ADMIN_PROMPT: Final = "admin:"
+"""The prompt, exactly [doc]."""
+
+PROMPT_AT_END_RE: Final = re.compile(r"(?:\A|\n|\r)admin:[ \t]*\Z")
+"""Matches a receive buffer that ends at a fresh ``admin:`` prompt."""
+
+YES_NO_PROMPT_RE: Final = re.compile(r"\(yes\|no\)\?[ \t]*\Z", re.IGNORECASE)
+"""``Proceed with regeneration (yes|no)?``, ``Include OU in CSR (yes|no)?`` at buffer end."""
+
+PASTE_CERT_PROMPT: Final = "Paste the Certificate and Hit Enter"
+"""Asked by ``set cert import trust|own <unit>`` [doc+seen]."""
+
+PAGINATION_OFF_CONFIRMATION: Final = "Automatic pagination is turned off"
+"""Printed by ``set cli pagination off`` [doc]."""
+
+LOGIN_BANNER_LINES: Final = (
+    "Command Line Interface is starting up, please wait ...",
+    "Welcome to the Platform Command Line Interface",
+)
+"""Seen before the first prompt; login can take 10-15 s on a real node [seen]."""
+
+FAILURE_LINE: Final = "Executed command unsuccessfully"
+"""The line that ends a failed or unknown command (sometimes with a period) [seen]."""
+
+FAILURE_RE: Final = FAILURE_LINE_RE
+
+# ---------------------------------------------------------------- commands
+
+SET_PAGINATION_OFF: Final = "set cli pagination off"
+SHOW_NETWORK_CLUSTER: Final = "show network cluster"
+SHOW_VERSION_ACTIVE: Final = "show version active"
+UTILS_SERVICE_LIST: Final = "utils service list"
+
+_TOKEN_RE: Final = re.compile(r"[A-Za-z0-9._\-]+(?:/[A-Za-z0-9._\-]+)?")
+# Service names contain spaces ("Cisco Tomcat"); they are the rest of the line.
+_SERVICE_NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._()\-]*[A-Za-z0-9)]|[A-Za-z0-9]")
+
+
+class CertListKind(StrEnum):
+    """The two listings of ``show cert list``."""
+
+    OWN = "own"
+    TRUST = "trust"
+
+
+class ServiceAction(StrEnum):
+    """What ``utils service <action> <name>`` can do."""
+
+    START = "start"
+    STOP = "stop"
+    RESTART = "restart"
+
+
+def _token(value: str, what: str) -> str:
+    if _TOKEN_RE.fullmatch(value) is None:
+        raise ValueError(
+            f"{what} {value!r} is not a plain CLI token (letters, digits, '.', '_', '-', "
+            "one optional '/'): refusing to send it"
+        )
+    return value
+
+
+def show_cert_list(kind: CertListKind) -> str:
+    """``show cert list own`` / ``show cert list trust``."""
+    return f"show cert list {CertListKind(kind).value}"
+
+
+def show_cert_own(unit_or_path: str) -> str:
+    """``show cert own tomcat`` or ``show cert own tomcat/tomcat.pem``."""
+    return f"show cert own {_token(unit_or_path, 'unit or file')}"
+
+
+def show_cert_trust(path: str) -> str:
+    """``show cert trust tomcat-trust/<file>.pem``."""
+    return f"show cert trust {_token(path, 'trust file')}"
+
+
+def set_cert_regen(unit: str) -> str:
+    """``set cert regen <unit>``; answers a yes/no prompt (``Proceed with regeneration``)."""
+    return f"set cert regen {_token(unit, 'unit')}"
+
+
+def set_csr_gen(unit: str) -> str:
+    """``set csr gen <unit>``; may ask ``Include OU in CSR (yes|no)?``."""
+    return f"set csr gen {_token(unit, 'unit')}"
+
+
+def set_cert_import(kind: CertListKind, unit: str) -> str:
+    """``set cert import trust|own <unit>``; then asks to paste the certificate."""
+    return f"set cert import {CertListKind(kind).value} {_token(unit, 'unit')}"
+
+
+def set_cert_delete(store: str, file: str) -> str:
+    """``set cert delete <store> <store>/<file>.pem`` [guess: no confirmation prompt].
+
+    ``file`` may be given bare (``x.pem``) or store-prefixed (``tomcat-trust/x.pem``); the
+    command always carries the store-prefixed form, as the one live script does.
+    """
+    _token(store, "trust store")
+    bare = file.split("/", 1)[1] if file.startswith(store + "/") else file
+    if "/" in bare:
+        raise ValueError(f"trust file {file!r} does not belong to store {store!r}")
+    _token(bare, "trust file")
+    return f"set cert delete {store} {store}/{bare}"
+
+
+def utils_service(action: ServiceAction, name: str) -> str:
+    """``utils service restart Cisco Tomcat`` (also start, stop)."""
+    if _SERVICE_NAME_RE.fullmatch(name) is None or "  " in name:
+        raise ValueError(f"service name {name!r} is not a plain service name: refusing to send it")
+    return f"utils service {ServiceAction(action).value} {name}"
+
+
+# ---------------------------------------------------------------- buffers
+
+
+def ends_with_prompt(buffer: str) -> bool:
+    """True when the received text ends at a fresh ``admin:`` prompt (command done)."""
+    return PROMPT_AT_END_RE.search(strip_pager(buffer)) is not None
+
+
+def asks_yes_no(buffer: str) -> bool:
+    """True when the received text ends with a ``(yes|no)?`` question."""
+    return YES_NO_PROMPT_RE.search(strip_pager(buffer)) is not None
+
+
+def command_output(buffer: str, command: str) -> str:
+    """The output of ``command``: pager prompts and escapes removed, echo and prompt cut.
+
+    ``buffer`` is what arrived after sending ``command``: it may start with the echo
+    (``command`` or ``admin:command``) and end with the next ``admin:`` prompt. Line ends are
+    normalised to LF.
+    """
+    lines = split_lines(strip_pager(buffer))
+    while lines and lines[0].strip() == "":
+        lines.pop(0)
+    if lines and lines[0].strip() in (command, ADMIN_PROMPT + command):
+        lines.pop(0)
+    while lines and lines[-1].strip() in ("", ADMIN_PROMPT):
+        lines.pop()
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,29 @@
+"""Fixtures: the transcripts of INTERFACES.md §1, read as LF and as CRLF.
+
+Copied verbatim from INTERFACES.md: ``regen_tomcat.txt``, ``cert_dump_doc.txt`` (its PEM is
+elided with ``...`` in the document) and ``cert_list_own_doc.txt``. Assembled line by line from
+the quoted pieces of §1's prose (the document quotes lines, not whole captures):
+``service_list.txt``, ``service_restart_tomcat.txt``, ``network_cluster_*.txt``,
+``cert_list_own.txt``, ``cert_list_trust.txt``, ``regen_*``, ``version_active.txt``,
+``cert_list_own_paged.txt`` (CRLF, escape codes, both pager prompts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def read_fixture(name: str, line_end: str = "\n") -> str:
+    """A fixture file with its LF line ends turned into ``line_end``."""
+    text = (FIXTURES / name).read_bytes().decode("utf-8")
+    return text.replace("\n", line_end) if "\r" not in text else text
+
+
+@pytest.fixture(params=["\n", "\r\n"], ids=["LF", "CRLF"])
+def line_end(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
