@@ -1,0 +1,68 @@
+"""Faults a test or demo injects into the lab, and how one is matched and consumed.
+
+- ``command-fails`` (target = command prefix): the servers layer answers the command with a failure.
+- ``drop-after-command`` (target = command prefix): the servers layer drops the connection
+  after running the command.
+- ``service-start-fails`` (target = service name): applied by the model itself; the next start
+  of that service goes Starting -> Stopped with reason "Component is not running".
+- ``node-unreachable``: the servers layer refuses connections to the node.
+- ``slow-login`` (``seconds``): the servers layer delays the login banner.
+
+``node=None`` matches every node, ``target=None`` every target. Each match consumes one count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FaultKind(StrEnum):
+    COMMAND_FAILS = "command-fails"
+    DROP_AFTER_COMMAND = "drop-after-command"
+    SERVICE_START_FAILS = "service-start-fails"
+    NODE_UNREACHABLE = "node-unreachable"
+    SLOW_LOGIN = "slow-login"
+
+
+_PREFIX_MATCHED = frozenset({FaultKind.COMMAND_FAILS, FaultKind.DROP_AFTER_COMMAND})
+_TARGETED = _PREFIX_MATCHED | {FaultKind.SERVICE_START_FAILS}
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: FaultKind
+    node: str | None
+    target: str | None
+    count: int
+    seconds: float = 0
+
+
+def matches(fault: Fault, kind: FaultKind, node: str, target: str | None) -> bool:
+    """Whether ``fault`` applies to ``kind`` on ``node`` for ``target``."""
+    if fault.kind != kind or fault.count <= 0:
+        return False
+    if fault.node is not None and fault.node != node:
+        return False
+    if fault.target is None or kind not in _TARGETED:
+        return True
+    if target is None:
+        return False
+    if kind in _PREFIX_MATCHED:
+        return " ".join(target.split()).startswith(" ".join(fault.target.split()))
+    return target == fault.target
+
+
+def take(
+    faults: list[Fault], kind: FaultKind | str, node: str, target: str | None
+) -> tuple[list[Fault], Fault | None]:
+    """(the remaining faults, the first matching fault or None), consuming one count."""
+    wanted = FaultKind(kind)
+    for i, fault in enumerate(faults):
+        if matches(fault, wanted, node, target):
+            rest = faults[:i] + faults[i + 1 :]
+            if fault.count > 1:
+                rest.insert(i, dataclasses.replace(fault, count=fault.count - 1))
+            return rest, fault
+    return list(faults), None

@@ -1,0 +1,91 @@
+"""HA: the 120 s sync delay and the Server Recovery Manager's 90 s failover."""
+
+from __future__ import annotations
+
+from uccert.lab.state import Lab
+
+
+def failovers(lab: Lab) -> list[dict[str, object]]:
+    return [e.to_json() for e in lab.events if e.kind == "failover"]
+
+
+def test_presence_engine_restart_with_ha_on_fails_over_at_90_s(demo: Lab) -> None:
+    demo.advance_to(1000)
+    done = demo.control_service("imp-sub2", "Cisco Presence Engine", "restart", "ssh")
+    assert done == 1150
+    demo.advance_to(1089)
+    assert failovers(demo) == []
+    demo.advance_to(1090)
+    assert failovers(demo) == [
+        {
+            "seq": 4,
+            "t": 1090.0,
+            "node": "imp-sub2",
+            "kind": "failover",
+            "group": "Subcluster2",
+            "from_node": "imp-sub2",
+            "to_node": "imp-sub3",
+        }
+    ]
+    demo.run_until_idle()
+    assert len(failovers(demo)) == 1
+
+
+def test_sip_proxy_restart_with_ha_on_does_not_fail_over(demo: Lab) -> None:
+    demo.control_service("imp-pub", "Cisco SIP Proxy", "restart", "ssh")
+    demo.run_until_idle()
+    assert failovers(demo) == []
+
+
+def test_ha_turned_off_less_than_120_s_before_still_fails_over(demo: Lab) -> None:
+    demo.set_ha("DefaultCUPSubcluster", False, "soap")
+    assert demo.groups()[0].ha_enabled is False
+    assert demo.groups()[0].ha_effective is True
+    demo.advance_to(10)
+    demo.control_service("imp-pub", "Cisco Presence Engine", "restart", "ssh")
+    demo.run_until_idle()
+    assert [(f["t"], f["from_node"], f["to_node"]) for f in failovers(demo)] == [
+        (100.0, "imp-pub", "imp-sub1")
+    ]
+    assert demo.events[0].to_json() == {
+        "seq": 1,
+        "t": 0.0,
+        "node": "cucm-pub",
+        "kind": "ha-changed",
+        "group": "DefaultCUPSubcluster",
+        "enabled": False,
+        "via": "soap",
+    }
+
+
+def test_ha_turned_off_120_s_before_means_no_failover(demo: Lab) -> None:
+    demo.set_ha("DefaultCUPSubcluster", False, "soap")
+    demo.advance_to(120)
+    assert demo.groups()[0].ha_effective is False
+    demo.control_service("imp-pub", "Cisco Presence Engine", "restart", "ssh")
+    demo.run_until_idle()
+    assert failovers(demo) == []
+
+
+def test_the_other_group_still_fails_over(demo: Lab) -> None:
+    demo.set_ha("DefaultCUPSubcluster", False, "soap")
+    demo.advance_to(120)
+    demo.control_service("imp-sub3", "Cisco Presence Engine", "restart", "ssh")
+    demo.run_until_idle()
+    assert [f["to_node"] for f in failovers(demo)] == ["imp-sub2"]
+
+
+def test_turning_ha_on_starts_the_count_when_it_becomes_effective(minimal: Lab) -> None:
+    minimal.set_ha("DefaultCUPSubcluster", False, "soap")
+    minimal.advance_to(200)
+    minimal.control_service("imp-pub", "Cisco Client Profile Agent", "stop", "ssh")
+    minimal.advance_to(300)
+    minimal.set_ha("DefaultCUPSubcluster", True, "soap")
+    minimal.run_until_idle()
+    assert [f["t"] for f in failovers(minimal)] == [300 + 120 + 90]
+
+
+def test_a_stopped_non_critical_service_never_fails_over(minimal: Lab) -> None:
+    minimal.control_service("imp-pub", "Cisco Intercluster Sync Agent", "stop", "ssh")
+    minimal.advance_to(1000)
+    assert failovers(minimal) == []
