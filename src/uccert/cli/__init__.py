@@ -1,0 +1,42 @@
+"""The `uccert` command: a typer app, one module per command group.
+
+Errors: a ``UccertError`` prints one line ``error: <problem> — <fix>`` on stderr and exits with its
+code (ConfigError 2, ClusterError 1); usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from uccert.errors import UccertError
+
+from . import demo as _demo
+from . import lab as _lab
+
+app = typer.Typer(
+    name="uccert",
+    help="Certificate work on Cisco CUCM and IM and Presence clusters, with a simulated lab.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(_lab.app, name="lab")
+app.command("demo")(_demo.demo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code."""
+    try:
+        app(args=argv, prog_name="uccert")  # standalone: usage errors print and exit 2
+    except UccertError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except KeyboardInterrupt:
+        print("error: interrupted — run the command again", file=sys.stderr)
+        return 4
+    return 0

@@ -1,0 +1,130 @@
+"""`uccert lab ...`: run the simulated cluster on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import math
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Literal, cast
+
+import typer
+
+from uccert.errors import ConfigError
+from uccert.lab.state import Topology, TopologyError, load_topology, preset
+
+app = typer.Typer(help="Run a simulated CUCM + IM/P cluster on 127.0.0.1.", no_args_is_help=True)
+
+PRESETS = ("demo", "minimal")
+
+
+def _topology_error(exc: TopologyError) -> ConfigError:
+    """The lab's 'source: problem. Fix: fix.' as uccert's 'problem — fix'."""
+    text = str(exc)
+    problem, sep, fix = text.partition(". Fix: ")
+    if not sep:
+        return ConfigError(f"{text} — correct the topology")
+    return ConfigError(f"{problem} — {fix.rstrip('.')}")
+
+
+def parse_time_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(
+            f"time scale {text!r} is not a number >= 0 — use e.g. --time-scale 0 (instant), "
+            "0.01 (100x faster than real) or 1 (real time)"
+        )
+    return value
+
+
+def resolve_topology(preset_name: str, topology_file: Path | None, version: str | None) -> Topology:
+    """Check the flags and build the topology; raises ConfigError before anything starts."""
+    if preset_name not in PRESETS:
+        raise ConfigError(f"unknown preset {preset_name!r} — use --preset demo or --preset minimal")
+    try:
+        if topology_file is not None:
+            try:
+                text = topology_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc)
+                raise ConfigError(
+                    f"cannot read topology file {str(topology_file)!r} ({reason}) — "
+                    "check the path and its permissions"
+                ) from None
+            topo = load_topology(text, str(topology_file))
+            if version is not None:
+                nodes = tuple(dataclasses.replace(n, version=version) for n in topo.nodes)
+                topo = dataclasses.replace(topo, nodes=nodes)
+                # Re-check the overridden versions through the lab's own validation.
+                preset("minimal", version)
+            return topo
+        return preset(cast(Literal["demo", "minimal"], preset_name), version)
+    except TopologyError as exc:
+        raise _topology_error(exc) from None
+
+
+@app.command("up")
+def up(
+    preset_name: Annotated[
+        str, typer.Option("--preset", help="demo (6 nodes) or minimal (3 nodes).")
+    ] = "demo",
+    topology: Annotated[
+        Path | None, typer.Option("--topology", help="A topology TOML file.")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Every node's version, e.g. 14.0, 12.5.")
+    ] = None,
+    time_scale: Annotated[
+        str,
+        typer.Option("--time-scale", help="Real seconds per simulated second (0 = instant)."),
+    ] = "0.05",
+    ready_file: Annotated[
+        Path | None,
+        typer.Option("--ready-file", help="Write ports and credentials here (JSON) when ready."),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option("--state-dir", help="Where to write uccert.toml (default: a temp dir)."),
+    ] = None,
+) -> None:
+    """Run the lab in the foreground until Ctrl+C or SIGTERM."""
+    topo = resolve_topology(preset_name, topology, version)
+    scale = parse_time_scale(time_scale)
+    if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
+        raise ConfigError(f"state dir {str(state_dir)!r} is not a directory — pick another path")
+    asyncio.run(_serve(topo, scale, ready_file, state_dir))
+
+
+async def _serve(
+    topo: Topology, scale: float, ready_file: Path | None, state_dir: Path | None
+) -> None:
+    from uccert.lab.servers.runtime import running_lab
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with running_lab(
+            topology=topo, time_scale=scale, state_dir=state_dir, ready_file=ready_file
+        ) as running:
+            err = sys.stderr
+            print(f"lab {topo.name!r} up (time scale {scale:g}):", file=err)
+            for n in running.ready["nodes"]:
+                print(
+                    f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
+                    f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
+                    file=err,
+                )
+            print(f"inventory: {running.inventory}", file=err)
+            print("Ctrl+C or SIGTERM stops the lab.", file=err, flush=True)
+            await stop.wait()
+            print("stopping the lab", file=err, flush=True)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,407 @@
+"""The lab's own templates of the admin CLI's output (INTERFACES.md §1).
+
+Pure functions: plain values in, lines out (no line ends; the SSH server joins them with CRLF).
+These are the LAB's readings of the documented transcripts. They are deliberately not shared with
+the client's parsers (ARCHITECTURE.md, "The lab must be independent of the client"): if both
+sides used one template, a wrong reading would pass on both.
+
+Marks follow INTERFACES.md: where the documentation leaves a detail open, the choice made here is
+marked ``[guess]`` and kept in a module constant so it is easy to change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+PROMPT = "admin:"
+FAILED = "Executed command unsuccessfully"
+PAGE_LINES = 24
+# Bold on, text, attributes off [seen: "bold, with terminal escape codes"].
+PAGER_PROMPT = "\x1b[1mPress <enter> for 1 line, <space> for one page, or <q> to quit\x1b[0m"
+# Erases the pager prompt once the user has answered it.
+PAGER_ERASE = "\r\x1b[K"
+
+# [guess] no published transcript of a trust-cert dump says whether the PEM follows; we print it.
+TRUST_DUMP_INCLUDES_PEM = True
+# [guess] `set cert delete` asks nothing and prints this on success.
+DELETE_SUCCESS = "Successfully deleted certificate {file}."
+# [guess] `utils service list` prints `Primary Node =true` on every node.
+PRIMARY_NODE_LINE = "Primary Node =true"
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# ---------------------------------------------------------------------------------------------
+# Login, pagination, version
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """What the banner's `VMware Installation:` block says about the virtual machine."""
+
+    vcpus: int = 2
+    cpu_model: str = "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz"
+    disk_gb: int = 110
+    ram_mb: int = 8192
+
+
+def login_banner(hardware: Hardware = Hardware(), warnings: Sequence[str] = ()) -> list[str]:
+    """Lines printed between authentication and the first `admin:` prompt."""
+    lines = [
+        "Command Line Interface is starting up, please wait ...",
+        "",
+        "   Welcome to the Platform Command Line Interface",
+        "",
+        "VMware Installation:",
+        f"\t{hardware.vcpus} vCPU: {hardware.cpu_model}",
+        f"\tDisk 1: {hardware.disk_gb}GB, Partitions aligned",
+        f"\t{hardware.ram_mb} Mbytes RAM",
+    ]
+    lines.extend(f"WARNING: {w}" for w in warnings)
+    lines.append("")
+    return lines
+
+
+def pagination(on: bool) -> list[str]:
+    return [f"Automatic pagination is turned {'on' if on else 'off'}"]
+
+
+def version_active(display_version: str) -> list[str]:
+    return [
+        f"Active Master Version: {display_version}",
+        "Active Version Installed Software Options:",
+        "No Installed Software Options Found.",
+    ]
+
+
+def failed(reason: str | None = None) -> list[str]:
+    """A failed or unknown command: an optional reason, then the line automation looks for."""
+    return ([reason] if reason else []) + [FAILED]
+
+
+# ---------------------------------------------------------------------------------------------
+# Certificates
+# ---------------------------------------------------------------------------------------------
+
+
+def cert_list(entries: Iterable[tuple[str, str]]) -> list[str]:
+    """`show cert list own|trust`: one `<file>: <description>` line per cert, nothing else."""
+    return [f"{file}: {description}" for file, description in entries]
+
+
+def java_date(when: dt.datetime) -> str:
+    """Java's `EEE MMM dd HH:mm:ss zzz yyyy`, in UTC, English names whatever the locale."""
+    u = when.astimezone(dt.UTC)
+    return (
+        f"{_DAYS[u.weekday()]} {_MONTHS[u.month - 1]} {u.day:02d} "
+        f"{u.hour:02d}:{u.minute:02d}:{u.second:02d} UTC {u.year}"
+    )
+
+
+def cluster_date(when: dt.datetime) -> str:
+    """`show network cluster`'s `since` date: like Java's but without the zone."""
+    u = when.astimezone(dt.UTC)
+    return (
+        f"{_DAYS[u.weekday()]} {_MONTHS[u.month - 1]} {u.day:02d} "
+        f"{u.hour:02d}:{u.minute:02d}:{u.second:02d} {u.year}"
+    )
+
+
+_NAME_KEYS = {
+    NameOID.COMMON_NAME: "CN",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.LOCALITY_NAME: "L",
+    NameOID.STATE_OR_PROVINCE_NAME: "ST",
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.EMAIL_ADDRESS: "EMAILADDRESS",
+    NameOID.DOMAIN_COMPONENT: "DC",
+    NameOID.SERIAL_NUMBER: "SERIALNUMBER",
+}
+
+
+def java_name(name: x509.Name) -> str:
+    """A distinguished name as Java prints it: RDNs in reverse order of their encoding."""
+    parts = []
+    for rdn in reversed(name.rdns):
+        parts.append(
+            " + ".join(
+                f"{_NAME_KEYS.get(a.oid, 'OID.' + a.oid.dotted_string)}={a.value!s}" for a in rdn
+            )
+        )
+    return ", ".join(parts)
+
+
+_SIG_ALGS = {
+    "1.2.840.113549.1.1.5": "SHA1withRSA",
+    "1.2.840.113549.1.1.11": "SHA256withRSA",
+    "1.2.840.113549.1.1.12": "SHA384withRSA",
+    "1.2.840.113549.1.1.13": "SHA512withRSA",
+    "1.2.840.10045.4.3.2": "SHA256withECDSA",
+    "1.2.840.10045.4.3.3": "SHA384withECDSA",
+    "1.2.840.10045.4.3.4": "SHA512withECDSA",
+}
+
+_KU_FIELDS = (
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+)
+
+_EKU_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.5": "ipsecEndSystem",
+}
+
+
+def _extension_lines(ext: x509.Extension[x509.ExtensionType]) -> list[str]:
+    oid = ext.oid.dotted_string
+    value = ext.value
+    head = f"   Critical: {'true' if ext.critical else 'false'}"
+    if isinstance(value, x509.KeyUsage):
+        usages = [java for attr, java in _KU_FIELDS if getattr(value, attr)]
+        if value.key_agreement:
+            if value.encipher_only:
+                usages.append("encipherOnly")
+            if value.decipher_only:
+                usages.append("decipherOnly")
+        body = ["   Usages: " + "".join(u + ", " for u in usages).rstrip()]
+        return [f"   Extension: KeyUsage (OID.{oid})", head, *body]
+    if isinstance(value, x509.ExtendedKeyUsage):
+        names = [_EKU_NAMES.get(u.dotted_string, u.dotted_string) for u in value]
+        body = ["   Usages: " + "".join(n + ", " for n in names).rstrip()]
+        return [f"   Extension: ExtKeyUsageSyntax (OID.{oid})", head, *body]
+    if isinstance(value, x509.SubjectAlternativeName):
+        alts = [f"{g.value!s}" for g in value]
+        body = ["   Subject Alternative Names: " + "".join(a + ", " for a in alts).rstrip()]
+        return [f"   Extension: SubjectAlternativeName (OID.{oid})", head, *body]
+    if isinstance(value, x509.BasicConstraints):
+        body = [f"   CA: {'true' if value.ca else 'false'}"]
+        if value.path_length is not None:
+            body.append(f"   PathLen: {value.path_length}")
+        return [f"   Extension: BasicConstraints (OID.{oid})", head, *body]
+    if isinstance(value, x509.SubjectKeyIdentifier):
+        body = [f"   KeyIdentifier: {value.digest.hex()}"]
+        return [f"   Extension: SubjectKeyIdentifier (OID.{oid})", head, *body]
+    if isinstance(value, x509.AuthorityKeyIdentifier):
+        kid = value.key_identifier.hex() if value.key_identifier else ""
+        body = [f"   KeyIdentifier: {kid}"]
+        return [f"   Extension: AuthorityKeyIdentifier (OID.{oid})", head, *body]
+    return [f"   Extension: OID.{oid}", head]
+
+
+def _public_key_lines(cert: x509.Certificate) -> list[str]:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        algo = "RSA (1.2.840.113549.1.1.1)"
+        raw = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        algo = "EC (1.2.840.10045.2.1)"
+        raw = key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    else:  # pragma: no cover - the lab only issues RSA and EC keys
+        algo = "UNKNOWN"
+        raw = key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    return [f"  Key: {algo}", f"    Key value: {raw.hex()}"]
+
+
+def hex_dump(data: bytes) -> list[str]:
+    """Java's HexDumpEncoder, as the captures show it: `0000: 38 8f ... [8.Z.....]`."""
+    lines = []
+    for offset in range(0, len(data), 16):
+        chunk = data[offset : offset + 16]
+        hexes = " ".join(f"{b:02x}" for b in chunk)
+        text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        lines.append(f"{offset:04x}: {hexes} [{text}]")
+    return lines
+
+
+def cert_dump(cert: x509.Certificate, pem: str | None) -> list[str]:
+    """`show cert own|trust ...`: the Java-style dump, then (when given) the PEM on the `]` line."""
+    oid = cert.signature_algorithm_oid.dotted_string
+    sig_name = _SIG_ALGS.get(oid, oid)
+    try:
+        extensions = list(cert.extensions)
+    except ValueError:  # pragma: no cover - an unparsable extension; the lab never makes one
+        extensions = []
+    lines = [
+        "[",
+        f"  Version: V{cert.version.value + 1}",
+        f"  Serial Number: {cert.serial_number:X}",
+        f"  SignatureAlgorithm: {sig_name} ({oid})",
+        f"  Issuer Name: {java_name(cert.issuer)}",
+        f"  Validity From: {java_date(cert.not_valid_before_utc)}",
+        f"           To:   {java_date(cert.not_valid_after_utc)}",
+        f"  Subject Name: {java_name(cert.subject)}",
+        *_public_key_lines(cert),
+        f"  Extensions: {len(extensions)} present",
+    ]
+    for ext in extensions:
+        lines.append("  [")
+        lines.extend(_extension_lines(ext))
+        lines.append("  ]")
+    lines.append("  Signature:")
+    lines.extend("  " + line for line in hex_dump(cert.signature))
+    if pem is None:
+        lines.append("]")
+        return lines
+    pem_lines = pem.strip().splitlines()
+    lines.append("]" + pem_lines[0])
+    lines.extend(pem_lines[1:])
+    return lines
+
+
+def regen_warning(unit: str) -> list[str]:
+    # The double space before the unit is in Cisco's own transcript [doc].
+    return [
+        "WARNING: This operation will overwrite any CA signed certificate previously imported "
+        f"for  {unit}"
+    ]
+
+
+REGEN_QUESTION = "Proceed with regeneration (yes|no)? "
+
+
+def regen_done(unit: str, major_version: int) -> list[str]:
+    """Success of `set cert regen`; releases before 10.0 print it in lower case [guess]."""
+    if major_version < 10:
+        first = f"Successfully regenerated certificate for {unit}."
+    else:
+        first = f"Successfully Regenerated Certificate for {unit}."
+    return [
+        first,
+        f"You must restart services related to {unit} for the regenerated certificates to "
+        "become active.",
+    ]
+
+
+def delete_done(file: str) -> list[str]:
+    return [DELETE_SUCCESS.format(file=file)]
+
+
+PASTE_QUESTION = "Paste the Certificate and Hit Enter"
+
+
+def import_done(unit: str) -> list[str]:
+    return [f"Successfully imported certificate for {unit}."]
+
+
+def csr_done(unit: str) -> list[str]:
+    return [f"Successfully Generated CSR for {unit}."]
+
+
+# ---------------------------------------------------------------------------------------------
+# Services
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    """One service as `utils service list` needs it (plain values, not the lab's view)."""
+
+    name: str
+    state: str  # Started | Stopping | Stopped | Starting
+    activated: bool = True
+    reason: str | None = None
+    platform: bool = False
+
+
+CRASHED_REASON = "Component is not running"
+
+
+def _service_status(s: ServiceLine) -> str:
+    if s.state == "Stopped":
+        if not s.activated:
+            return "[STOPPED]  Service Not Activated"
+        if s.reason == CRASHED_REASON:
+            return f"[ STOPPED ]  {CRASHED_REASON}"
+        return f"[STOPPED]  {s.reason or 'Commanded Out of Service'}"
+    return f"[{s.state.upper()}]"
+
+
+def service_list(services: Sequence[ServiceLine]) -> list[str]:
+    lines = ["Requesting service status, please wait..."]
+    lines.extend(f"{s.name} [{s.state.upper()}]" for s in services if s.platform)
+    lines += ["Service Manager is running", "Getting list of all services", ">> Return code = 0"]
+    lines.extend(f"{s.name}{_service_status(s)}" for s in services if not s.platform)
+    lines += [PRIMARY_NODE_LINE, "Command successful"]
+    return lines
+
+
+_CONTROL_WORDS = {
+    "restart": ("restarting", "restarted"),
+    "start": ("starting", "started"),
+    "stop": ("stopping", "stopped"),
+}
+
+
+def service_control_header(action: str) -> list[str]:
+    doing, done = _CONTROL_WORDS[action]
+    return [
+        f"Do not press Ctrl+C while the service is {doing}. If the service has not {done} "
+        "properly, execute the same command again.",
+        "Service Manager is running",
+    ]
+
+
+def service_state_line(name: str, state: str) -> str:
+    """One streamed line of `utils service restart|start|stop`: `<name>[STARTED]`."""
+    return f"{name}[{state.upper()}]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cluster
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterNode:
+    """One node as `show network cluster` prints it (plain values)."""
+
+    ip: str
+    fqdn: str
+    product: str  # cucm | imp
+    role: str  # publisher | subscriber
+
+
+def network_cluster(nodes: Sequence[ClusterNode], me: str, since: dt.datetime) -> list[str]:
+    """`show network cluster` as run on the node whose fqdn is `me`."""
+    lines = []
+    for n in nodes:
+        host = n.fqdn.split(".", 1)[0]
+        if n.product == "cucm":
+            usage = "Publisher" if n.role == "publisher" else "Subscriber"
+            kind = "callmanager"
+        else:  # the IM/P database publisher is a "Subscriber" of the CUCM cluster
+            usage = "Subscriber"
+            kind = "cups"
+        db = "DBPub" if n.role == "publisher" else "DBSub"
+        auth = "authenticated"
+        if n.fqdn != me:
+            auth += f" using TCP since {cluster_date(since)}"
+        lines.append(f"{n.ip} {n.fqdn} {host} {usage} {kind} {db} {auth}")
+    mine = next((n for n in nodes if n.fqdn == me), None)
+    if mine is not None and mine.product == "cucm" and mine.role == "publisher":
+        lines += ["", "Server Table (processnode) Entries", "----------------------------------"]
+        lines.extend(n.fqdn for n in nodes)
+        lines.append("")
+    return lines

@@ -1,0 +1,242 @@
+"""A running lab: the Lab, its virtual clock, one SSH listener per node, and the files a client
+needs (ready file, inventory, credentials).
+
+``running_lab(...)`` is the in-process API (tests, ``uccert demo``); ``uccert lab up`` wraps it.
+
+Files written in the state directory (a fresh temporary one unless given):
+
+- ``uccert.toml``: the inventory a uccert client uses against this lab (no passwords in it);
+- ``credentials.toml`` (0600): the OS and application admin accounts of this run;
+- the ready file (0600, when asked for): nodes, ports, credentials, inventory path.
+
+Passwords are random per run (``secrets``); they never appear in argv or logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import asyncssh
+
+from uccert.lab.state import KeySource, Lab, Topology, preset
+
+from .admin_cli import NodeContext
+from .clock import VirtualClock
+from .keys import CachedKeySource
+from .ssh import Account, new_host_key, start_node_server
+
+OS_ADMIN_USER = "administrator"
+APP_ADMIN_USER = "ccmadministrator"
+# Base of the addresses `show network cluster` prints (the listeners are all on 127.0.0.1).
+CLUSTER_SUBNET = "10.10.20."
+
+# Simulated seconds; the inventory's timing is these times the time scale (real seconds).
+HA_SYNC_WAIT = 120.0
+POLL_INTERVAL = 5.0
+MIN_POLL_INTERVAL = 0.01
+
+
+@dataclass(frozen=True)
+class Credentials:
+    os_admin: Account
+    app_admin: Account
+
+    @classmethod
+    def random(cls) -> Credentials:
+        return cls(
+            Account(OS_ADMIN_USER, secrets.token_urlsafe(18)),
+            Account(APP_ADMIN_USER, secrets.token_urlsafe(18)),
+        )
+
+    def to_json(self) -> dict[str, dict[str, str]]:
+        return {
+            "os_admin": {"username": self.os_admin.username, "password": self.os_admin.password},
+            "app_admin": {
+                "username": self.app_admin.username,
+                "password": self.app_admin.password,
+            },
+        }
+
+
+@dataclass
+class RunningLab:
+    lab: Lab
+    clock: VirtualClock
+    credentials: Credentials
+    host_key: asyncssh.SSHKey
+    state_dir: Path
+    inventory: Path
+    ports: dict[str, int] = field(default_factory=dict)  # node name -> SSH port
+    ready: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def host_public_key(self) -> str:
+        """The listeners' host key in OpenSSH format, for pinning (known_hosts)."""
+        return str(self.host_key.export_public_key().decode().strip())
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def inventory_toml(
+    topology: Topology, ports: dict[str, int], time_scale: float, credentials_file: str
+) -> str:
+    pub = next(n for n in topology.nodes if n.product == "cucm" and n.role == "publisher")
+    lines = [
+        "# Written by `uccert lab up` for this lab run; passwords are in the credentials file.",
+        "schema_version = 1",
+        "",
+        "[clusters.lab]",
+        f"publisher = {_toml_str(pub.fqdn)}",
+        f"credentials_file = {_toml_str(credentials_file)}",
+    ]
+    for n in topology.nodes:
+        lines += [
+            "",
+            f"[clusters.lab.nodes.{_toml_str(n.name)}]",
+            'address = "127.0.0.1"',
+            f"ssh_port = {ports[n.name]}",
+        ]
+    lines += [
+        "",
+        "[clusters.lab.timing]",
+        f"ha_sync_wait = {HA_SYNC_WAIT * time_scale!r}",
+        f"poll_interval = {max(POLL_INTERVAL * time_scale, MIN_POLL_INTERVAL)!r}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def credentials_toml(credentials: Credentials) -> str:
+    lines = ["# This lab run's accounts (random per run). Keep this file private (0600)."]
+    accounts = (("os_admin", credentials.os_admin), ("app_admin", credentials.app_admin))
+    for section, account in accounts:
+        lines += [
+            "",
+            f"[{section}]",
+            f"username = {_toml_str(account.username)}",
+            f"password = {_toml_str(account.password)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def ready_info(running: RunningLab) -> dict[str, Any]:
+    lab = running.lab
+    return {
+        "nodes": [
+            {
+                "name": n.name,
+                "fqdn": n.fqdn,
+                "product": n.product,
+                "role": n.role,
+                "version": lab.display_version(n.name),
+                "address": "127.0.0.1",
+                "ports": {"ssh": running.ports[n.name]},
+            }
+            for n in lab.topology.nodes
+        ],
+        "credentials": running.credentials.to_json(),
+        "control_url": None,
+        "inventory": str(running.inventory),
+    }
+
+
+async def build_lab(topology: Topology, keys: KeySource | None, start: dt.datetime) -> Lab:
+    """Build the Lab; with the disk cache, generate the keys it will need beforehand."""
+    if keys is None:
+        cached = CachedKeySource()
+        demand = cached.expected_demand() or {2048: 8 * len(topology.nodes)}
+        await cached.prefill(demand)
+        lab = Lab(topology, cached, start)
+        cached.record_demand()
+        return lab
+    return Lab(topology, keys, start)
+
+
+@contextlib.asynccontextmanager
+async def running_lab(
+    *,
+    preset_name: Literal["demo", "minimal"] = "demo",
+    topology: Topology | None = None,
+    version: str | None = None,
+    time_scale: float = 0.0,
+    state_dir: Path | None = None,
+    ready_file: Path | None = None,
+    keys: KeySource | None = None,
+    start: dt.datetime | None = None,
+) -> AsyncIterator[RunningLab]:
+    """Run a lab until the block ends: listeners up, files written, clock ticking."""
+    topo = topology if topology is not None else preset(preset_name, version)
+    begin = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    lab = await build_lab(topo, keys, begin)
+    clock = VirtualClock(lab, time_scale)
+    own_dir = state_dir is None
+    directory = Path(tempfile.mkdtemp(prefix="uccert-lab-")) if state_dir is None else state_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    running = RunningLab(
+        lab=lab,
+        clock=clock,
+        credentials=Credentials.random(),
+        host_key=new_host_key(),
+        state_dir=directory,
+        inventory=directory / "uccert.toml",
+    )
+    addresses = {n.name: f"{CLUSTER_SUBNET}{11 + i}" for i, n in enumerate(topo.nodes)}
+    acceptors: list[Any] = []
+    open_conns: set[Any] = set()
+    try:
+        for n in topo.nodes:
+            ctx = NodeContext(lab, clock, n.name, addresses, begin)
+            acceptor, port = await start_node_server(
+                ctx, running.credentials.os_admin, running.host_key, open_conns
+            )
+            acceptors.append(acceptor)
+            running.ports[n.name] = port
+        _write_private(directory / "credentials.toml", credentials_toml(running.credentials))
+        running.inventory.write_text(
+            inventory_toml(topo, running.ports, time_scale, "credentials.toml")
+        )
+        running.ready = ready_info(running)
+        if ready_file is not None:
+            _write_private(ready_file, json.dumps(running.ready, indent=2) + "\n")
+        clock.start()
+        yield running
+    finally:
+        await clock.stop()
+        for acceptor in acceptors:
+            acceptor.close()
+        for conn in list(open_conns):
+            conn.close()
+        for conn in list(open_conns):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.wait_closed(), 5)
+        for acceptor in acceptors:
+            with contextlib.suppress(Exception):
+                await acceptor.wait_closed()
+        if ready_file is not None:
+            with contextlib.suppress(OSError):
+                ready_file.unlink()
+        if own_dir:
+            shutil.rmtree(directory, ignore_errors=True)

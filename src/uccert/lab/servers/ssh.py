@@ -1,0 +1,134 @@
+"""The lab's SSH listeners: one per node on 127.0.0.1, an ephemeral port each.
+
+Password authentication with the lab's OS admin account; a shell session prints the login
+banner, then serves the admin CLI (``admin_cli``) at the ``admin:`` prompt. An exec request
+(``ssh node 'show version active'``) runs that one command without banner or prompt.
+
+Faults taken here: ``node-unreachable`` (the connection is closed before the SSH handshake) and
+``slow-login`` (the banner waits N simulated seconds). ``command-fails`` and
+``drop-after-command`` are taken per command by ``admin_cli``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import asyncssh
+
+from . import cli_templates as t
+from .admin_cli import AdminShell, Drop, NodeContext
+from .terminal import Terminal
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+
+    def accepts(self, username: str, password: str) -> bool:
+        return secrets.compare_digest(
+            username.encode(), self.username.encode()
+        ) & secrets.compare_digest(password.encode(), self.password.encode())
+
+
+def new_host_key() -> asyncssh.SSHKey:
+    """One EC host key per lab run: generated in memory, never written anywhere."""
+    return asyncssh.generate_private_key("ecdsa-sha2-nistp256")
+
+
+class _NodeServer(asyncssh.SSHServer):
+    def __init__(self, ctx: NodeContext, account: Account, open_conns: set[Any]) -> None:
+        self._ctx = ctx
+        self._account = account
+        self._open = open_conns
+        self._conn: Any = None
+
+    def connection_made(self, conn: Any) -> None:
+        self._conn = conn
+        self._open.add(conn)
+        lab = self._ctx.lab
+        self._ctx.clock.sync()
+        if lab.take_fault("node-unreachable", self._ctx.node) is not None:
+            asyncio.get_running_loop().call_soon(conn.abort)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._open.discard(self._conn)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return self._account.accepts(username, password)
+
+
+async def _session(ctx: NodeContext, process: Any) -> None:
+    term = Terminal(process, echo=process.get_terminal_type() is not None)
+    shell = AdminShell(ctx, term)
+    try:
+        if process.command:
+            try:
+                shell.paging = False
+                await shell.run_command(process.command)
+            except Drop:
+                process.channel.get_connection().abort()
+                return
+            process.exit(0)
+            return
+        fault = ctx.lab.take_fault("slow-login", ctx.node)
+        if fault is not None and fault.seconds > 0:
+            term.write(t.login_banner()[0] + "\r\n")
+            await ctx.clock.sleep(fault.seconds)
+            term.write_lines(t.login_banner()[1:])
+        else:
+            term.write_lines(t.login_banner())
+        while not term.closed:
+            term.write(t.PROMPT)
+            line = await term.read_line()
+            if line is None:
+                break
+            try:
+                await shell.run_command(line)
+            except Drop as drop:
+                if drop.abort:
+                    process.channel.get_connection().abort()
+                    return
+                break
+        process.exit(0)
+    except (asyncssh.Error, ConnectionError, BrokenPipeError):
+        return
+
+
+async def start_node_server(
+    ctx: NodeContext,
+    account: Account,
+    host_key: asyncssh.SSHKey,
+    open_conns: set[Any],
+    host: str = "127.0.0.1",
+) -> tuple[Any, int]:
+    """Start one node's listener; returns (the acceptor, its port).
+
+    Open connections are kept in `open_conns` so the runtime can close them when the lab stops
+    (closing the acceptor only stops new ones).
+    """
+
+    async def handle(process: Any) -> None:
+        await _session(ctx, process)
+
+    acceptor = await asyncssh.create_server(
+        lambda: _NodeServer(ctx, account, open_conns),
+        host,
+        0,
+        server_host_keys=[host_key],
+        process_factory=handle,
+        line_editor=False,
+        encoding="utf-8",
+        keepalive_interval=0,
+    )
+    port = int(acceptor.sockets[0].getsockname()[1])
+    return acceptor, port
