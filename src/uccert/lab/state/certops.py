@@ -62,6 +62,9 @@ class CertOps:
         self._keys = keys
         self._own: dict[str, dict[str, OwnCert]] = {}
         self._own_keys: dict[tuple[str, str], PrivateKey] = {}
+        # Every key a node ever installed, by the serial of its cert: a service keeps presenting
+        # the cert (and so the key) it loaded at its last start, even after a regeneration.
+        self._key_of_serial: dict[tuple[str, int], PrivateKey] = {}
         self._pending: dict[tuple[str, str], PrivateKey] = {}
         self._trust: dict[str, dict[str, dict[str, TrustCert]]] = {}
         for spec in topology.nodes:
@@ -242,6 +245,7 @@ class CertOps:
         own = OwnCert(unit, own_file(unit), cert, to_pem(cert), describe_own(cert))
         self._own[spec.name][unit] = own
         self._own_keys[(spec.name, unit)] = key
+        self._key_of_serial[(spec.name, cert.serial_number)] = key
         return own
 
     def _distribute(self, owner: NodeSpec, unit: str, cert: x509.Certificate, emit: bool) -> None:

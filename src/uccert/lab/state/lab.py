@@ -20,7 +20,7 @@ from uccert.lab.state.errors import LabCommandError
 from uccert.lab.state.events import Event, make_event
 from uccert.lab.state.faults import Fault, FaultKind, take
 from uccert.lab.state.ha import FailoverCheck, GroupState, GroupView, HaApply
-from uccert.lab.state.keys import KeySource
+from uccert.lab.state.keys import KeySource, PrivateKey
 from uccert.lab.state.services import (
     CASCADES,
     NOT_ACTIVATED,
@@ -163,6 +163,15 @@ class Lab(CertOps):
         if record is None or record.state != "Started":
             return None
         return record.loaded.get(unit)
+
+    def presented_identity(
+        self, node: str, unit: str
+    ) -> tuple[x509.Certificate, PrivateKey] | None:
+        """The cert the presenting service loaded and its private key, for a TLS listener."""
+        cert = self.presented_cert(node, unit)
+        if cert is None:
+            return None
+        return cert, self._key_of_serial[(node, cert.serial_number)]
 
     # -- HA ---------------------------------------------------------------------------------
 
