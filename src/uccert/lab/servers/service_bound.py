@@ -1,0 +1,120 @@
+"""Listeners that are open only while a service runs, presenting the cert it loaded.
+
+On a real node a TLS port belongs to a service: Cisco Tomcat serves 8443/443, Cisco SIP Proxy
+5061, the XCP services 5222/5269. While the service is down the port refuses connections, and
+after a restart it presents the cert the service loaded at that start. ``ServiceBoundListener``
+keeps one listener in step with ``Lab.presented_identity(node, unit)``: it opens when an identity
+appears, closes when it goes, and reopens when the presented serial changes. The port is
+reserved once so that it stays the same across reopenings (the ready file names it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from uccert.lab.state import Lab
+from uccert.lab.state.keys import PrivateKey
+
+WATCH_INTERVAL = 0.02  # real seconds between looks at the lab
+
+
+class BoundServer(Protocol):
+    """One way of serving a port (raw TLS, XMPP STARTTLS, HTTPS) with a given identity."""
+
+    async def open(self, port: int, cert: x509.Certificate, key: PrivateKey) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def reserve_port(host: str = "127.0.0.1") -> int:
+    """An ephemeral loopback port number to reuse for every (re)opening of one listener."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_ssl_context(cert: x509.Certificate, key: PrivateKey) -> ssl.SSLContext:
+    """A server context presenting exactly ``cert`` (the ssl module loads keys from files only)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    with tempfile.TemporaryDirectory(prefix="uccert-lab-tls-") as tmp:
+        path = Path(tmp) / "identity.pem"
+        path.touch(mode=0o600)
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            + cert.public_bytes(serialization.Encoding.PEM)
+        )
+        context.load_cert_chain(path)
+    return context
+
+
+class ServiceBoundListener:
+    """Follows what (node, unit) presents and opens or closes ``server`` to match."""
+
+    def __init__(
+        self,
+        lab: Lab,
+        node: str,
+        unit: str,
+        server: BoundServer,
+        port: int | None = None,
+        interval: float = WATCH_INTERVAL,
+    ) -> None:
+        self.lab = lab
+        self.node = node
+        self.unit = unit
+        self.server = server
+        self.port = port if port is not None else reserve_port()
+        self._interval = interval
+        self._serving: int | None = None  # serial presented now, None while closed
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def serving_serial(self) -> int | None:
+        return self._serving
+
+    async def sync(self) -> None:
+        """Bring the listener in line with the lab now."""
+        identity = self.lab.presented_identity(self.node, self.unit)
+        wanted = identity[0].serial_number if identity else None
+        if wanted == self._serving:
+            return
+        if self._serving is not None:
+            await self.server.close()
+            self._serving = None
+        if identity is not None:
+            await self.server.open(self.port, *identity)
+            self._serving = wanted
+
+    async def start(self) -> None:
+        await self.sync()
+        self._task = asyncio.create_task(self._watch(), name=f"{self.node}:{self.unit} listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._serving is not None:
+            await self.server.close()
+            self._serving = None
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.sync()
