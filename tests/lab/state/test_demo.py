@@ -29,9 +29,9 @@ def test_expired_trust_certs_sit_on_several_nodes(demo: Lab) -> None:
         for node in demo.node_names()
     }
     assert all(expired[n] for n in demo.node_names())
-    ca = [f for f in expired["cucm-pub"] if "Example Legacy Root CA" in f]
-    assert ca and any("Example Legacy Root CA" in f for f in expired["imp-pub"])
-    assert not any("Example Legacy Root CA" in f for f in expired["imp-sub3"])
+    ca = [f for f in expired["cucm-pub"] if "Example_Legacy_Root_CA" in f]
+    assert ca and any("Example_Legacy_Root_CA" in f for f in expired["imp-pub"])
+    assert not any("Example_Legacy_Root_CA" in f for f in expired["imp-sub3"])
     assert any(f.startswith("tomcat-trust/cucm-sub1.lab.example_") for f in expired["imp-sub3"])
     assert any(f.startswith("tomcat-trust/imp-sub1.lab.example_") for f in expired["imp-sub3"])
 

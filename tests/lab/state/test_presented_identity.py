@@ -29,3 +29,10 @@ def test_tomcat_keeps_presenting_old_key_until_restarted(demo: Lab) -> None:
     after = demo.presented_identity("imp-pub", "tomcat")
     assert after is not None and after[0].serial_number != cert.serial_number
     assert _public(after[1]) != _public(key)
+
+
+def test_every_trust_file_name_is_one_cli_word(demo: Lab) -> None:
+    """`show cert trust <store>/<file>` takes the file as one word, so names have no spaces."""
+    names = [t.file for node in demo.node_names() for t in demo.trust_certs(node)]
+    assert names
+    assert [n for n in names if " " in n] == []

@@ -75,7 +75,7 @@ def test_import_trust_adds_a_named_entry(minimal: Lab, keys: object) -> None:
     pem = ca.public_bytes(serialization.Encoding.PEM).decode()
     entry = minimal.import_trust("imp-pub", "tomcat-trust", pem, "ssh")
     serial = format(ca.serial_number, "x")
-    assert entry.file == f"tomcat-trust/Test Root CA_{serial}.pem"
+    assert entry.file == f"tomcat-trust/Test_Root_CA_{serial}.pem"
     assert entry in minimal.trust_certs("imp-pub")
     assert minimal.events[-1].to_json()["kind"] == "trust-added"
     with pytest.raises(LabCommandError, match="not a PEM"):

@@ -144,10 +144,15 @@ HASHED_TRUST_NAMES_FROM: Version = (11, 5)  # [guess] when "<CN>_<serial>.pem" r
 
 
 def trust_file(store: str, cn: str, serial_hex: str, version: Version) -> str:
-    """``<store>/<CN>_<serial>.pem`` in current releases, ``<store>/<host>.pem`` before."""
+    """``<store>/<CN>_<serial>.pem`` in current releases, ``<store>/<host>.pem`` before.
+
+    Spaces in a CN become underscores, as in the stock ``Cisco_Root_CA_2048.pem``: a file name
+    is one word on the admin CLI (``show cert trust <store>/<file>``).
+    """
+    name = cn.replace(" ", "_")
     if version >= HASHED_TRUST_NAMES_FROM:
-        return f"{store}/{cn}_{serial_hex}.pem"
-    return f"{store}/{cn.split('.')[0]}.pem"
+        return f"{store}/{name}_{serial_hex}.pem"
+    return f"{store}/{name.split('.')[0]}.pem"
 
 
 # Who receives a node's self-signed cert through Certificate Change Notification.
