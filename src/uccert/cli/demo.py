@@ -230,6 +230,7 @@ async def _live_regeneration(
         console.print(Text(out.strip()), soft_wrap=True)
         command = f"utils service restart {LIVE_SERVICE}"
         console.print(f"[bold]{node['name']}[/] admin:{command}")
+
         def show(line: str) -> None:
             if line.strip() and line.strip() != command:
                 console.print(Text("  " + line), soft_wrap=True)
