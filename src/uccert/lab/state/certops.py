@@ -66,6 +66,7 @@ class CertOps:
         # the cert (and so the key) it loaded at its last start, even after a regeneration.
         self._key_of_serial: dict[tuple[str, int], PrivateKey] = {}
         self._pending: dict[tuple[str, str], PrivateKey] = {}
+        self._pending_csr: dict[tuple[str, str], str] = {}
         self._trust: dict[str, dict[str, dict[str, TrustCert]]] = {}
         for spec in topology.nodes:
             version = parse_version(spec.version)
@@ -169,16 +170,53 @@ class CertOps:
         *,
         alt_names: Sequence[str] | None = None,
         include_ou: bool = True,
+        cn: str | None = None,
     ) -> str:
         """A CSR for ``unit`` with a new pending key of the unit's type and size."""
         spec = self.spec(node)
         self._own_unit(node, unit)
         key = new_key_like(self._keys, self._own_keys[(node, unit)])
         self._pending[(node, unit)] = key
-        cn = common_name(unit, spec.name, self.topology.domain)
+        subject_cn = cn or common_name(unit, spec.name, self.topology.domain)
         names = list(alt_names) if alt_names is not None else [spec.fqdn]
         self._emit(node, "csr-generated", unit=unit, via=via)
-        return csr(key, cn, names, include_ou)
+        request = csr(key, subject_cn, names, include_ou)
+        self._pending_csr[(node, unit)] = request
+        return request
+
+    def pending_csr(self, node: str, unit: str) -> str | None:
+        """The PEM CSR of ``unit`` still waiting for its signed cert, None if there is none."""
+        self._own_unit(node, unit)
+        return self._pending_csr.get((node, unit))
+
+    def issuer_trusted(self, node: str, unit: str, leaf_pem: str) -> bool:
+        """Whether the first cert of ``leaf_pem`` is self-signed or its issuer is in the unit's
+        trust store on ``node`` (a CA cert sent along in the chain does not count)."""
+        spec = self.spec(node)
+        self._own_unit(node, unit)
+        leaf = _load_chain(leaf_pem)[0]
+        if is_self_signed(leaf):
+            return True
+        store = trust_store_for(unit, parse_version(spec.version))
+        entries = self._trust[node].get(store, {}) if store is not None else {}
+        return any(t.cert.subject == leaf.issuer for t in entries.values())
+
+    def share_own(self, node: str, unit: str, to: Sequence[str], via: str) -> list[OwnCert]:
+        """Multi-server distribution: install ``node``'s current ``unit`` cert and key on the
+        nodes ``to`` (each must have the unit); emits ``cert-uploaded`` on each."""
+        self.spec(node)
+        own = self._own_unit(node, unit)
+        key = self._own_keys[(node, unit)]
+        targets = [t for t in to if t != node]
+        for target in targets:
+            self._own_unit(target, unit)
+        installed = []
+        for target in targets:
+            installed.append(self._install_own(self.spec(target), unit, key, own.cert))
+            self._pending.pop((target, unit), None)
+            self._pending_csr.pop((target, unit), None)
+            self._emit(target, "cert-uploaded", unit=unit, serial=serial_hex(own.cert), via=via)
+        return installed
 
     def import_own(self, node: str, unit: str, pem_chain: str, via: str) -> OwnCert:
         """Install a CA-signed cert for the pending CSR of ``unit`` (leaf first, then CAs)."""
@@ -202,6 +240,7 @@ class CertOps:
                 f"import the CA certificate into {store} first"
             )
         del self._pending[(node, unit)]
+        self._pending_csr.pop((node, unit), None)
         own = self._install_own(spec, unit, key, leaf)
         self._emit(node, "cert-uploaded", unit=unit, serial=serial_hex(leaf), via=via)
         return own
