@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import ssl
 import tempfile
@@ -25,6 +26,8 @@ from uccert.lab.state import Lab
 from uccert.lab.state.keys import PrivateKey
 
 WATCH_INTERVAL = 0.02  # real seconds between looks at the lab
+
+log = logging.getLogger(__name__)
 
 
 class BoundServer(Protocol):
@@ -82,6 +85,8 @@ class ServiceBoundListener:
         self._interval = interval
         self._serving: int | None = None  # serial presented now, None while closed
         self._task: asyncio.Task[None] | None = None
+        # The watcher and a caller (a test, the runtime) may sync at once: one at a time.
+        self._lock = asyncio.Lock()
 
     @property
     def serving_serial(self) -> int | None:
@@ -89,16 +94,17 @@ class ServiceBoundListener:
 
     async def sync(self) -> None:
         """Bring the listener in line with the lab now."""
-        identity = self.lab.presented_identity(self.node, self.unit)
-        wanted = identity[0].serial_number if identity else None
-        if wanted == self._serving:
-            return
-        if self._serving is not None:
-            await self.server.close()
-            self._serving = None
-        if identity is not None:
-            await self.server.open(self.port, *identity)
-            self._serving = wanted
+        async with self._lock:
+            identity = self.lab.presented_identity(self.node, self.unit)
+            wanted = identity[0].serial_number if identity else None
+            if wanted == self._serving:
+                return
+            if self._serving is not None:
+                self._serving = None
+                await self.server.close()
+            if identity is not None:
+                await self.server.open(self.port, *identity)
+                self._serving = wanted
 
     async def start(self) -> None:
         await self.sync()
@@ -110,11 +116,17 @@ class ServiceBoundListener:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._serving is not None:
-            await self.server.close()
-            self._serving = None
+        async with self._lock:
+            if self._serving is not None:
+                self._serving = None
+                await self.server.close()
 
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(self._interval)
-            await self.sync()
+            try:
+                await self.sync()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # e.g. the port taken meanwhile: keep watching, retry next look
+                log.exception("%s %s listener on port %d", self.node, self.unit, self.port)
