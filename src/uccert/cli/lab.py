@@ -122,6 +122,7 @@ async def _serve(
                     file=err,
                 )
             print(f"inventory: {running.inventory}", file=err)
+            print(f"control API: {running.control_url}", file=err)
             print("Ctrl+C or SIGTERM stops the lab.", file=err, flush=True)
             await stop.wait()
             print("stopping the lab", file=err, flush=True)

@@ -60,9 +60,9 @@ def test_lab_up_writes_the_ready_file_and_stops_on_sigterm(tmp_path: Path) -> No
         for n in info["nodes"]:
             assert set(n) == {"name", "fqdn", "product", "role", "version", "address", "ports"}
             assert n["address"] == "127.0.0.1" and n["ports"]["ssh"] > 0
-        assert set(info["credentials"]) == {"os_admin", "app_admin"}
+        assert set(info["credentials"]) == {"os_admin", "app_admin", "os_readonly"}
         password = info["credentials"]["os_admin"]["password"]
-        assert info["control_url"] is None
+        assert info["control_url"].startswith("http://127.0.0.1:")
         inventory = Path(info["inventory"])
         text = inventory.read_text()
         assert password not in text

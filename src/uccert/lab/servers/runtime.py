@@ -33,11 +33,18 @@ from uccert.lab.state import KeySource, Lab, Topology, preset
 
 from .admin_cli import NodeContext
 from .clock import VirtualClock
+from .control_api import ControlApi, start_control_api
+from .http_app import node_app
+from .http_context import HttpContext, LabAccounts
+from .https import node_listener
 from .keys import CachedKeySource
+from .service_bound import ServiceBoundListener
 from .ssh import Account, new_host_key, start_node_server
+from .tls_listeners import imp_listeners
 
 OS_ADMIN_USER = "administrator"
 APP_ADMIN_USER = "ccmadministrator"
+OS_READONLY_USER = "readonly"  # OS account with CLI privilege 0 (REST reads only)
 # Base of the addresses `show network cluster` prints (the listeners are all on 127.0.0.1).
 CLUSTER_SUBNET = "10.10.20."
 
@@ -51,12 +58,14 @@ MIN_POLL_INTERVAL = 0.01
 class Credentials:
     os_admin: Account
     app_admin: Account
+    os_readonly: Account
 
     @classmethod
     def random(cls) -> Credentials:
         return cls(
             Account(OS_ADMIN_USER, secrets.token_urlsafe(18)),
             Account(APP_ADMIN_USER, secrets.token_urlsafe(18)),
+            Account(OS_READONLY_USER, secrets.token_urlsafe(18)),
         )
 
     def to_json(self) -> dict[str, dict[str, str]]:
@@ -65,6 +74,10 @@ class Credentials:
             "app_admin": {
                 "username": self.app_admin.username,
                 "password": self.app_admin.password,
+            },
+            "os_readonly": {
+                "username": self.os_readonly.username,
+                "password": self.os_readonly.password,
             },
         }
 
@@ -78,7 +91,11 @@ class RunningLab:
     state_dir: Path
     inventory: Path
     ports: dict[str, int] = field(default_factory=dict)  # node name -> SSH port
+    https_ports: dict[str, int] = field(default_factory=dict)  # node name -> HTTPS (8443 and 443)
     ready: dict[str, Any] = field(default_factory=dict)
+    # node name -> ready-file port name (sip_tls, xmpp_c2s, xmpp_s2s) -> listener (IM/P only)
+    tls_listeners: dict[str, dict[str, ServiceBoundListener]] = field(default_factory=dict)
+    control_url: str | None = None  # the lab's control API (events, state, faults)
 
     @property
     def host_public_key(self) -> str:
@@ -101,7 +118,11 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def inventory_toml(
-    topology: Topology, ports: dict[str, int], time_scale: float, credentials_file: str
+    topology: Topology,
+    ports: dict[str, int],
+    time_scale: float,
+    credentials_file: str,
+    https_ports: dict[str, int] | None = None,
 ) -> str:
     pub = next(n for n in topology.nodes if n.product == "cucm" and n.role == "publisher")
     lines = [
@@ -119,6 +140,8 @@ def inventory_toml(
             'address = "127.0.0.1"',
             f"ssh_port = {ports[n.name]}",
         ]
+        if https_ports and n.name in https_ports:
+            lines.append(f"https_port = {https_ports[n.name]}")
     lines += [
         "",
         "[clusters.lab.timing]",
@@ -131,7 +154,11 @@ def inventory_toml(
 
 def credentials_toml(credentials: Credentials) -> str:
     lines = ["# This lab run's accounts (random per run). Keep this file private (0600)."]
-    accounts = (("os_admin", credentials.os_admin), ("app_admin", credentials.app_admin))
+    accounts = (
+        ("os_admin", credentials.os_admin),
+        ("app_admin", credentials.app_admin),
+        ("os_readonly", credentials.os_readonly),
+    )
     for section, account in accounts:
         lines += [
             "",
@@ -140,6 +167,17 @@ def credentials_toml(credentials: Credentials) -> str:
             f"password = {_toml_str(account.password)}",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _https_ports(running: RunningLab, node: str) -> dict[str, int]:
+    """One Tomcat port serves both roles: ``https`` (8443) and ``rest`` (443)."""
+    port = running.https_ports.get(node)
+    return {} if port is None else {"https": port, "rest": port}
+
+
+def _tls_ports(running: RunningLab, node: str) -> dict[str, int]:
+    """sip_tls / xmpp_c2s / xmpp_s2s of an IM/P node (reserved even while the service is down)."""
+    return {name: lst.port for name, lst in running.tls_listeners.get(node, {}).items()}
 
 
 def ready_info(running: RunningLab) -> dict[str, Any]:
@@ -153,12 +191,16 @@ def ready_info(running: RunningLab) -> dict[str, Any]:
                 "role": n.role,
                 "version": lab.display_version(n.name),
                 "address": "127.0.0.1",
-                "ports": {"ssh": running.ports[n.name]},
+                "ports": {
+                    "ssh": running.ports[n.name],
+                    **_https_ports(running, n.name),
+                    **_tls_ports(running, n.name),
+                },
             }
             for n in lab.topology.nodes
         ],
         "credentials": running.credentials.to_json(),
-        "control_url": None,
+        "control_url": running.control_url,
         "inventory": str(running.inventory),
     }
 
@@ -205,7 +247,9 @@ async def running_lab(
     )
     addresses = {n.name: f"{CLUSTER_SUBNET}{11 + i}" for i, n in enumerate(topo.nodes)}
     acceptors: list[Any] = []
+    https_listeners: list[Any] = []  # ServiceBoundListener per node (Cisco Tomcat's port)
     open_conns: set[Any] = set()
+    control: ControlApi | None = None
     try:
         for n in topo.nodes:
             ctx = NodeContext(lab, clock, n.name, addresses, begin)
@@ -214,9 +258,26 @@ async def running_lab(
             )
             acceptors.append(acceptor)
             running.ports[n.name] = port
+        accounts = LabAccounts(
+            running.credentials.os_admin,
+            running.credentials.app_admin,
+            running.credentials.os_readonly,
+        )
+        for n in topo.nodes:
+            app = node_app(HttpContext(lab, clock, n.name, accounts))
+            listener = node_listener(lab, n.name, app)
+            https_listeners.append(listener)
+            await listener.start()
+            running.https_ports[n.name] = listener.port
+        for n in topo.nodes:
+            running.tls_listeners[n.name] = imp_listeners(lab, n.name)
+            for tls_listener in running.tls_listeners[n.name].values():
+                await tls_listener.start()
+        control = await start_control_api(lab, clock)
+        running.control_url = control.url
         _write_private(directory / "credentials.toml", credentials_toml(running.credentials))
         running.inventory.write_text(
-            inventory_toml(topo, running.ports, time_scale, "credentials.toml")
+            inventory_toml(topo, running.ports, time_scale, "credentials.toml", running.https_ports)
         )
         running.ready = ready_info(running)
         if ready_file is not None:
@@ -225,6 +286,15 @@ async def running_lab(
         yield running
     finally:
         await clock.stop()
+        if control is not None:
+            await control.stop()
+        await asyncio.gather(
+            *(lst.stop() for by_name in running.tls_listeners.values() for lst in by_name.values()),
+            return_exceptions=True,
+        )
+        await asyncio.gather(
+            *(listener.stop() for listener in https_listeners), return_exceptions=True
+        )
         for acceptor in acceptors:
             acceptor.close()
         for conn in list(open_conns):
