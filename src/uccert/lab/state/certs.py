@@ -90,6 +90,22 @@ def node_subject(cn: str) -> x509.Name:
     )
 
 
+def _self_signed_builder(
+    name: x509.Name, key: PrivateKey, not_before: datetime, days: int
+) -> x509.CertificateBuilder:
+    """Subject = issuer, a fresh serial, valid ``days`` days minus 1 s (Cisco: 1825 d - 1 s)."""
+    start = not_before.replace(microsecond=0)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(random_serial())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days) - timedelta(seconds=1))
+    )
+
+
 def _key_usage(key: PrivateKey) -> x509.KeyUsage:
     is_rsa = isinstance(key, rsa.RSAPrivateKey)
     return x509.KeyUsage(
@@ -114,16 +130,8 @@ def self_signed(
     days: int = VALIDITY_DAYS,
 ) -> x509.Certificate:
     """A node's self-signed certificate, valid ``days`` days minus one second."""
-    start = not_before.replace(microsecond=0)
-    name = node_subject(cn)
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(random_serial())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=days) - timedelta(seconds=1))
+        _self_signed_builder(node_subject(cn), key, not_before, days)
         .add_extension(_key_usage(key), critical=False)
         .add_extension(
             x509.ExtendedKeyUsage(
@@ -140,7 +148,6 @@ def self_signed(
 
 def ca_cert(key: PrivateKey, cn: str, not_before: datetime, days: int) -> x509.Certificate:
     """A third-party root CA (what an admin imports into a trust store)."""
-    start = not_before.replace(microsecond=0)
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
@@ -149,13 +156,7 @@ def ca_cert(key: PrivateKey, cn: str, not_before: datetime, days: int) -> x509.C
         ]
     )
     return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(random_serial())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=days) - timedelta(seconds=1))
+        _self_signed_builder(name, key, not_before, days)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
