@@ -1,0 +1,73 @@
+"""The SSH transport's typed errors; every message is one line that says what to do next.
+
+Two families, chosen by who has to act:
+
+- :class:`HostKeyError` (``HostKeyUnknown``, ``HostKeyMismatch``) are
+  :class:`~uccert.errors.ConfigError` (exit 2): the node was not trusted, so nothing was sent
+  to it, and the fix is a local one (verify the fingerprint, then ``uccert pin``).
+- :class:`SshTransportError` and its subclasses are :class:`~uccert.errors.ClusterError`
+  (exit 1): the node could not be reached, refused the login, timed out or dropped the session.
+
+A node that ends a command with ``Executed command unsuccessfully`` raises the protocol layer's
+:class:`~uccert.protocols.CliCommandFailed` (also a ClusterError), re-exported here.
+"""
+
+from __future__ import annotations
+
+from uccert.errors import ClusterError, ConfigError
+from uccert.protocols.errors import CliCommandFailed
+
+__all__ = [
+    "AuthenticationFailed",
+    "CliCommandFailed",
+    "CliTimeout",
+    "ConnectFailed",
+    "HostKeyError",
+    "HostKeyMismatch",
+    "HostKeyUnknown",
+    "SessionDropped",
+    "SshTransportError",
+]
+
+
+class SshTransportError(ClusterError):
+    """Base of the transport's cluster-side failures."""
+
+
+class ConnectFailed(SshTransportError):
+    """No SSH session could be set up (refused, reset, closed before login)."""
+
+
+class AuthenticationFailed(SshTransportError):
+    """The node refused the username/password (the password is never in the message)."""
+
+
+class CliTimeout(SshTransportError, TimeoutError):
+    """No ``admin:`` prompt (or expected line) arrived in time; the session is closed."""
+
+
+class SessionDropped(SshTransportError, ConnectionError):
+    """The connection went away; ``ensure_connected()`` opens a new one.
+
+    A command that was running when it dropped may or may not have taken effect.
+    """
+
+
+class HostKeyError(ConfigError):
+    """The node's SSH host key is not the pinned one; nothing was sent to it.
+
+    ``presented`` and ``pinned`` are ``SHA256:...`` fingerprints.
+    """
+
+    def __init__(self, message: str, *, presented: str | None, pinned: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.presented = presented
+        self.pinned = pinned
+
+
+class HostKeyUnknown(HostKeyError):
+    """No key is pinned for this host and port."""
+
+
+class HostKeyMismatch(HostKeyError):
+    """A key is pinned for this host and port, and the node presented a different one."""
