@@ -1,0 +1,25 @@
+"""A node that could not be read: nothing else can be checked on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from uccert.checks.context import CheckContext
+from uccert.model import Finding, Severity
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    for snap in ctx.snapshot.nodes:
+        if snap.error is None:
+            continue
+        name = snap.node.name
+        yield ctx.finding(
+            "node-unreachable",
+            Severity.ERROR,
+            name,
+            snap.node.fqdn,
+            f"{name} ({snap.node.fqdn}) could not be read: {snap.error}; "
+            "its certificates and services were not checked",
+            f"check that {snap.node.fqdn} is up and reachable over SSH (22) and HTTPS (8443) "
+            "with the configured credentials, then run `uccert check` again",
+        )

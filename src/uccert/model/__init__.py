@@ -1,0 +1,59 @@
+"""Values uccert passes between its layers: certs, nodes, snapshots, findings.
+
+Theory of operation: everything here is a frozen dataclass built once and never changed; no
+I/O, and nothing else of uccert is imported (the catalog's vocabulary is matched by value).
+The shell reads a cluster into a `Snapshot` (one `NodeSnapshot` per node: identity certs,
+trust entries, service states, the serials presented on the wire, or the error that kept the
+node from being read); `uccert.checks` turns a snapshot into `Finding`s; `to_json` renders
+the documented inventory shape.
+
+Invariants enforced on construction: serials are canonical lowercase hex
+(`normalize_serial`), times are timezone-aware and stored in UTC.
+"""
+
+from uccert.model.certs import (
+    CertInfo,
+    Distribution,
+    KeyType,
+    TrustEntry,
+    UnsupportedCertificateError,
+    distribution_of,
+    normalize_serial,
+)
+from uccert.model.cluster import (
+    Node,
+    NodeSnapshot,
+    Product,
+    RedundancyGroup,
+    Role,
+    RunState,
+    ServiceState,
+    Snapshot,
+)
+from uccert.model.findings import Finding, Severity
+from uccert.model.inventory import SCHEMA_VERSION, dumps, findings_to_json, iso_utc, to_json
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CertInfo",
+    "Distribution",
+    "Finding",
+    "KeyType",
+    "Node",
+    "NodeSnapshot",
+    "Product",
+    "RedundancyGroup",
+    "Role",
+    "RunState",
+    "ServiceState",
+    "Severity",
+    "Snapshot",
+    "TrustEntry",
+    "UnsupportedCertificateError",
+    "distribution_of",
+    "dumps",
+    "findings_to_json",
+    "iso_utc",
+    "normalize_serial",
+    "to_json",
+]

@@ -1,0 +1,123 @@
+"""A cluster as observed at one moment: nodes, their certs and services, HA groups.
+
+Product, role and run states are the model's own vocabulary (it imports nothing of uccert);
+their values match `uccert.catalog`'s `Product` and `Role`, so checks map one onto the other by
+value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+from uccert.model.certs import CertInfo, TrustEntry, normalize_serial
+
+
+class Product(StrEnum):
+    CUCM = "cucm"
+    IMP = "imp"
+
+
+class Role(StrEnum):
+    PUBLISHER = "publisher"
+    SUBSCRIBER = "subscriber"
+
+
+class RunState(StrEnum):
+    STARTED = "Started"
+    STOPPED = "Stopped"
+    STARTING = "Starting"
+    STOPPING = "Stopping"
+    UNKNOWN = "Unknown"
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """One service on one node; `presented_serial` is the serial it shows on the wire, if
+    probed."""
+
+    name: str
+    state: RunState
+    activated: bool = True
+    reason: str | None = None
+    presented_serial: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.presented_serial is not None:
+            object.__setattr__(self, "presented_serial", normalize_serial(self.presented_serial))
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    fqdn: str
+    product: Product
+    role: Role
+    version: str
+
+
+@dataclass(frozen=True)
+class RedundancyGroup:
+    """A Presence Redundancy Group: two IM/P nodes and its "Enable High Availability" flag."""
+
+    name: str
+    server1: str
+    server2: str | None
+    ha_enabled: bool
+
+
+def _frozen_serials(presented: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType({unit: normalize_serial(s) for unit, s in presented.items()})
+
+
+@dataclass(frozen=True)
+class NodeSnapshot:
+    """What one node showed. `presented`: unit -> serial seen on the wire (probed units only).
+    `error` is set (and the rest empty) when the node could not be read."""
+
+    node: Node
+    identities: tuple[CertInfo, ...] = ()
+    trusts: tuple[TrustEntry, ...] = ()
+    services: tuple[ServiceState, ...] = ()
+    presented: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "presented", _frozen_serials(self.presented))
+
+    @property
+    def reachable(self) -> bool:
+        return self.error is None
+
+    def identity(self, unit: str) -> CertInfo | None:
+        return next((c for c in self.identities if c.unit == unit), None)
+
+    def trusts_in(self, store: str) -> tuple[TrustEntry, ...]:
+        return tuple(t for t in self.trusts if t.store == store)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One cluster at `taken_at`. `features`: e.g. {"sip_federation", "xmpp_federation",
+    "sso", "mra"}."""
+
+    cluster: str
+    taken_at: datetime
+    nodes: tuple[NodeSnapshot, ...] = ()
+    groups: tuple[RedundancyGroup, ...] = ()
+    features: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.taken_at.tzinfo is None or self.taken_at.utcoffset() is None:
+            raise ValueError(f"taken_at must be timezone-aware, got {self.taken_at.isoformat()}")
+        object.__setattr__(self, "taken_at", self.taken_at.astimezone(UTC))
+        object.__setattr__(self, "features", frozenset(self.features))
+
+    def publisher(self, product: Product) -> NodeSnapshot | None:
+        return next(
+            (n for n in self.nodes if n.node.product is product and n.node.role is Role.PUBLISHER),
+            None,
+        )
