@@ -8,6 +8,11 @@ Two families, chosen by who has to act:
 - :class:`SshTransportError` and its subclasses are :class:`~uccert.errors.ClusterError`
   (exit 1): the node could not be reached, refused the login, timed out or dropped the session.
 
+The HTTPS side (SOAP, REST) uses the same split: :class:`TlsPinError` (``TlsPinUnknown``,
+``TlsPinMismatch``) is a ConfigError raised before anything is sent; :class:`HttpTransportError`
+(``HttpConnectFailed``, ``HttpTimeout``, ``HttpStatusError``) is a ClusterError; HTTP 401 raises
+:class:`AuthenticationFailed`, as a refused SSH login does.
+
 A node that ends a command with ``Executed command unsuccessfully`` raises the protocol layer's
 :class:`~uccert.protocols.CliCommandFailed` (also a ClusterError), re-exported here.
 """
@@ -25,8 +30,15 @@ __all__ = [
     "HostKeyError",
     "HostKeyMismatch",
     "HostKeyUnknown",
+    "HttpConnectFailed",
+    "HttpStatusError",
+    "HttpTimeout",
+    "HttpTransportError",
     "SessionDropped",
     "SshTransportError",
+    "TlsPinError",
+    "TlsPinMismatch",
+    "TlsPinUnknown",
 ]
 
 
@@ -71,3 +83,35 @@ class HostKeyUnknown(HostKeyError):
 
 class HostKeyMismatch(HostKeyError):
     """A key is pinned for this host and port, and the node presented a different one."""
+
+
+class TlsPinError(ConfigError):
+    """The node's TLS certificate is not one pinned for it; nothing was sent to it."""
+
+
+class TlsPinUnknown(TlsPinError):
+    """No TLS certificate is pinned for this node."""
+
+
+class TlsPinMismatch(TlsPinError):
+    """The node presented a certificate that is not pinned for it (or not for its FQDN)."""
+
+
+class HttpTransportError(ClusterError):
+    """Base of the HTTPS transport's cluster-side failures."""
+
+
+class HttpConnectFailed(HttpTransportError, ConnectionError):
+    """No HTTPS connection (refused, reset, closed mid-request)."""
+
+
+class HttpTimeout(HttpTransportError, TimeoutError):
+    """Connecting, sending or waiting for the reply took longer than the timeout."""
+
+
+class HttpStatusError(HttpTransportError):
+    """The node answered with an HTTP status the interface does not expect."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status

@@ -7,6 +7,9 @@ Files written in the state directory (a fresh temporary one unless given):
 
 - ``uccert.toml``: the inventory a uccert client uses against this lab (no passwords in it);
 - ``credentials.toml`` (0600): the OS and application admin accounts of this run;
+- ``known_hosts`` (0600): every node's SSH host key, OpenSSH format (``[127.0.0.1]:<port> <key>``);
+- ``tls_pins.json`` (0600): each node's presented tomcat cert (PEM) by FQDN, so a client using
+  this state directory needs no ``uccert pin`` (written here, not with the client's code);
 - the ready file (0600, when asked for): nodes, ports, credentials, inventory path.
 
 Passwords are random per run (``secrets``); they never appear in argv or logs.
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import asyncssh
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from uccert.lab.state import KeySource, Lab, Topology, preset
 
@@ -150,6 +154,22 @@ def inventory_toml(
         "",
     ]
     return "\n".join(lines)
+
+
+def known_hosts_text(running: RunningLab) -> str:
+    """One OpenSSH known_hosts line per node's SSH port (all nodes share the host key)."""
+    key = running.host_public_key.split()
+    return "".join(f"[127.0.0.1]:{port} {key[0]} {key[1]}\n" for port in running.ports.values())
+
+
+def tls_pins_json(lab: Lab) -> str:
+    """Node FQDN (lower case) -> PEM of the tomcat cert it presents now (Tomcat Started)."""
+    pins: dict[str, str] = {}
+    for n in lab.topology.nodes:
+        cert = lab.presented_cert(n.name, "tomcat")
+        if cert is not None:
+            pins[n.fqdn.lower()] = cert.public_bytes(Encoding.PEM).decode("ascii")
+    return json.dumps(pins, indent=2, sort_keys=True) + "\n"
 
 
 def credentials_toml(credentials: Credentials) -> str:
@@ -276,6 +296,8 @@ async def running_lab(
         control = await start_control_api(lab, clock)
         running.control_url = control.url
         _write_private(directory / "credentials.toml", credentials_toml(running.credentials))
+        _write_private(directory / "known_hosts", known_hosts_text(running))
+        _write_private(directory / "tls_pins.json", tls_pins_json(lab))
         running.inventory.write_text(
             inventory_toml(topo, running.ports, time_scale, "credentials.toml", running.https_ports)
         )

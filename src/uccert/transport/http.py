@@ -1,0 +1,165 @@
+"""The one place that builds HTTPS clients: pinned TLS, the node's FQDN checked, timeouts set.
+
+Theory of operation: :func:`http_client` returns an :class:`httpx.AsyncClient` whose base URL is
+``https://<address>:<port>`` and whose transport (:class:`_PinnedTransport`) does three things
+around every request:
+
+1. sets the ``sni_hostname`` extension to the node's FQDN, so the TLS handshake names the node
+   and the certificate is checked against that name (``check_hostname``) even when we connect
+   to an address (an inventory override, the lab's 127.0.0.1);
+2. verifies the certificate against exactly the pinned PEM(s) of that node (an SSL context with
+   only those as trust anchors, partial chains allowed so a pinned CA-signed leaf works too) —
+   never with verification off and never with the system's CAs (``trust_env=False``);
+3. turns failures into typed errors: a refused certificate is :class:`TlsPinMismatch` (a
+   ConfigError: nothing was sent, the fix is ``uccert pin``), 401 is
+   :class:`AuthenticationFailed`, refused/reset connections :class:`HttpConnectFailed`, and
+   timeouts :class:`HttpTimeout`.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+from typing import Final
+
+import httpx
+from cryptography import x509
+
+from uccert.config.credentials import Secret
+from uccert.protocols.soap import SoapRequest
+from uccert.transport.errors import (
+    AuthenticationFailed,
+    HttpConnectFailed,
+    HttpStatusError,
+    HttpTimeout,
+    TlsPinMismatch,
+    TlsPinUnknown,
+)
+
+# A Control Center restart replies when the service is back; a real node may take a while.
+DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
+
+
+@dataclass(frozen=True)
+class HttpTarget:
+    """Which node to talk to (``node_fqdn``, checked against its cert), where, and its pin."""
+
+    node_fqdn: str
+    address: str
+    port: int
+    pinned_pem: str = field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"https://{host}:{self.port}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.node_fqdn} ({self.address}:{self.port})"
+
+
+def pinned_ssl_context(target: HttpTarget) -> ssl.SSLContext:
+    """An SSL context trusting exactly the pinned cert(s), checking the node's host name."""
+    try:
+        certs = x509.load_pem_x509_certificates(target.pinned_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        certs = []
+    if not certs:
+        raise TlsPinUnknown(
+            f"no TLS certificate is pinned for {target.node_fqdn}: check its fingerprint,"
+            f" then pin it with `uccert pin {target.node_fqdn}`"
+        )
+    ctx = ssl.create_default_context(cadata=target.pinned_pem)  # only these anchors
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN  # a pinned leaf is an anchor of its own
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def _verify_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+class _PinnedTransport(httpx.AsyncBaseTransport):
+    def __init__(self, target: HttpTarget) -> None:
+        self.target = target
+        self._inner = httpx.AsyncHTTPTransport(verify=pinned_ssl_context(target), trust_env=False)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        t = self.target
+        request.extensions["sni_hostname"] = t.node_fqdn  # the name the cert is checked against
+        try:
+            response = await self._inner.handle_async_request(request)
+        except httpx.TimeoutException as exc:
+            raise HttpTimeout(
+                f"{t.label} did not answer {request.method} {request.url.path} in time"
+                f" ({type(exc).__name__}): check the node is up, then retry"
+            ) from exc
+        except httpx.TransportError as exc:
+            refused = _verify_error(exc)
+            if refused is not None:
+                reason = refused.verify_message or str(refused)
+                raise TlsPinMismatch(
+                    f"{t.label} presented a TLS certificate that is not the one pinned for it"
+                    f" ({reason}); nothing was sent: check its fingerprint, then re-pin with"
+                    f" `uccert pin {t.node_fqdn}`"
+                ) from None
+            raise HttpConnectFailed(
+                f"cannot reach {t.label} over HTTPS ({type(exc).__name__}: {exc or 'no detail'}):"
+                " check the address, port and that Cisco Tomcat is running"
+            ) from exc
+        if response.status_code == 401:
+            await response.aclose()
+            raise AuthenticationFailed(
+                f"{t.label} refused the username/password for {request.url.path} (HTTP 401):"
+                " check the account in the credentials"
+            )
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def http_client(
+    target: HttpTarget,
+    auth: tuple[str, Secret | str],
+    *,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+) -> httpx.AsyncClient:
+    """An HTTPS client for one node: pinned TLS, HTTP Basic ``auth``, timeouts, no env proxies."""
+    username, password = auth
+    secret = password.reveal() if isinstance(password, Secret) else password
+    return httpx.AsyncClient(
+        base_url=target.base_url,
+        auth=httpx.BasicAuth(username, secret),
+        transport=_PinnedTransport(target),
+        timeout=timeout,
+        trust_env=False,
+        follow_redirects=False,
+    )
+
+
+def unexpected_status(target: str, response: httpx.Response, what: str) -> HttpStatusError:
+    """The error for a reply whose status the interface does not document."""
+    return HttpStatusError(
+        f"{target} answered {what} with HTTP {response.status_code}"
+        f" {response.reason_phrase}: {response.text[:120]!r}",
+        status=response.status_code,
+    )
+
+
+async def post_soap(http: httpx.AsyncClient, path: str, request: SoapRequest) -> bytes:
+    """POST one SOAP request; the reply's bytes when it is a reply or a fault (200 or 500)."""
+    response = await http.post(path, content=request.content, headers=request.headers)
+    if response.status_code not in (200, 500):
+        raise unexpected_status(str(http.base_url), response, f"POST {path}")
+    return response.content
