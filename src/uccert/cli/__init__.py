@@ -12,7 +12,9 @@ import typer
 
 from uccert.errors import UccertError
 
+from . import check as _check
 from . import demo as _demo
+from . import inventory as _inventory
 from . import lab as _lab
 
 app = typer.Typer(
@@ -24,6 +26,8 @@ app = typer.Typer(
 )
 app.add_typer(_lab.app, name="lab")
 app.command("demo")(_demo.demo)
+app.command("inventory")(_inventory.inventory)
+app.command("check")(_check.check)
 
 
 def main(argv: list[str] | None = None) -> int:

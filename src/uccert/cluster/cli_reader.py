@@ -1,0 +1,67 @@
+"""Read one node over the admin CLI (every version): certs, trust stores, services, version.
+
+``show cert list own|trust`` names the files, ``show cert own|trust <store>/<file>`` prints each
+one with its PEM (the cert is described from the PEM, not from the text), ``utils service
+list`` gives the services and ``show version active`` the version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cryptography import x509
+
+from uccert.cluster.discovery import DiscoveredNode
+from uccert.model import CertInfo, Node, NodeSnapshot, RunState, ServiceState, TrustEntry
+from uccert.protocols import (
+    CertListEntry,
+    CliParseError,
+    ServiceList,
+    parse_cert_dump,
+    parse_cert_list,
+    parse_service_list,
+    parse_version_active,
+)
+from uccert.protocols import cli_commands as cli
+from uccert.protocols.cli_commands import CertListKind
+from uccert.transport import AdminCliSession
+
+
+async def _certificate(session: AdminCliSession, entry: CertListEntry) -> x509.Certificate:
+    command = cli.show_cert_trust(entry.path) if entry.is_trust else cli.show_cert_own(entry.path)
+    dump = parse_cert_dump(await session.run(command))
+    cert = dump.certificate()
+    if cert is None:
+        raise CliParseError(f"{command}: the node printed no PEM block, so the cert cannot be read")
+    return cert
+
+
+def services_of(listing: ServiceList) -> tuple[ServiceState, ...]:
+    return tuple(
+        ServiceState(e.name, RunState(e.state.value.capitalize()), e.activated, e.reason)
+        for e in listing.services
+    )
+
+
+async def read_node_cli(
+    session: AdminCliSession, node: DiscoveredNode, cluster_fqdns: Iterable[str]
+) -> NodeSnapshot:
+    """Everything one node shows over its CLI (raises on a failed or unreadable command)."""
+    fqdns = tuple(cluster_fqdns)
+    version = parse_version_active(await session.run(cli.SHOW_VERSION_ACTIVE))
+    identities: list[CertInfo] = []
+    for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.OWN))):
+        cert = await _certificate(session, entry)
+        identities.append(CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns))
+    trusts: list[TrustEntry] = []
+    for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.TRUST))):
+        cert = await _certificate(session, entry)
+        info = CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns)
+        trusts.append(TrustEntry(entry.unit_or_store, entry.file, info))
+    services = services_of(parse_service_list(await session.run(cli.UTILS_SERVICE_LIST)))
+    return NodeSnapshot(
+        node=Node(node.name, node.fqdn, node.product, node.role, version),
+        identities=tuple(identities),
+        trusts=tuple(trusts),
+        services=services,
+    )

@@ -1,0 +1,107 @@
+"""ClusterClient reads every node of a lab over real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from uccert.cluster import ClusterClient, snapshot_clusters
+from uccert.lab.servers.runtime import RunningLab, running_lab
+from uccert.lab.state import Fault, FaultKind
+from uccert.model import Product, Role, Snapshot
+from uccert.transport import KnownHostsStore
+
+from .conftest import cluster_of, pin_lab
+
+pytestmark = pytest.mark.timeout(60)
+
+IMP_UNITS = {"cup", "cup-xmpp", "cup-xmpp-s2s", "ipsec", "tomcat"}
+
+
+def client(lab: RunningLab, concurrency: int = 4) -> ClusterClient:
+    config, creds = cluster_of(lab)
+    return ClusterClient(config, creds, lab.inventory.parent, concurrency)
+
+
+def lab_serials(lab: RunningLab, node: str) -> dict[str, str]:
+    return {o.unit: format(o.cert.serial_number, "x") for o in lab.lab.own_certs(node)}
+
+
+def assert_matches_lab(snap: Snapshot, lab: RunningLab) -> None:
+    assert [n.node.name for n in snap.nodes] == lab.lab.node_names()
+    for n in snap.nodes:
+        assert n.error is None, n.error
+        assert {c.unit: c.serial for c in n.identities} == lab_serials(lab, n.node.name)
+        trusts = {(t.store, f"{t.store}/{t.file}", t.cert.serial) for t in n.trusts}
+        expected = {
+            (t.store, t.file, format(t.cert.serial_number, "x"))
+            for t in lab.lab.trust_certs(n.node.name)
+        }
+        assert trusts == expected
+        assert n.node.version == lab.lab.display_version(n.node.name)
+
+
+async def test_cli_path_reads_every_node_with_the_labs_serials(demo_lab: RunningLab) -> None:
+    snap = await client(demo_lab).snapshot()
+    assert_matches_lab(snap, demo_lab)
+    roles = {n.node.name: (n.node.product, n.node.role) for n in snap.nodes}
+    assert roles["cucm-pub"] == (Product.CUCM, Role.PUBLISHER)
+    assert roles["imp-pub"] == (Product.IMP, Role.PUBLISHER)
+    assert roles["imp-sub2"] == (Product.IMP, Role.SUBSCRIBER)
+    for n in snap.nodes:
+        if n.node.product is Product.IMP:
+            assert {c.unit for c in n.identities} >= IMP_UNITS
+            assert any(s.name == "Cisco XCP Router" for s in n.services)
+
+
+async def test_unreachable_and_unpinned_nodes_are_reported_and_the_rest_read(
+    demo_lab: RunningLab,
+) -> None:
+    demo_lab.lab.inject_fault(Fault(FaultKind.NODE_UNREACHABLE, "imp-sub3", None, 1000))
+    other = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+    KnownHostsStore(demo_lab.inventory.parent).pin("127.0.0.1", demo_lab.ports["imp-sub1"], other)
+    snap = await client(demo_lab).snapshot()
+    by_name = {n.node.name: n for n in snap.nodes}
+    assert by_name["imp-sub3"].error and not by_name["imp-sub3"].identities
+    assert "uccert pin" in (by_name["imp-sub1"].error or "")
+    others = [n for n in snap.nodes if n.node.name not in ("imp-sub1", "imp-sub3")]
+    assert len(others) == 4
+    for n in others:
+        assert n.error is None
+        assert {c.unit: c.serial for c in n.identities} == lab_serials(demo_lab, n.node.name)
+
+
+async def test_unreachable_publisher_gives_one_node_with_the_error(demo_lab: RunningLab) -> None:
+    demo_lab.lab.inject_fault(Fault(FaultKind.NODE_UNREACHABLE, "cucm-pub", None, 1000))
+    snap = await client(demo_lab).snapshot()
+    assert [(n.node.name, n.node.role) for n in snap.nodes] == [("cucm-pub", Role.PUBLISHER)]
+    assert snap.nodes[0].error and "cannot list the cluster's nodes" in snap.nodes[0].error
+
+
+async def test_a_12_5_cluster_reads_the_same_over_the_cli(tmp_path: Path) -> None:
+    async with running_lab(
+        preset_name="minimal", version="12.5", time_scale=0, state_dir=tmp_path
+    ) as lab:
+        pin_lab(lab)
+        snap = await client(lab).snapshot()
+    assert_matches_lab(snap, lab)
+    assert all(n.node.version.startswith("12.5") for n in snap.nodes)
+
+
+async def test_clusters_share_one_bound(tmp_path: Path) -> None:
+    async with running_lab(preset_name="minimal", time_scale=0, state_dir=tmp_path) as lab:
+        pin_lab(lab)
+        config, creds = cluster_of(lab)
+        bound = asyncio.Semaphore(1)
+        clients = [ClusterClient(config, creds, lab.inventory.parent, bound) for _ in range(2)]
+        first, second = await snapshot_clusters(clients)
+    assert_matches_lab(first, lab)
+    assert [n.node for n in first.nodes] == [n.node for n in second.nodes]
+
+
+async def test_concurrency_must_be_positive(demo_lab: RunningLab) -> None:
+    with pytest.raises(ValueError, match="concurrency"):
+        client(demo_lab, concurrency=0)
