@@ -33,7 +33,7 @@ def test_expired_self_signed_tomcat_is_an_error_fixed_by_regen() -> None:
         "tomcat",
     )
     assert "tomcat.pem" in f.message and "imp-sub1" in f.message
-    assert "`uccert regen tomcat`" in f.fix
+    assert "`uccert regen apply --units tomcat`" in f.fix
 
 
 def test_expiring_ca_signed_multi_server_cert_says_not_to_regenerate() -> None:

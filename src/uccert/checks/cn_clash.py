@@ -43,6 +43,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 f"{first}+{second}",
                 f"{name}: self-signed {first} and {second} certs share the CN "
                 f"{a.subject_cn}; {why}",
-                f"give them different CNs: regenerate {second} on {name} with "
-                f"`uccert regen {second}` so it gets its own CN, or use CA-signed certs",
+                # Regeneration keeps the CN (PROCEDURE §2): only a cert with its own CN helps.
+                f"give {second} its own CN with a CA-signed cert (`uccert csr --unit {second}`); "
+                "regenerating keeps the CN",
             )

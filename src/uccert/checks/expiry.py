@@ -16,7 +16,7 @@ def renew_fix(cert: CertInfo, node: str) -> str:
     """§2 step 2: regenerate a self-signed cert; a CA-signed one needs a CSR."""
     if cert.self_signed:
         return (
-            f"regenerate {cert.unit} on {node} with `uccert regen {cert.unit}` "
+            f"regenerate {cert.unit} on {node} with `uccert regen apply --units {cert.unit}` "
             "(publisher first, then restart its services)"
         )
     if cert.distribution is Distribution.MULTI:
