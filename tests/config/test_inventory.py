@@ -124,7 +124,7 @@ def test_missing_inventory_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(InventoryError) as info:
         load_inventory(path)
     assert str(info.value) == (
-        f"{path}: no such inventory — create one (see README 'Inventory') or pass --inventory PATH"
+        f"{path}: no such inventory — create one (see docs/inventory.md) or pass --inventory PATH"
     )
 
 

@@ -268,7 +268,7 @@ def parse_inventory(path: Path, text: str) -> Inventory:
 def load_inventory(path: Path = DEFAULT_INVENTORY) -> Inventory:
     """Read and check an inventory file; any problem is one `InventoryError` line (exit 2)."""
     text = read_text(
-        path, "inventory", "create one (see README 'Inventory') or pass --inventory PATH"
+        path, "inventory", "create one (see docs/inventory.md) or pass --inventory PATH"
     )
     return parse_inventory(path, text)
 
