@@ -10,18 +10,10 @@ import pytest
 
 from uccert.cli import main
 from uccert.cli.check import render
-from uccert.lab.servers.runtime import RunningLab, running_lab
+from uccert.lab.servers.runtime import running_lab
 from uccert.model import Finding, Severity
-from uccert.transport import KnownHostsStore
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def pin_lab(lab: RunningLab) -> None:
-    store = KnownHostsStore(lab.inventory.parent)
-    for port in lab.ports.values():
-        if not store.pinned("127.0.0.1", port):
-            store.pin("127.0.0.1", port, lab.host_public_key)
 
 
 async def uccert(*argv: str) -> int:
@@ -32,7 +24,6 @@ async def test_check_finds_the_demo_labs_seeded_problems_and_exits_3(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with running_lab(preset_name="demo", time_scale=0, state_dir=tmp_path) as lab:
-        pin_lab(lab)
         code = await uccert("check", "--json", "--inventory", str(lab.inventory))
         json_out = capsys.readouterr().out
     assert code == 3
@@ -62,7 +53,6 @@ async def test_check_passes_a_lab_without_problems(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with running_lab(preset_name="minimal", time_scale=0, state_dir=tmp_path) as lab:
-        pin_lab(lab)
         code = await uccert("check", "--inventory", str(lab.inventory), "--warn-days", "30")
     out = capsys.readouterr().out
     assert code == 0, out

@@ -11,18 +11,10 @@ import pytest
 
 from uccert.cli import main
 from uccert.lab.servers.runtime import RunningLab, running_lab
-from uccert.transport import KnownHostsStore
 
 pytestmark = pytest.mark.timeout(60)
 
 IMP_UNITS = {"cup", "cup-xmpp", "cup-xmpp-s2s", "ipsec", "tomcat"}
-
-
-def pin_lab(lab: RunningLab) -> None:
-    store = KnownHostsStore(lab.inventory.parent)
-    for port in lab.ports.values():
-        if not store.pinned("127.0.0.1", port):
-            store.pin("127.0.0.1", port, lab.host_public_key)
 
 
 async def uccert(*argv: str) -> int:
@@ -32,7 +24,6 @@ async def uccert(*argv: str) -> int:
 @pytest.fixture
 async def demo_lab(tmp_path: Path) -> AsyncIterator[RunningLab]:
     async with running_lab(preset_name="demo", time_scale=0, state_dir=tmp_path) as lab:
-        pin_lab(lab)
         yield lab
 
 
@@ -59,7 +50,6 @@ async def test_inventory_table_names_each_cert_and_its_days_left(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with running_lab(preset_name="minimal", time_scale=0, state_dir=tmp_path) as lab:
-        pin_lab(lab)
         code = await uccert("inventory", "--inventory", str(lab.inventory), "--cluster", "lab")
         tomcat = format(lab.lab.own_certs("imp-pub")[0].cert.serial_number, "x")
     out = capsys.readouterr().out
