@@ -13,6 +13,7 @@ from uccert.lab.servers.runtime import RunningLab, running_lab
 from uccert.lab.state import Fault, FaultKind
 from uccert.model import Product, Role, Snapshot
 from uccert.transport import KnownHostsStore
+from uccert.transport.tls_pins import TlsPinStore
 
 from .conftest import cluster_of, pin_lab
 
@@ -75,10 +76,23 @@ async def test_unreachable_and_unpinned_nodes_are_reported_and_the_rest_read(
 
 
 async def test_unreachable_publisher_gives_one_node_with_the_error(demo_lab: RunningLab) -> None:
+    # SSH is down and AXL cannot be asked either (its TLS pin is gone): no node list at all.
     demo_lab.lab.inject_fault(Fault(FaultKind.NODE_UNREACHABLE, "cucm-pub", None, 1000))
+    TlsPinStore(demo_lab.inventory.parent).unpin(demo_lab.lab.spec("cucm-pub").fqdn)
     snap = await client(demo_lab).snapshot()
     assert [(n.node.name, n.node.role) for n in snap.nodes] == [("cucm-pub", Role.PUBLISHER)]
-    assert snap.nodes[0].error and "cannot list the cluster's nodes" in snap.nodes[0].error
+    error = snap.nodes[0].error or ""
+    assert "cannot list the cluster's nodes" in error
+    assert "AXL discovery failed" in error and "show network cluster failed too" in error
+
+
+async def test_publisher_ssh_down_still_lists_nodes_over_axl(demo_lab: RunningLab) -> None:
+    demo_lab.lab.inject_fault(Fault(FaultKind.NODE_UNREACHABLE, "cucm-pub", None, 1000))
+    snap = await client(demo_lab).snapshot()
+    assert [n.node.name for n in snap.nodes] == demo_lab.lab.node_names()
+    by_name = {n.node.name: n for n in snap.nodes}
+    assert by_name["cucm-pub"].error
+    assert all(n.error is None for n in snap.nodes if n.node.name != "cucm-pub")
 
 
 async def test_a_12_5_cluster_reads_the_same_over_the_cli(tmp_path: Path) -> None:

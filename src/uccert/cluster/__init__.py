@@ -3,10 +3,10 @@
 Theory of operation: a :class:`ClusterClient` per inventory cluster. ``snapshot()`` first
 discovers the nodes (:mod:`.discovery`: AXL ``listProcessNode`` when the HTTP side is there,
 else ``show network cluster`` on the CUCM publisher over SSH), then reads every node at once,
-at most ``concurrency`` at a time (:mod:`.node_reader`: REST ``snapshot/server`` on 14 and
-later when available, else the admin CLI). A node that cannot be read becomes a
-`NodeSnapshot` with ``error`` set; the others are still read. :func:`snapshot_clusters`
-reads several clusters under one shared bound.
+at most ``concurrency`` at a time (:mod:`.rest_reader`: REST ``snapshot/server`` on 14 and
+later unless ``prefer_rest=False``, else :mod:`.cli_reader`; services always over the CLI).
+A node that cannot be read becomes a `NodeSnapshot` with ``error`` set; the others are still
+read. :func:`snapshot_clusters` reads several clusters under one shared bound.
 
 Connections are built in one place (:mod:`.targets`): addresses and ports from the inventory's
 node overrides, SSH host keys pinned in ``known_hosts`` next to the inventory, passwords from

@@ -43,12 +43,11 @@ def services_of(listing: ServiceList) -> tuple[ServiceState, ...]:
     )
 
 
-async def read_node_cli(
-    session: AdminCliSession, node: DiscoveredNode, cluster_fqdns: Iterable[str]
-) -> NodeSnapshot:
-    """Everything one node shows over its CLI (raises on a failed or unreadable command)."""
+async def read_certs_cli(
+    session: AdminCliSession, cluster_fqdns: Iterable[str]
+) -> tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...]]:
+    """The node's identities and trusts as ``show cert list/own/trust`` print them."""
     fqdns = tuple(cluster_fqdns)
-    version = parse_version_active(await session.run(cli.SHOW_VERSION_ACTIVE))
     identities: list[CertInfo] = []
     for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.OWN))):
         cert = await _certificate(session, entry)
@@ -58,10 +57,26 @@ async def read_node_cli(
         cert = await _certificate(session, entry)
         info = CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns)
         trusts.append(TrustEntry(entry.unit_or_store, entry.file, info))
-    services = services_of(parse_service_list(await session.run(cli.UTILS_SERVICE_LIST)))
+    return tuple(identities), tuple(trusts)
+
+
+async def read_version(session: AdminCliSession) -> str:
+    return parse_version_active(await session.run(cli.SHOW_VERSION_ACTIVE))
+
+
+async def read_services(session: AdminCliSession) -> tuple[ServiceState, ...]:
+    return services_of(parse_service_list(await session.run(cli.UTILS_SERVICE_LIST)))
+
+
+async def read_node_cli(
+    session: AdminCliSession, node: DiscoveredNode, cluster_fqdns: Iterable[str]
+) -> NodeSnapshot:
+    """Everything one node shows over its CLI (raises on a failed or unreadable command)."""
+    version = await read_version(session)
+    identities, trusts = await read_certs_cli(session, cluster_fqdns)
     return NodeSnapshot(
         node=Node(node.name, node.fqdn, node.product, node.role, version),
-        identities=tuple(identities),
-        trusts=tuple(trusts),
-        services=services,
+        identities=identities,
+        trusts=trusts,
+        services=await read_services(session),
     )

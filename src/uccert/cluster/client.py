@@ -1,5 +1,12 @@
 """`ClusterClient`: one cluster's nodes, discovered and read concurrently, as one `Snapshot`.
 
+Discovery asks the publisher's AXL (nodes and Presence Redundancy Groups); when AXL fails it
+falls back to ``show network cluster`` over SSH, and says so: the reason is kept in
+``ClusterClient.discovery_note`` and logged as a warning (the snapshot then has no groups).
+Each node's version comes from ``show version active``; on 14 and later (unless
+``prefer_rest=False``) its certs are read over REST ``snapshot/server``, else over the CLI;
+services always come from ``utils service list``.
+
 An error reading one node (unreachable, refused login, unpinned host key, a command that
 failed) becomes that node's ``error`` and never stops the others; when the publisher itself
 cannot be asked for the node list, the snapshot holds just the publisher, with the error.
@@ -8,18 +15,29 @@ cannot be asked for the node list, the snapshot holds just the publisher, with t
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from uccert.cluster.cli_reader import read_node_cli
-from uccert.cluster.discovery import DiscoveredNode, discover_over_cli
+from uccert.cluster.cli_reader import read_certs_cli, read_services, read_version
+from uccert.cluster.discovery import (
+    DiscoveredNode,
+    discover_over_axl,
+    discover_over_cli,
+    major_version,
+)
+from uccert.cluster.rest_reader import read_certs_rest
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
-from uccert.errors import UccertError
-from uccert.model import Node, NodeSnapshot, Product, Role, Snapshot
+from uccert.errors import ClusterError, UccertError
+from uccert.model import Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 8
+REST_FROM_MAJOR = 14
+_FAILURES = (UccertError, OSError, TimeoutError)
 UNKNOWN_VERSION = ""
 
 
@@ -39,9 +57,18 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc} — check the node and run the command again"
 
 
+class DiscoveryFailed(ClusterError):
+    """Neither AXL nor ``show network cluster`` listed the nodes."""
+
+
+class RestReadFailed(ClusterError):
+    """A 14+ node's certificates could not be read over REST."""
+
+
 class ClusterClient:
     """Reads one inventory cluster. ``concurrency`` bounds the nodes read at once (an int, or
-    a semaphore shared with other clusters)."""
+    a semaphore shared with other clusters). ``prefer_rest=False`` reads every node's certs
+    over the CLI, even on 14 and later."""
 
     def __init__(
         self,
@@ -49,23 +76,72 @@ class ClusterClient:
         credentials: ClusterCredentials,
         pins_dir: Path,
         concurrency: int | asyncio.Semaphore = DEFAULT_CONCURRENCY,
+        *,
+        prefer_rest: bool = True,
     ) -> None:
         self.config = cluster_config
         self.targets = NodeTargets(cluster_config, credentials, pins_dir)
         self._bound = _bound(concurrency)
+        self.prefer_rest = prefer_rest
+        self.discovery_note: str | None = None
 
-    async def discover(self) -> tuple[DiscoveredNode, ...]:
-        """The cluster's nodes, from the CUCM publisher."""
+    async def discover_axl(self) -> tuple[tuple[DiscoveredNode, ...], tuple[RedundancyGroup, ...]]:
+        """Nodes and groups from the publisher's AXL (raises on failure)."""
+        async with self._bound, self.targets.axl_http() as http:
+            return await discover_over_axl(http, self.config.nodes)
+
+    async def discover_cli(self) -> tuple[DiscoveredNode, ...]:
+        """The cluster's nodes from ``show network cluster`` on the CUCM publisher."""
         name, fqdn = self.targets.publisher_name(), self.config.publisher
         async with self._bound, self.targets.cli_session(name, fqdn) as session:
             return await discover_over_cli(session)
 
+    async def discover(self) -> tuple[tuple[DiscoveredNode, ...], tuple[RedundancyGroup, ...]]:
+        """The cluster's nodes (and groups, when AXL answered), from the CUCM publisher."""
+        self.discovery_note = None
+        try:
+            return await self.discover_axl()
+        except _FAILURES as exc:
+            axl_reason = f"AXL discovery failed ({_reason(exc)})"
+        try:
+            nodes = await self.discover_cli()
+        except _FAILURES as exc:
+            raise DiscoveryFailed(
+                f"{axl_reason}; show network cluster failed too: {_reason(exc)}"
+            ) from exc
+        self.discovery_note = (
+            f"{axl_reason}: nodes listed by show network cluster instead; groups not read"
+        )
+        log.warning("cluster %s: %s", self.config.name, self.discovery_note)
+        return nodes, ()
+
+    async def _read(self, node: DiscoveredNode, fqdns: tuple[str, ...]) -> NodeSnapshot:
+        async with self.targets.cli_session(node.name, node.fqdn) as session:
+            version = await read_version(session)
+            if self.prefer_rest and major_version(version) >= REST_FROM_MAJOR:
+                try:
+                    async with self.targets.rest_http(node.name, node.fqdn) as http:
+                        identities, trusts = await read_certs_rest(http, fqdns)
+                except _FAILURES as exc:
+                    raise RestReadFailed(
+                        f"REST snapshot/server ({version}): {_reason(exc)}"
+                    ) from exc
+            else:
+                identities, trusts = await read_certs_cli(session, fqdns)
+            services = await read_services(session)
+        return NodeSnapshot(
+            Node(node.name, node.fqdn, node.product, node.role, version),
+            identities=identities,
+            trusts=trusts,
+            services=services,
+        )
+
     async def read_node(self, node: DiscoveredNode, fqdns: Iterable[str]) -> NodeSnapshot:
         """One node; any failure is the returned snapshot's ``error``."""
         try:
-            async with self._bound, self.targets.cli_session(node.name, node.fqdn) as session:
-                return await read_node_cli(session, node, fqdns)
-        except (UccertError, OSError, TimeoutError) as exc:
+            async with self._bound:
+                return await self._read(node, tuple(fqdns))
+        except _FAILURES as exc:
             return NodeSnapshot(
                 Node(node.name, node.fqdn, node.product, node.role, UNKNOWN_VERSION),
                 error=_reason(exc),
@@ -74,8 +150,8 @@ class ClusterClient:
     async def snapshot(self) -> Snapshot:
         taken_at = datetime.now(UTC)
         try:
-            nodes = await self.discover()
-        except (UccertError, OSError, TimeoutError) as exc:
+            nodes, groups = await self.discover()
+        except _FAILURES as exc:
             name = self.targets.publisher_name()
             publisher = Node(
                 name, self.config.publisher, Product.CUCM, Role.PUBLISHER, UNKNOWN_VERSION
@@ -84,7 +160,7 @@ class ClusterClient:
             return Snapshot(self.config.name, taken_at, (NodeSnapshot(publisher, error=error),))
         fqdns = tuple(n.fqdn for n in nodes)
         read = await asyncio.gather(*(self.read_node(n, fqdns) for n in nodes))
-        return Snapshot(self.config.name, taken_at, tuple(read))
+        return Snapshot(self.config.name, taken_at, tuple(read), groups)
 
 
 async def snapshot_clusters(

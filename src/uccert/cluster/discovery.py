@@ -1,17 +1,27 @@
-"""Which nodes a cluster has: ``show network cluster`` on the CUCM publisher (any version).
+"""Which nodes a cluster has: AXL ``listProcessNode`` on the CUCM publisher (12.5 and later),
+with the Presence Redundancy Groups from ``listPresenceRedundancyGroup``; else (AXL failed)
+``show network cluster`` on the publisher over SSH (any version, no groups).
 
-AXL ``listProcessNode`` (when the HTTP transport is installed) gives the same list; either way
-the result is a tuple of :class:`DiscoveredNode`, CUCM publisher first.
+Either way the nodes are a tuple of :class:`DiscoveredNode`, CUCM publisher first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from uccert.model import Product, Role
+import httpx
+
+from uccert.errors import ClusterError
+from uccert.model import Product, RedundancyGroup, Role
 from uccert.protocols import ClusterNodeLine, NodeProduct, parse_network_cluster
 from uccert.protocols import cli_commands as cli
+from uccert.protocols.axl import PresenceRedundancyGroup, ProcessNode
 from uccert.transport import AdminCliSession
+from uccert.transport.axl_client import AxlClient
+
+# The AXL schema spoken: 12.5 is understood by 12.5 and every later release.
+AXL_SCHEMA = "12.5"
 
 
 @dataclass(frozen=True)
@@ -43,3 +53,74 @@ def _order(node: DiscoveredNode) -> tuple[int, int]:
 async def discover_over_cli(session: AdminCliSession) -> tuple[DiscoveredNode, ...]:
     """The cluster's nodes as the publisher's ``show network cluster`` lists them."""
     return nodes_from_lines(parse_network_cluster(await session.run(cli.SHOW_NETWORK_CLUSTER)))
+
+
+def _short_name(fqdn: str) -> str:
+    """A node's CUCM name from the FQDN AXL lists (an address stays whole)."""
+    if fqdn.replace(".", "").isdigit() or ":" in fqdn:
+        return fqdn
+    return fqdn.split(".", 1)[0]
+
+
+def nodes_from_axl(
+    process_nodes: tuple[ProcessNode, ...], known: Iterable[str] = ()
+) -> tuple[DiscoveredNode, ...]:
+    """AXL's process nodes; a name in ``known`` (inventory overrides) is kept whole."""
+    names = set(known)
+    found = []
+    for p in process_nodes:
+        name = p.name if p.name in names else _short_name(p.name)
+        role = Role.PUBLISHER if p.node_usage.lower() == "publisher" else Role.SUBSCRIBER
+        found.append(DiscoveredNode(name, p.name, Product(p.role), role))
+    return tuple(sorted(found, key=_order))
+
+
+def groups_from_axl(
+    groups: tuple[PresenceRedundancyGroup, ...], nodes: tuple[DiscoveredNode, ...]
+) -> tuple[RedundancyGroup, ...]:
+    """Groups with their servers as node names (a server AXL names but discovery lacks stays
+    as AXL gives it); a group without a first server is left out."""
+    by_fqdn = {n.fqdn.lower(): n.name for n in nodes}
+
+    def name(server: str) -> str:
+        return by_fqdn.get(server.lower(), server)
+
+    return tuple(
+        RedundancyGroup(
+            g.name, name(g.server1), name(g.server2) if g.server2 else None, g.ha_enabled
+        )
+        for g in groups
+        if g.server1
+    )
+
+
+async def discover_over_axl(
+    axl_http: httpx.AsyncClient, known: Iterable[str] = ()
+) -> tuple[tuple[DiscoveredNode, ...], tuple[RedundancyGroup, ...]]:
+    """Nodes and groups from the publisher's AXL (raises when AXL cannot answer)."""
+    axl = AxlClient(axl_http, AXL_SCHEMA)
+    version = await axl.ccm_version()
+    if _major_minor(version) < (12, 5):
+        raise AxlTooOld(f"AXL: the publisher runs {version}, before 12.5")
+    nodes = nodes_from_axl(await axl.list_process_nodes(), known)
+    if not any(n.product is Product.CUCM and n.role is Role.PUBLISHER for n in nodes):
+        raise AxlTooOld("AXL: listProcessNode names no CUCM publisher")
+    groups = groups_from_axl(await axl.list_groups(), nodes)
+    return nodes, groups
+
+
+class AxlTooOld(ClusterError):
+    """AXL answered, but not usefully for discovery."""
+
+
+def _major_minor(version: str) -> tuple[int, int]:
+    parts = version.split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        return (0, 0)
+
+
+def major_version(version: str) -> int:
+    """``14`` for ``14.0.1.10000-20`` (0 when unreadable)."""
+    return _major_minor(version)[0]

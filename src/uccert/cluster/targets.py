@@ -1,8 +1,10 @@
 """Where and how to reach each node: the one place that builds SSH targets and sessions.
 
 Addresses and ports come from the inventory's ``[clusters.NAME.nodes."NODE"]`` overrides (the
-node's FQDN and port 22 otherwise); host keys from ``known_hosts`` in the pins directory (the
-inventory's folder); the OS admin password from the resolved credentials.
+node's FQDN and ports 22 / 8443 / 443 otherwise; REST uses ``rest_port``, else ``https_port``
+when only that is set, as one Tomcat port may serve both); SSH host keys from ``known_hosts``
+and TLS pins from ``tls_pins.json`` in the pins directory (the inventory's folder); the OS
+admin (SSH, REST) and application admin (AXL) from the resolved credentials.
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import httpx
+
 from uccert.config import ClusterConfig, ClusterCredentials, NodeOverride
 from uccert.transport import AdminCliSession, KnownHostsStore, SshTarget
+from uccert.transport.http import HttpTarget, http_client
+from uccert.transport.tls_pins import TlsPinStore
 
 SSH_PORT: Final = 22
+AXL_PORT: Final = 8443  # Tomcat: AXL, Control Center
+REST_PORT: Final = 443  # Certificate Management REST (14 and later)
 
 
 @dataclass(frozen=True)
@@ -59,3 +67,22 @@ class NodeTargets:
             login_timeout=timing.connect_timeout,
             command_timeout=timing.command_timeout,
         )
+
+    def http_target(self, name: str, fqdn: str, *, rest: bool) -> HttpTarget:
+        over = self.override(name, fqdn)
+        port = (over.rest_port or over.https_port or REST_PORT) if rest else over.https_port
+        pinned = TlsPinStore(self.pins_dir).pinned(fqdn) or ""
+        return HttpTarget(fqdn, over.address or fqdn, port or AXL_PORT, pinned)
+
+    def axl_http(self) -> httpx.AsyncClient:
+        """HTTPS to the CUCM publisher as the application admin (AXL)."""
+        fqdn = self.cluster.publisher
+        account = self.credentials.app_admin
+        target = self.http_target(self.publisher_name(), fqdn, rest=False)
+        return http_client(target, (account.username, account.password))
+
+    def rest_http(self, name: str, fqdn: str) -> httpx.AsyncClient:
+        """HTTPS to one node as the OS admin (Certificate Management REST)."""
+        account = self.credentials.os_admin
+        target = self.http_target(name, fqdn, rest=True)
+        return http_client(target, (account.username, account.password))

@@ -1,0 +1,111 @@
+"""Both read paths on one lab: AXL discovery with groups, REST (14+) and CLI certs agree."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from uccert.cluster import ClusterClient
+from uccert.cluster import client as client_module
+from uccert.cluster.rest_reader import read_certs_rest
+from uccert.config.credentials import Account, Secret
+from uccert.lab.servers.runtime import RunningLab, running_lab
+from uccert.model import CertInfo, Snapshot, TrustEntry
+
+from .conftest import cluster_of, pin_lab
+
+pytestmark = pytest.mark.timeout(60)
+
+CertKey = tuple[str, str, str, str]
+RestCerts = tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...]]
+
+
+def client(
+    lab: RunningLab, *, prefer_rest: bool = True, axl_password: str | None = None
+) -> ClusterClient:
+    config, creds = cluster_of(lab)
+    if axl_password is not None:
+        wrong = Account(creds.app_admin.username, Secret(axl_password), "test")
+        creds = dataclasses.replace(creds, app_admin=wrong)
+    return ClusterClient(config, creds, lab.inventory.parent, 4, prefer_rest=prefer_rest)
+
+
+def certs(snap: Snapshot) -> dict[str, tuple[set[CertKey], set[CertKey]]]:
+    """Node -> (identities, trusts), each by unit/store, file, serial, sha256."""
+    out = {}
+    for n in snap.nodes:
+        assert n.error is None, n.error
+        ids = {(c.unit, c.file, c.serial, c.sha256) for c in n.identities}
+        trusts = {(t.store, t.file, t.cert.serial, t.cert.sha256) for t in n.trusts}
+        out[n.node.name] = (ids, trusts)
+    return out
+
+
+def spy_rest(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the base URL of every REST certs read the client makes."""
+    calls: list[str] = []
+
+    async def spy(http: httpx.AsyncClient, fqdns: Iterable[str]) -> RestCerts:
+        calls.append(str(http.base_url))
+        return await read_certs_rest(http, fqdns)
+
+    monkeypatch.setattr(client_module, "read_certs_rest", spy)
+    return calls
+
+
+async def test_rest_and_cli_paths_read_the_same_certs(
+    demo_lab: RunningLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = spy_rest(monkeypatch)
+    rest = await client(demo_lab).snapshot()
+    assert len(calls) == len(demo_lab.lab.node_names())
+    cli = await client(demo_lab, prefer_rest=False).snapshot()
+    assert len(calls) == len(demo_lab.lab.node_names())  # the CLI path made no REST call
+    assert all(int(n.node.version.split(".")[0]) >= 14 for n in rest.nodes)
+    assert [n.node for n in rest.nodes] == [n.node for n in cli.nodes]
+    rest_certs, cli_certs = certs(rest), certs(cli)
+    assert rest_certs == cli_certs
+    assert all(ids and trusts for ids, trusts in rest_certs.values())
+    assert [n.services for n in rest.nodes] == [n.services for n in cli.nodes]
+
+
+async def test_groups_come_from_axl_with_their_ha_flags(demo_lab: RunningLab) -> None:
+    c = client(demo_lab)
+    snap = await c.snapshot()
+    assert c.discovery_note is None
+    expected = {(g.name, g.server1, g.server2) for g in demo_lab.lab.groups()}
+    assert {(g.name, g.server1, g.server2) for g in snap.groups} == expected
+    assert len(snap.groups) == 2
+    assert all(g.ha_enabled for g in snap.groups)
+
+
+async def test_axl_failure_falls_back_to_the_cli_and_says_so(demo_lab: RunningLab) -> None:
+    c = client(demo_lab, axl_password="not-the-password")
+    snap = await c.snapshot()
+    assert [n.node.name for n in snap.nodes] == demo_lab.lab.node_names()
+    assert all(n.error is None for n in snap.nodes)
+    assert snap.groups == ()
+    assert c.discovery_note and "AXL discovery failed" in c.discovery_note
+    assert "show network cluster" in c.discovery_note
+
+
+async def test_a_12_5_lab_uses_the_cli_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = spy_rest(monkeypatch)
+    async with running_lab(
+        preset_name="minimal", version="12.5", time_scale=0, state_dir=tmp_path
+    ) as lab:
+        pin_lab(lab)
+        c = client(lab)
+        snap = await c.snapshot()
+        cli = await client(lab, prefer_rest=False).snapshot()
+    assert all(n.node.version.startswith("12.5") for n in snap.nodes)
+    assert certs(snap) == certs(cli)
+    assert all(n.identities for n in snap.nodes)
+    assert calls == []
+    assert c.discovery_note is None  # AXL (12.5 schema) listed the nodes
