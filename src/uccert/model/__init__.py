@@ -32,6 +32,15 @@ from uccert.model.cluster import (
 )
 from uccert.model.findings import Finding, Severity
 from uccert.model.inventory import SCHEMA_VERSION, dumps, findings_to_json, iso_utc, to_json
+from uccert.model.plan import (
+    Plan,
+    PlanTiming,
+    PlanWarning,
+    Step,
+    StepKind,
+    Via,
+    plan_from_json,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -41,6 +50,9 @@ __all__ = [
     "KeyType",
     "Node",
     "NodeSnapshot",
+    "Plan",
+    "PlanTiming",
+    "PlanWarning",
     "Product",
     "RedundancyGroup",
     "Role",
@@ -48,12 +60,16 @@ __all__ = [
     "ServiceState",
     "Severity",
     "Snapshot",
+    "Step",
+    "StepKind",
     "TrustEntry",
     "UnsupportedCertificateError",
+    "Via",
     "distribution_of",
     "dumps",
     "findings_to_json",
     "iso_utc",
     "normalize_serial",
+    "plan_from_json",
     "to_json",
 ]

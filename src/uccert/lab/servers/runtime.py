@@ -127,6 +127,7 @@ def inventory_toml(
     time_scale: float,
     credentials_file: str,
     https_ports: dict[str, int] | None = None,
+    tls_ports: dict[str, dict[str, int]] | None = None,
 ) -> str:
     pub = next(n for n in topology.nodes if n.product == "cucm" and n.role == "publisher")
     lines = [
@@ -146,6 +147,8 @@ def inventory_toml(
         ]
         if https_ports and n.name in https_ports:
             lines.append(f"https_port = {https_ports[n.name]}")
+        for listener, port in sorted((tls_ports or {}).get(n.name, {}).items()):
+            lines.append(f"{listener}_port = {port}")  # sip_tls, xmpp_c2s, xmpp_s2s
     lines += [
         "",
         "[clusters.lab.timing]",
@@ -299,7 +302,14 @@ async def running_lab(
         _write_private(directory / "known_hosts", known_hosts_text(running))
         _write_private(directory / "tls_pins.json", tls_pins_json(lab))
         running.inventory.write_text(
-            inventory_toml(topo, running.ports, time_scale, "credentials.toml", running.https_ports)
+            inventory_toml(
+                topo,
+                running.ports,
+                time_scale,
+                "credentials.toml",
+                running.https_ports,
+                {n.name: _tls_ports(running, n.name) for n in topo.nodes},
+            )
         )
         running.ready = ready_info(running)
         if ready_file is not None:
