@@ -1,0 +1,71 @@
+"""§3 around restarts: record each Presence Redundancy Group's HA flag, turn it off where it is
+on, wait for the change to sync, restart, then restore exactly the flags that were on.
+
+Only groups with a node that gets a restart the catalog says needs HA off (`needs_ha_off`:
+any restart on IM/P) are touched; a group whose HA is already off gets no step, so the restore
+never turns on what the admin had left off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from uccert.model import PlanTiming, RedundancyGroup, Snapshot, Step, StepKind, Via
+from uccert.plan.merge import needs_ha_off, step_id
+from uccert.plan.scope import NodeFacts
+
+
+def _members(group: RedundancyGroup) -> str:
+    return " and ".join(s for s in (group.server1, group.server2) if s)
+
+
+def groups_to_turn_off(
+    snapshot: Snapshot, restarted: Sequence[NodeFacts]
+) -> tuple[RedundancyGroup, ...]:
+    """Groups with HA on and a member that gets a restart needing HA off, snapshot order."""
+    needing = [n for n in restarted if needs_ha_off(n)]
+    return tuple(g for g in snapshot.groups if g.ha_enabled and any(n.in_group(g) for n in needing))
+
+
+def ha_off_steps(
+    groups: Sequence[RedundancyGroup], timing: PlanTiming, suffix: str | None = None
+) -> tuple[Step, ...]:
+    """ha-off per group, then one ha-wait (none when no group is turned off)."""
+    if not groups:
+        return ()
+    offs = tuple(
+        Step(
+            id=step_id("ha-off", g.name, suffix),
+            kind=StepKind.HA_OFF,
+            group=g.name,
+            via=Via.AXL,
+            expect="off",
+            reason=f"HA is on for {_members(g)}: a critical service restarting there would "
+            "fail the node over (§3); recorded on, turned off until the restarts are done",
+        )
+        for g in groups
+    )
+    wait = Step(
+        id=step_id("ha-wait", suffix),
+        kind=StepKind.HA_WAIT,
+        reason=f"let the HA change sync across the cluster ({timing.ha_sync_wait:g} s; §3: "
+        "at least two minutes) before any restart",
+    )
+    return (*offs, wait)
+
+
+def ha_restore_steps(
+    groups: Sequence[RedundancyGroup], suffix: str | None = None
+) -> tuple[Step, ...]:
+    return tuple(
+        Step(
+            id=step_id("ha-restore", g.name, suffix),
+            kind=StepKind.HA_RESTORE,
+            group=g.name,
+            via=Via.AXL,
+            expect="on",
+            reason=f"restore the recorded flag (on) once every service on {_members(g)} "
+            "runs again (§3 step 4)",
+        )
+        for g in groups
+    )

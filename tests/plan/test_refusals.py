@@ -1,0 +1,83 @@
+"""What the planner refuses to plan: an unread node it needs, a node that does not exist, a
+version it cannot read, units that exist nowhere in scope."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from uccert.model import Snapshot, StepKind
+from uccert.plan import PlanError, RegenRequest, plan_regen
+
+from .build import demo, node_of, with_node
+from .helpers import plan_for
+
+
+def unreachable(name: str, reason: str = "SSH timed out") -> Snapshot:
+    return with_node(demo(), name, identities=(), trusts=(), services=(), error=reason)
+
+
+def test_an_unreachable_node_in_scope_is_refused_naming_node_and_reason() -> None:
+    with pytest.raises(PlanError) as err:
+        plan_for("cup", unreachable("imp-sub2"))
+    assert "imp-sub2" in str(err.value) and "SSH timed out" in str(err.value)
+
+
+def test_an_unreachable_cucm_publisher_is_refused_even_outside_the_scope() -> None:
+    with pytest.raises(PlanError, match=r"cucm-pub .*connection refused.*CUCM publisher"):
+        plan_for("cup", unreachable("cucm-pub", "connection refused"))
+
+
+def test_an_unreachable_node_outside_the_scope_does_not_stop_the_plan() -> None:
+    plan = plan_for("cup", unreachable("cucm-sub1"))
+    assert plan.of_kind(StepKind.REGENERATE)
+
+
+def test_a_cluster_without_a_cucm_publisher_is_refused() -> None:
+    snap = demo()
+    snap = replace(snap, nodes=tuple(n for n in snap.nodes if n.node.name != "cucm-pub"))
+    with pytest.raises(PlanError, match="no CUCM publisher"):
+        plan_for("cup", snap)
+
+
+def test_a_named_node_that_does_not_exist_is_refused_listing_the_nodes() -> None:
+    with pytest.raises(PlanError) as err:
+        plan_for("cup", nodes=("imp-sub9",))
+    assert "imp-sub9" in str(err.value) and "imp-sub3" in str(err.value)
+
+
+def test_an_unknown_scope_keyword_is_refused() -> None:
+    with pytest.raises(PlanError, match="--nodes 'everything'"):
+        plan_regen(demo(), RegenRequest(("cup",), "everything"))
+
+
+@pytest.mark.parametrize("version", ["", "  ", "fourteen"])
+def test_a_node_in_scope_with_an_unknown_version_is_refused(version: str) -> None:
+    snap = demo()
+    pub = node_of(snap, "imp-pub")
+    snap = with_node(snap, "imp-pub", node=replace(pub.node, version=version))
+    with pytest.raises(PlanError, match=r"imp-pub's version .*show version active"):
+        plan_for("cup", snap)
+
+
+def test_units_that_exist_on_no_node_in_scope_are_refused() -> None:
+    with pytest.raises(PlanError) as err:
+        plan_for("cup,cup-xmpp", nodes="cucm")
+    message = str(err.value)
+    assert "cucm-pub, cucm-sub1" in message and "cup exists on IM/P nodes" in message
+
+
+def test_ecdsa_twins_on_a_cluster_before_11_0_are_refused() -> None:
+    with pytest.raises(PlanError, match=r"tomcat-ECDSA exists on CUCM and IM/P nodes \(11"):
+        plan_for("tomcat-ECDSA", demo("10.5"))
+
+
+def test_a_request_with_an_unknown_unit_is_refused_by_the_planner_too() -> None:
+    with pytest.raises(PlanError, match="unknown unit 'tomcatt'"):
+        plan_regen(demo(), RegenRequest(("tomcatt",)))
+
+
+def test_a_request_with_no_units_is_refused() -> None:
+    with pytest.raises(PlanError, match="no units"):
+        plan_regen(demo(), RegenRequest(()))
