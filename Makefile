@@ -20,6 +20,19 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/uccert demo
 
+# Benchmarks: each bench/NAME.py prints its own numbers and the ratio against a baseline it
+# measures in the same run (bench/README.md). `make bench BENCHES=inventory` runs just one.
+BENCHES ?= inventory outage
+
+bench: $(VENV)/.installed
+	@set -e; for b in $(BENCHES); do \
+		if [ -f bench/$$b.py ]; then \
+			echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; \
+		else \
+			echo "== bench/$$b.py: not there, skipped"; \
+		fi; \
+	done
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench

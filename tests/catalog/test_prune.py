@@ -24,7 +24,7 @@ def test_imp_from_12_0_needs_no_pre_stops(version: str) -> None:
 
 
 def test_imp_pre_stops_record_the_guides_wording() -> None:
-    (imp,) = [p for p in PRE_STOPS if p.product is IMP]
+    (imp,) = [p for p in PRE_STOPS if p.product is IMP and len(p.services) > 1]
     assert "Platform Administrative Web Service" in imp.guides_note
 
 
@@ -40,7 +40,23 @@ def test_cucm_12_5_stops_nothing_for_tomcat_trust() -> None:
 
 
 def test_cucm_stops_nothing_when_no_tomcat_trust_goes() -> None:
-    assert pre_stops_for(CUCM, V("10.5"), ["ipsec-trust", "CallManager-trust"]) == ()
+    assert pre_stops_for(CUCM, V("11.5"), ["ipsec-trust", "CallManager-trust"]) == ()
+
+
+@pytest.mark.parametrize("product", [CUCM, IMP])
+def test_before_11_0_ccn_stops_on_every_node_whatever_the_store(product: Product) -> None:
+    """A delete does not propagate before 11.0 and CCN would put the cert back from a peer."""
+    ccn = "Cisco Certificate Change Notification"
+    assert ccn in pre_stops_for(product, V("10.5"), ["ipsec-trust"])
+    assert ccn not in pre_stops_for(product, V("11.0"), ["ipsec-trust"])
+
+
+def test_imp_10_5_stops_ccn_after_the_notes_services() -> None:
+    assert pre_stops_for(IMP, V("10.5"), ["cup-trust"]) == (
+        "Cisco Certificate Expiry Monitor",
+        "Cisco Intercluster Sync Agent",
+        "Cisco Certificate Change Notification",
+    )
 
 
 def test_nothing_to_delete_nothing_to_stop() -> None:

@@ -2,6 +2,8 @@
 
 The note (written for 8.x) always stops the services of step 1; the guides need them only on
 IM/P before 12.0 and CUCM 11.5 and lower. Both readings are recorded; the version decides.
+Before 11.0, where a delete is not propagated, Certificate Change Notification is stopped on
+every node (both products, any store): it would put the cert back from a node still holding it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from enum import StrEnum
 
 from uccert.catalog.topology import Product
 from uccert.catalog.versions import Version, VersionRange, before, since
+
+CERTIFICATE_CHANGE_NOTIFICATION = "Cisco Certificate Change Notification"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,25 @@ PRE_STOPS: tuple[PreStop, ...] = (
         ("Cisco Certificate Expiry Monitor", "Cisco Certificate Change Notification"),
         before("12.0"),  # "CUCM 11.5 and lower"
         frozenset({"tomcat-trust"}),
+    ),
+    # §5 step 1 (the guides' reason): before 11.0 a cert deleted on one node is put back by
+    # Certificate Change Notification from the other nodes, whatever the store, and IM/P nodes
+    # run it too. Stopping it on every node is what makes a per-node delete stick.
+    PreStop(
+        Product.CUCM,
+        (CERTIFICATE_CHANGE_NOTIFICATION,),
+        before("11.0"),
+        None,
+        guides_note="Cisco TechNote 211300: before 11.0 stop Certificate Change Notification "
+        "on every node before deleting certificates",
+    ),
+    PreStop(
+        Product.IMP,
+        (CERTIFICATE_CHANGE_NOTIFICATION,),
+        before("11.0"),
+        None,
+        guides_note="our reading: IM/P nodes run Certificate Change Notification too, and before "
+        "11.0 it puts a deleted cert back from any node that still holds it",
     ),
 )
 

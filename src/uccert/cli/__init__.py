@@ -13,9 +13,15 @@ import typer
 from uccert.errors import UccertError
 
 from . import check as _check
+from . import csr as _csr
 from . import demo as _demo
+from . import export as _export
 from . import inventory as _inventory
 from . import lab as _lab
+from . import pin as _pin
+from . import regen as _regen
+from . import runs as _runs
+from . import trust as _trust
 
 app = typer.Typer(
     name="uccert",
@@ -25,9 +31,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(_lab.app, name="lab")
+app.add_typer(_regen.app, name="regen")
+app.add_typer(_runs.app, name="runs")
+app.add_typer(_trust.app, name="trust")
 app.command("demo")(_demo.demo)
 app.command("inventory")(_inventory.inventory)
 app.command("check")(_check.check)
+app.command("pin")(_pin.pin)
+app.command("csr")(_csr.csr)
+app.command("upload")(_csr.upload)
+app.command("export")(_export.export)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -116,6 +116,15 @@ def _table(title: str, rows: list[list[str]]) -> Table:
     return table
 
 
+def identity_table(snap: Snapshot, now: datetime | None = None) -> Table:
+    """The identity certificates of one cluster's readable nodes."""
+    at = now or datetime.now(UTC)
+    rows = [
+        _row(n.node.name, c, c.unit, at) for n in snap.nodes if not n.error for c in n.identities
+    ]
+    return _table(f"{snap.cluster}: identity certificates", rows)
+
+
 def render(snapshots: tuple[Snapshot, ...], now: datetime) -> None:
     out = console()
     for snap in snapshots:
@@ -128,9 +137,8 @@ def render(snapshots: tuple[Snapshot, ...], now: datetime) -> None:
                 f"— {status}",
                 highlight=False,
             )
-        identities = [_row(n.node.name, c, c.unit, now) for n in nodes for c in n.identities]
         trusts = [_row(n.node.name, t.cert, t.store, now) for n in nodes for t in n.trusts]
-        out.print(_table(f"{snap.cluster}: identity certificates", identities))
+        out.print(identity_table(snap, now))
         out.print(_table(f"{snap.cluster}: trust certificates", trusts))
 
 

@@ -15,7 +15,10 @@ import typer
 from uccert.errors import ConfigError
 from uccert.lab.state import Topology, TopologyError, load_topology, preset
 
+from . import lab_ca as _lab_ca
+
 app = typer.Typer(help="Run a simulated CUCM + IM/P cluster on 127.0.0.1.", no_args_is_help=True)
+app.add_typer(_lab_ca.app, name="ca")
 
 PRESETS = ("demo", "minimal")
 

@@ -8,6 +8,10 @@ later unless ``prefer_rest=False``, else :mod:`.cli_reader`; services always ove
 A node that cannot be read becomes a `NodeSnapshot` with ``error`` set; the others are still
 read. :func:`snapshot_clusters` reads several clusters under one shared bound.
 
+:class:`ClusterOps` (:mod:`.operations`) is the executor's hands: one action or observation on
+one node at a time (identity, regenerate, service_status, control, wait_started, groups,
+set_ha, trusts, delete/import trust, and ``presented``: what a listener shows on the wire).
+
 Connections are built in one place (:mod:`.targets`): addresses and ports from the inventory's
 node overrides, SSH host keys pinned in ``known_hosts`` next to the inventory, passwords from
 `uccert.config` (never in argv, logs or messages).
@@ -15,6 +19,23 @@ node overrides, SSH host keys pinned in ``known_hosts`` next to the inventory, p
 
 from uccert.cluster.client import ClusterClient, snapshot_clusters
 from uccert.cluster.discovery import DiscoveredNode
+from uccert.cluster.operations import (
+    ClusterOps,
+    OperationFailed,
+    OperationTransient,
+    ServiceFailed,
+    ServiceStatus,
+)
 from uccert.cluster.targets import NodeTargets
 
-__all__ = ["ClusterClient", "DiscoveredNode", "NodeTargets", "snapshot_clusters"]
+__all__ = [
+    "ClusterClient",
+    "ClusterOps",
+    "DiscoveredNode",
+    "NodeTargets",
+    "OperationFailed",
+    "OperationTransient",
+    "ServiceFailed",
+    "ServiceStatus",
+    "snapshot_clusters",
+]

@@ -5,7 +5,10 @@ falls back to ``show network cluster`` over SSH, and says so: the reason is kept
 ``ClusterClient.discovery_note`` and logged as a warning (the snapshot then has no groups).
 Each node's version comes from ``show version active``; on 14 and later (unless
 ``prefer_rest=False``) its certs are read over REST ``snapshot/server``, else over the CLI;
-services always come from ``utils service list``.
+services always come from ``utils service list``. Meanwhile the node's listeners are probed
+(:mod:`uccert.transport.tls_probe`: tomcat on every node, cup / cup-xmpp / cup-xmpp-s2s on IM/P)
+and the serials they present fill ``NodeSnapshot.presented``; a probe that fails just leaves
+its unit out (the ``restart-pending`` check compares these serials with the stored certs).
 
 An error reading one node (unreachable, refused login, unpinned host key, a command that
 failed) becomes that node's ``error`` and never stops the others; when the publisher itself
@@ -15,8 +18,10 @@ cannot be asked for the node list, the snapshot holds just the publisher, with t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,10 +33,11 @@ from uccert.cluster.discovery import (
     major_version,
 )
 from uccert.cluster.rest_reader import read_certs_rest
-from uccert.cluster.targets import NodeTargets
+from uccert.cluster.targets import WIRE_UNITS, NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, UccertError
 from uccert.model import Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
+from uccert.transport.tls_probe import ProbeError, probe_presented
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,7 @@ DEFAULT_CONCURRENCY = 8
 REST_FROM_MAJOR = 14
 _FAILURES = (UccertError, OSError, TimeoutError)
 UNKNOWN_VERSION = ""
+MAX_PROBE_TIMEOUT = 10.0  # seconds; a probe runs beside the SSH read and must not outlast it
 
 
 def _bound(concurrency: int | asyncio.Semaphore) -> asyncio.Semaphore:
@@ -136,11 +143,35 @@ class ClusterClient:
             services=services,
         )
 
+    async def _probe(self, node: DiscoveredNode, unit: str) -> tuple[str, str] | None:
+        target = self.targets.probe_target(node.name, node.fqdn, unit)
+        timeout = min(self.config.timing.connect_timeout, MAX_PROBE_TIMEOUT)
+        try:
+            cert = await probe_presented(target, timeout)
+        except (ProbeError, ValueError) as exc:  # ValueError: a cert cryptography cannot read
+            log.debug("cluster %s: %s", self.config.name, exc)
+            return None
+        return unit, format(cert.serial_number, "x")
+
+    async def presented(self, node: DiscoveredNode) -> dict[str, str]:
+        """unit -> serial each of the node's listeners presents now (failed probes left out)."""
+        units = WIRE_UNITS if node.product is Product.IMP else ("tomcat",)
+        found = await asyncio.gather(*(self._probe(node, u) for u in units))
+        return dict(f for f in found if f is not None)
+
     async def read_node(self, node: DiscoveredNode, fqdns: Iterable[str]) -> NodeSnapshot:
         """One node; any failure is the returned snapshot's ``error``."""
         try:
             async with self._bound:
-                return await self._read(node, tuple(fqdns))
+                probes = asyncio.ensure_future(self.presented(node))
+                try:
+                    snap = await self._read(node, tuple(fqdns))
+                except BaseException:
+                    probes.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await probes
+                    raise
+                return replace(snap, presented=await probes)
         except _FAILURES as exc:
             return NodeSnapshot(
                 Node(node.name, node.fqdn, node.product, node.role, UNKNOWN_VERSION),

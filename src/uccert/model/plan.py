@@ -24,6 +24,7 @@ class StepKind(StrEnum):
     REGENERATE = "regenerate"  # set cert regen UNIT on one node
     STOP = "stop"  # stop one service on one node (trust prune pre-stops)
     DELETE_TRUST = "delete-trust"  # delete one trust cert on one node
+    IMPORT_TRUST = "import-trust"  # put a missing cert back in a trust store (§4 ipsec repair)
     RESTART = "restart"  # restart one service on one node
     START = "start"  # start one service stopped earlier in the run
     VERIFY = "verify"  # prove the end state by observation
@@ -50,7 +51,9 @@ class Step:
     ``regenerate:imp-pub:cup-xmpp``.
 
     - ``expect``: regenerate: the serial it replaces (done when the node shows another one);
-      ha-off / ha-restore: ``"off"`` / ``"on"``; delete-trust: the serial deleted.
+      ha-off / ha-restore: ``"off"`` / ``"on"``; delete-trust: the serial deleted;
+      import-trust: the serial that must be in ``store``; the cert is ``unit`` of the node
+      ``source`` (the CUCM publisher's ipsec for the §4 repair).
     - ``serves``: restart / start: the units (regen) or stores (prune) whose change on this
       node it follows; done when the service started after that change.
     """
@@ -67,6 +70,7 @@ class Step:
     expect: str | None = None
     serves: tuple[str, ...] = ()
     reason: str = ""
+    source: str | None = None
 
     @property
     def safety(self) -> bool:

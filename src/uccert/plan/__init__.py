@@ -19,19 +19,25 @@ after each, in which order, where HA must be off, which warnings apply) is looke
 | ha         | §3: HA off where on, wait, restore exactly what was on                      |
 | warnings   | what the plan leaves alone, does unasked, and the catalog's §6 warnings     |
 | regen      | `plan_regen`: the merged plan, or the note's literal order (`--literal`)    |
+| prune*     | `plan_prune` (§5): `uccert trust prune`: select, guard, pre-stop, delete,   |
+|            | restart, start, verify, with the version rules (see `prune`)                |
 
 Step ids are stable and unique (``regenerate:<node>:<unit>``, ``restart:<node>:<service>``,
 ``ha-off:<group>``; literal rounds append the unit), so a stored run resumes by id.
 """
 
+from uccert.plan.prune import plan_prune
+from uccert.plan.prune_select import PruneRequest
 from uccert.plan.regen import plan_regen
 from uccert.plan.request import REGENERABLE, PlanError, RegenRequest, parse_nodes, parse_units
 
 __all__ = [
     "REGENERABLE",
     "PlanError",
+    "PruneRequest",
     "RegenRequest",
     "parse_nodes",
     "parse_units",
+    "plan_prune",
     "plan_regen",
 ]

@@ -259,6 +259,26 @@ class AdminCliSession:
             )
         return self._checked(command, buffer)
 
+    async def run_paste(self, command: str, text: str, timeout: float | None = None) -> str:
+        """Run a command that asks to paste (``set cert import own|trust <unit>`` asks
+        ``Paste the Certificate and Hit Enter``): once the question shows, send ``text`` line
+        by line and a blank line to end it, then read to the prompt as :meth:`run` does."""
+        if any(not line.strip() for line in text.strip().splitlines()):
+            raise ValueError("pasted text must not contain blank lines (they end the paste)")
+        sent = False
+
+        def finished(buffer: str) -> bool:
+            nonlocal sent
+            if not sent and cli.PASTE_CERT_PROMPT.lower() in strip_pager(buffer).lower():
+                self._send(text.strip() + "\n\n")
+                sent = True
+                return False
+            return cli.ends_with_prompt(buffer)  # also a command that failed before asking
+
+        async with self._lock:
+            buffer = await self._exchange(command, timeout, finished)
+        return self._checked(command, buffer)
+
     async def run_streaming(
         self,
         command: str,

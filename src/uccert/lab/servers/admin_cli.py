@@ -2,11 +2,13 @@
 
 Output comes from ``cli_templates`` only; state comes from the ``Lab`` only. A ``LabCommandError``
 from the lab becomes the node's failure output (``Executed command unsuccessfully``). Faults
-``command-fails`` and ``drop-after-command`` are taken here, per command line.
+``command-fails`` and ``drop-after-command`` are taken here, per command line, after the node's
+``latency.command`` (real seconds, 0 by default) has passed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from uccert.lab.state import Lab, LabCommandError
 
 from . import cli_templates as t
 from .clock import VirtualClock
+from .latency import NO_LATENCY, Latency
 from .terminal import Terminal
 
 VIA = "ssh"
@@ -29,6 +32,7 @@ class NodeContext:
     node: str
     addresses: Mapping[str, str]  # node name -> IP printed by `show network cluster`
     since: dt.datetime  # when the cluster's nodes authenticated to each other
+    latency: Latency = NO_LATENCY  # real seconds the node takes to log in / to answer
 
 
 class Drop(Exception):
@@ -65,6 +69,8 @@ class AdminShell:
             return
         if words[0].lower() in ("exit", "quit"):
             raise Drop
+        if self.ctx.latency.command > 0:
+            await asyncio.sleep(self.ctx.latency.command)
         normalized = " ".join(words)
         self.ctx.clock.sync()
         if self.lab.take_fault("command-fails", self.node, normalized) is not None:
@@ -186,6 +192,27 @@ class AdminShell:
         self.ctx.clock.settle()
         self.term.write_lines(t.csr_done(args[0]))
 
+    async def csr_list(self, args: list[str]) -> None:
+        if [a.lower() for a in args] != ["own"]:
+            self.term.write_lines(t.failed())
+            return
+        units = [o.unit for o in self.lab.own_certs(self.node)]
+        await self._print(t.csr_list(u for u in units if self.lab.pending_csr(self.node, u)))
+
+    async def show_csr(self, args: list[str]) -> None:
+        """`show csr own tomcat` [seen] or `show csr own tomcat/tomcat.csr`."""
+        if len(args) != 1:
+            self.term.write_lines(t.failed())
+            return
+        unit = args[0].split("/", 1)[0]
+        if unit not in {o.unit for o in self.lab.own_certs(self.node)}:
+            raise LabCommandError(f"Invalid unit name: {unit}")
+        pem = self.lab.pending_csr(self.node, unit)
+        if pem is None:
+            self.term.write_lines(t.failed(f"No CSR found for {unit}"))
+            return
+        await self._print(t.csr_dump(pem))
+
     async def service_list(self, args: list[str]) -> None:
         if args:
             self.term.write_lines(t.failed())
@@ -285,6 +312,8 @@ _COMMANDS: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("set", "cert", "delete"), AdminShell.delete),
     (("set", "cert", "import"), AdminShell.import_cert),
     (("set", "csr", "gen"), AdminShell.csr),
+    (("show", "csr", "list"), AdminShell.csr_list),
+    (("show", "csr", "own"), AdminShell.show_csr),
     (("utils", "service", "list"), AdminShell.service_list),
     (("utils", "service"), AdminShell.service_control),
     (("show", "network", "cluster"), AdminShell.network_cluster),

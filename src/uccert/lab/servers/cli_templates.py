@@ -309,6 +309,17 @@ def csr_done(unit: str) -> list[str]:
     return [f"Successfully Generated CSR for {unit}."]
 
 
+def csr_list(units: Iterable[str]) -> list[str]:
+    """`show csr list own`: one `<unit>/<unit>.csr` line per pending CSR [guess: format]."""
+    return [f"{unit}/{unit}.csr" for unit in units]
+
+
+def csr_dump(pem: str) -> list[str]:
+    """`show csr own <unit>`: the CSR's PEM [seen: scripts cut the PEM out of the output;
+    guess: nothing else is printed]."""
+    return pem.strip().splitlines()
+
+
 # ---------------------------------------------------------------------------------------------
 # Services
 # ---------------------------------------------------------------------------------------------

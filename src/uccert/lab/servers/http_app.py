@@ -2,17 +2,33 @@
 
 ``build_app`` mounts the routers it is given; ``node_routers`` picks them for a node:
 Control Center on every node, AXL only on the CUCM publisher (``/axl/``), Certificate
-Management REST on every node (``/platformcom/api/v1/certmgr/config``).
+Management REST on every node (``/platformcom/api/v1/certmgr/config``). With a latency (real
+seconds, 0 by default) every request waits that long before it is handled.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import axl, certmgr_rest, controlcenter
 from .http_context import HttpContext
+
+
+class _Delayed:
+    """ASGI middleware: wait ``seconds`` before each HTTP request (never blocks the loop)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
 
 
 def build_app(ctx: HttpContext, routers: Sequence[APIRouter]) -> FastAPI:
@@ -33,5 +49,8 @@ def node_routers(ctx: HttpContext) -> list[APIRouter]:
     return routers
 
 
-def node_app(ctx: HttpContext) -> FastAPI:
-    return build_app(ctx, node_routers(ctx))
+def node_app(ctx: HttpContext, latency: float = 0.0) -> FastAPI:
+    app = build_app(ctx, node_routers(ctx))
+    if latency > 0:
+        app.add_middleware(_Delayed, seconds=latency)
+    return app

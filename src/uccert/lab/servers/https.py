@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from uccert.lab.state import Lab
 from uccert.lab.state.keys import PrivateKey
 
-from .service_bound import ServiceBoundListener, server_ssl_context
+from .service_bound import WATCH_INTERVAL, ServiceBoundListener, server_ssl_context
 
 
 class HttpsServer:
@@ -85,6 +85,8 @@ class HttpsServer:
             await listener.wait_closed()
 
 
-def node_listener(lab: Lab, node: str, app: FastAPI) -> ServiceBoundListener:
+def node_listener(
+    lab: Lab, node: str, app: FastAPI, interval: float = WATCH_INTERVAL
+) -> ServiceBoundListener:
     """The Tomcat-bound HTTPS listener of one node (start it, stop it with the lab)."""
-    return ServiceBoundListener(lab, node, "tomcat", HttpsServer(app))
+    return ServiceBoundListener(lab, node, "tomcat", HttpsServer(app), interval=interval)

@@ -2,6 +2,8 @@
 needs (ready file, inventory, credentials).
 
 ``running_lab(...)`` is the in-process API (tests, ``uccert demo``); ``uccert lab up`` wraps it.
+``serving_lab(...)`` opens one lab's listeners without writing files, for ``fleet`` (many labs,
+one set of files). ``latency`` makes nodes answer as slowly as asked (``latency.Latency``).
 
 Files written in the state directory (a fresh temporary one unless given):
 
@@ -42,7 +44,8 @@ from .http_app import node_app
 from .http_context import HttpContext, LabAccounts
 from .https import node_listener
 from .keys import CachedKeySource
-from .service_bound import ServiceBoundListener
+from .latency import NO_LATENCY, Latency
+from .service_bound import WATCH_INTERVAL, ServiceBoundListener
 from .ssh import Account, new_host_key, start_node_server
 from .tls_listeners import imp_listeners
 
@@ -100,6 +103,7 @@ class RunningLab:
     # node name -> ready-file port name (sip_tls, xmpp_c2s, xmpp_s2s) -> listener (IM/P only)
     tls_listeners: dict[str, dict[str, ServiceBoundListener]] = field(default_factory=dict)
     control_url: str | None = None  # the lab's control API (events, state, faults)
+    cluster: str = "lab"  # the cluster's name in the inventory
 
     @property
     def host_public_key(self) -> str:
@@ -111,7 +115,7 @@ def _toml_str(value: str) -> str:
     return json.dumps(value)  # a JSON string is a valid TOML basic string
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -119,6 +123,56 @@ def _write_private(path: Path, text: str) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
+
+
+INVENTORY_HEADER = (
+    "# Written by `uccert lab up` for this lab run; passwords are in the credentials file.",
+    "schema_version = 1",
+)
+
+
+def inventory_section(
+    topology: Topology,
+    ports: dict[str, int],
+    time_scale: float,
+    credentials_file: str,
+    https_ports: dict[str, int] | None = None,
+    tls_ports: dict[str, dict[str, int]] | None = None,
+    cluster: str = "lab",
+) -> list[str]:
+    """The lines of one ``[clusters.NAME]`` table with its node overrides and timing."""
+    pub = next(n for n in topology.nodes if n.product == "cucm" and n.role == "publisher")
+    lines = [
+        f"[clusters.{cluster}]",
+        f"publisher = {_toml_str(pub.fqdn)}",
+        f"credentials_file = {_toml_str(credentials_file)}",
+    ]
+    for n in topology.nodes:
+        lines += [
+            "",
+            f"[clusters.{cluster}.nodes.{_toml_str(n.name)}]",
+            'address = "127.0.0.1"',
+            f"ssh_port = {ports[n.name]}",
+        ]
+        if https_ports and n.name in https_ports:
+            lines.append(f"https_port = {https_ports[n.name]}")
+        for listener, port in sorted((tls_ports or {}).get(n.name, {}).items()):
+            lines.append(f"{listener}_port = {port}")  # sip_tls, xmpp_c2s, xmpp_s2s
+    lines += [
+        "",
+        f"[clusters.{cluster}.timing]",
+        f"ha_sync_wait = {HA_SYNC_WAIT * time_scale!r}",
+        f"poll_interval = {max(POLL_INTERVAL * time_scale, MIN_POLL_INTERVAL)!r}",
+    ]
+    return lines
+
+
+def inventory_text(sections: list[list[str]]) -> str:
+    """A whole ``uccert.toml``: the header, then each cluster's section."""
+    lines = list(INVENTORY_HEADER)
+    for section in sections:
+        lines += ["", *section]
+    return "\n".join([*lines, ""])
 
 
 def inventory_toml(
@@ -129,34 +183,23 @@ def inventory_toml(
     https_ports: dict[str, int] | None = None,
     tls_ports: dict[str, dict[str, int]] | None = None,
 ) -> str:
-    pub = next(n for n in topology.nodes if n.product == "cucm" and n.role == "publisher")
-    lines = [
-        "# Written by `uccert lab up` for this lab run; passwords are in the credentials file.",
-        "schema_version = 1",
-        "",
-        "[clusters.lab]",
-        f"publisher = {_toml_str(pub.fqdn)}",
-        f"credentials_file = {_toml_str(credentials_file)}",
-    ]
-    for n in topology.nodes:
-        lines += [
-            "",
-            f"[clusters.lab.nodes.{_toml_str(n.name)}]",
-            'address = "127.0.0.1"',
-            f"ssh_port = {ports[n.name]}",
-        ]
-        if https_ports and n.name in https_ports:
-            lines.append(f"https_port = {https_ports[n.name]}")
-        for listener, port in sorted((tls_ports or {}).get(n.name, {}).items()):
-            lines.append(f"{listener}_port = {port}")  # sip_tls, xmpp_c2s, xmpp_s2s
-    lines += [
-        "",
-        "[clusters.lab.timing]",
-        f"ha_sync_wait = {HA_SYNC_WAIT * time_scale!r}",
-        f"poll_interval = {max(POLL_INTERVAL * time_scale, MIN_POLL_INTERVAL)!r}",
-        "",
-    ]
-    return "\n".join(lines)
+    return inventory_text(
+        [inventory_section(topology, ports, time_scale, credentials_file, https_ports, tls_ports)]
+    )
+
+
+def running_section(running: RunningLab, time_scale: float, credentials_file: str) -> list[str]:
+    """``inventory_section`` of a started lab (its ports, under its cluster name)."""
+    topo = running.lab.topology
+    return inventory_section(
+        topo,
+        running.ports,
+        time_scale,
+        credentials_file,
+        running.https_ports,
+        {n.name: _tls_ports(running, n.name) for n in topo.nodes},
+        running.cluster,
+    )
 
 
 def known_hosts_text(running: RunningLab) -> str:
@@ -165,14 +208,22 @@ def known_hosts_text(running: RunningLab) -> str:
     return "".join(f"[127.0.0.1]:{port} {key[0]} {key[1]}\n" for port in running.ports.values())
 
 
-def tls_pins_json(lab: Lab) -> str:
+def tls_pins(lab: Lab) -> dict[str, str]:
     """Node FQDN (lower case) -> PEM of the tomcat cert it presents now (Tomcat Started)."""
     pins: dict[str, str] = {}
     for n in lab.topology.nodes:
         cert = lab.presented_cert(n.name, "tomcat")
         if cert is not None:
             pins[n.fqdn.lower()] = cert.public_bytes(Encoding.PEM).decode("ascii")
+    return pins
+
+
+def tls_pins_text(pins: dict[str, str]) -> str:
     return json.dumps(pins, indent=2, sort_keys=True) + "\n"
+
+
+def tls_pins_json(lab: Lab) -> str:
+    return tls_pins_text(tls_pins(lab))
 
 
 def credentials_toml(credentials: Credentials) -> str:
@@ -241,33 +292,24 @@ async def build_lab(topology: Topology, keys: KeySource | None, start: dt.dateti
 
 
 @contextlib.asynccontextmanager
-async def running_lab(
+async def serving_lab(
+    running: RunningLab,
+    since: dt.datetime,
     *,
-    preset_name: Literal["demo", "minimal"] = "demo",
-    topology: Topology | None = None,
-    version: str | None = None,
-    time_scale: float = 0.0,
-    state_dir: Path | None = None,
-    ready_file: Path | None = None,
-    keys: KeySource | None = None,
-    start: dt.datetime | None = None,
+    latency: Latency = NO_LATENCY,
+    tls_listeners: bool = True,
+    control_api: bool = True,
+    watch_interval: float = WATCH_INTERVAL,
 ) -> AsyncIterator[RunningLab]:
-    """Run a lab until the block ends: listeners up, files written, clock ticking."""
-    topo = topology if topology is not None else preset(preset_name, version)
-    begin = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    lab = await build_lab(topo, keys, begin)
-    clock = VirtualClock(lab, time_scale)
-    own_dir = state_dir is None
-    directory = Path(tempfile.mkdtemp(prefix="uccert-lab-")) if state_dir is None else state_dir
-    directory.mkdir(parents=True, exist_ok=True)
-    running = RunningLab(
-        lab=lab,
-        clock=clock,
-        credentials=Credentials.random(),
-        host_key=new_host_key(),
-        state_dir=directory,
-        inventory=directory / "uccert.toml",
-    )
+    """Open a lab's listeners and record their ports in ``running``; close them all after.
+
+    SSH and HTTPS on every node; the IM/P TLS listeners and the control API unless turned off
+    (a fleet of labs can do without the control API). Writes no files. ``watch_interval``: how
+    often each TLS/HTTPS listener looks at its service (``service_bound``); every look costs
+    CPU, which adds up over a fleet's hundreds of listeners.
+    """
+    lab = running.lab
+    topo = lab.topology
     addresses = {n.name: f"{CLUSTER_SUBNET}{11 + i}" for i, n in enumerate(topo.nodes)}
     acceptors: list[Any] = []
     https_listeners: list[Any] = []  # ServiceBoundListener per node (Cisco Tomcat's port)
@@ -275,7 +317,7 @@ async def running_lab(
     control: ControlApi | None = None
     try:
         for n in topo.nodes:
-            ctx = NodeContext(lab, clock, n.name, addresses, begin)
+            ctx = NodeContext(lab, running.clock, n.name, addresses, since, latency)
             acceptor, port = await start_node_server(
                 ctx, running.credentials.os_admin, running.host_key, open_conns
             )
@@ -287,37 +329,21 @@ async def running_lab(
             running.credentials.os_readonly,
         )
         for n in topo.nodes:
-            app = node_app(HttpContext(lab, clock, n.name, accounts))
-            listener = node_listener(lab, n.name, app)
+            app = node_app(HttpContext(lab, running.clock, n.name, accounts), latency.http)
+            listener = node_listener(lab, n.name, app, watch_interval)
             https_listeners.append(listener)
             await listener.start()
             running.https_ports[n.name] = listener.port
-        for n in topo.nodes:
-            running.tls_listeners[n.name] = imp_listeners(lab, n.name)
-            for tls_listener in running.tls_listeners[n.name].values():
-                await tls_listener.start()
-        control = await start_control_api(lab, clock)
-        running.control_url = control.url
-        _write_private(directory / "credentials.toml", credentials_toml(running.credentials))
-        _write_private(directory / "known_hosts", known_hosts_text(running))
-        _write_private(directory / "tls_pins.json", tls_pins_json(lab))
-        running.inventory.write_text(
-            inventory_toml(
-                topo,
-                running.ports,
-                time_scale,
-                "credentials.toml",
-                running.https_ports,
-                {n.name: _tls_ports(running, n.name) for n in topo.nodes},
-            )
-        )
-        running.ready = ready_info(running)
-        if ready_file is not None:
-            _write_private(ready_file, json.dumps(running.ready, indent=2) + "\n")
-        clock.start()
+        if tls_listeners:
+            for n in topo.nodes:
+                running.tls_listeners[n.name] = imp_listeners(lab, n.name, watch_interval)
+                for tls_listener in running.tls_listeners[n.name].values():
+                    await tls_listener.start()
+        if control_api:
+            control = await start_control_api(lab, running.clock)
+            running.control_url = control.url
         yield running
     finally:
-        await clock.stop()
         if control is not None:
             await control.stop()
         await asyncio.gather(
@@ -337,6 +363,54 @@ async def running_lab(
         for acceptor in acceptors:
             with contextlib.suppress(Exception):
                 await acceptor.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def running_lab(
+    *,
+    preset_name: Literal["demo", "minimal"] = "demo",
+    topology: Topology | None = None,
+    version: str | None = None,
+    time_scale: float = 0.0,
+    state_dir: Path | None = None,
+    ready_file: Path | None = None,
+    keys: KeySource | None = None,
+    start: dt.datetime | None = None,
+    latency: Latency = NO_LATENCY,
+) -> AsyncIterator[RunningLab]:
+    """Run a lab until the block ends: listeners up, files written, clock ticking."""
+    topo = topology if topology is not None else preset(preset_name, version)
+    begin = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    lab = await build_lab(topo, keys, begin)
+    clock = VirtualClock(lab, time_scale)
+    own_dir = state_dir is None
+    directory = Path(tempfile.mkdtemp(prefix="uccert-lab-")) if state_dir is None else state_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    running = RunningLab(
+        lab=lab,
+        clock=clock,
+        credentials=Credentials.random(),
+        host_key=new_host_key(),
+        state_dir=directory,
+        inventory=directory / "uccert.toml",
+    )
+    try:
+        async with serving_lab(running, begin, latency=latency):
+            try:
+                write_private(directory / "credentials.toml", credentials_toml(running.credentials))
+                write_private(directory / "known_hosts", known_hosts_text(running))
+                write_private(directory / "tls_pins.json", tls_pins_json(lab))
+                running.inventory.write_text(
+                    inventory_text([running_section(running, time_scale, "credentials.toml")])
+                )
+                running.ready = ready_info(running)
+                if ready_file is not None:
+                    write_private(ready_file, json.dumps(running.ready, indent=2) + "\n")
+                clock.start()
+                yield running
+            finally:
+                await clock.stop()
+    finally:
         if ready_file is not None:
             with contextlib.suppress(OSError):
                 ready_file.unlink()

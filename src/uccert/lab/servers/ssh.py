@@ -6,7 +6,8 @@ banner, then serves the admin CLI (``admin_cli``) at the ``admin:`` prompt. An e
 
 Faults taken here: ``node-unreachable`` (the connection is closed before the SSH handshake) and
 ``slow-login`` (the banner waits N simulated seconds). ``command-fails`` and
-``drop-after-command`` are taken per command by ``admin_cli``.
+``drop-after-command`` are taken per command by ``admin_cli``. A node's ``latency.login``
+(``latency.Latency``; real seconds, 0 by default) passes before the banner or an exec's output.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ async def _session(ctx: NodeContext, process: Any) -> None:
     term = Terminal(process, echo=process.get_terminal_type() is not None)
     shell = AdminShell(ctx, term)
     try:
+        if ctx.latency.login > 0:
+            await asyncio.sleep(ctx.latency.login)
         if process.command:
             try:
                 shell.paging = False

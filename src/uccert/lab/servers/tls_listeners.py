@@ -26,7 +26,7 @@ from cryptography import x509
 from uccert.lab.state import Lab
 from uccert.lab.state.keys import PrivateKey
 
-from .service_bound import ServiceBoundListener, server_ssl_context
+from .service_bound import WATCH_INTERVAL, ServiceBoundListener, server_ssl_context
 
 HOST = "127.0.0.1"
 HANDSHAKE_TIMEOUT = 10.0  # real seconds
@@ -109,7 +109,9 @@ class SipTlsServer(StreamServer):
             pass
 
 
-def imp_listeners(lab: Lab, node: str) -> dict[str, ServiceBoundListener]:
+def imp_listeners(
+    lab: Lab, node: str, interval: float = WATCH_INTERVAL
+) -> dict[str, ServiceBoundListener]:
     """The TLS listeners of an IM/P node by ready-file name (none for a CUCM node)."""
     from .xmpp import XmppServer  # xmpp builds on StreamServer
 
@@ -118,9 +120,11 @@ def imp_listeners(lab: Lab, node: str) -> dict[str, ServiceBoundListener]:
     domain = lab.topology.domain
     fqdn = lab.spec(node).fqdn
     return {
-        "sip_tls": ServiceBoundListener(lab, node, "cup", SipTlsServer()),
-        "xmpp_c2s": ServiceBoundListener(lab, node, "cup-xmpp", XmppServer("c2s", domain, fqdn)),
+        "sip_tls": ServiceBoundListener(lab, node, "cup", SipTlsServer(), interval=interval),
+        "xmpp_c2s": ServiceBoundListener(
+            lab, node, "cup-xmpp", XmppServer("c2s", domain, fqdn), interval=interval
+        ),
         "xmpp_s2s": ServiceBoundListener(
-            lab, node, "cup-xmpp-s2s", XmppServer("s2s", domain, fqdn)
+            lab, node, "cup-xmpp-s2s", XmppServer("s2s", domain, fqdn), interval=interval
         ),
     }

@@ -1,0 +1,138 @@
+"""`uccert runs list|show|resume|cancel`: the durable runs of `regen apply` (and later prune).
+
+``list`` and ``show`` only read the run database (they never execute anything, so they are
+safe while a run is going on); ``resume`` executes, holding the database's lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from uccert.config import load_inventory, resolve_credentials, select_clusters
+from uccert.run.database import RunDatabase
+from uccert.run.executor import Executor, RunBook, stored_cluster
+from uccert.run.workflow import RunEnvironment
+
+from .inventory import JsonOption, console
+from .regen import DatabaseOption, confirm
+from .run_display import (
+    ProgressPrinter,
+    print_interrupted,
+    print_outcome,
+    runs_table,
+    write_report,
+)
+
+app = typer.Typer(help="Durable runs: list, show, resume, cancel.")
+
+RunId = Annotated[str, typer.Argument(help="The run id (see `uccert runs list`).")]
+YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+
+
+def list_runs(json_out: JsonOption = False, database_url: DatabaseOption = None) -> None:
+    """Every run with its status (running, succeeded, failed, interrupted, cancelled)."""
+    runs = RunBook(RunDatabase.locate(database_url)).runs()
+    if json_out:
+        sys.stdout.write(json.dumps([r.to_json() for r in runs], indent=2) + "\n")
+        return
+    if not runs:
+        print("no runs yet")
+        return
+    console().print(runs_table(runs))
+
+
+def show(
+    run_id: RunId,
+    json_out: JsonOption = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """One run: its plan, every executed step with what it observed, and the outcome."""
+    view = RunBook(RunDatabase.locate(database_url)).show(run_id)
+    if report is not None:
+        write_report(view, report)
+    if json_out:
+        sys.stdout.write(json.dumps(view.to_json(), indent=2) + "\n")
+        return
+    out = console()
+    s = view.summary
+    out.print(f"Run [bold]{s.id}[/] on {s.cluster}: [bold]{s.status.value}[/]")
+    out.print(f"  {escape(s.command)}  (started {s.started:%Y-%m-%d %H:%M:%S} UTC)")
+    for workflow_id, records in view.records:
+        out.print(f"attempt {workflow_id}:")
+        for r in records:
+            out.print(
+                f"  {r.finished[:19]} {r.outcome.value:<8} {r.id}  [dim]{escape(r.detail)}[/]"
+            )
+    if view.outcome is not None and not view.outcome.succeeded:
+        out.print(f"[red]failed at {view.outcome.failed_step}: {escape(view.outcome.reason)}[/]")
+        for item in view.outcome.unrestored:
+            out.print(f"[bold red]not restored: {escape(item)}[/]")
+
+
+def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:
+    """Continue a failed or interrupted run; done steps are observed, not redone."""
+    database = RunDatabase.locate(database_url)
+    book = RunBook(database)
+    view = book.show(run_id)
+    cluster, inventory = stored_cluster(database, run_id)
+    config = select_clusters(load_inventory(inventory), cluster)[0]
+    prompt = getpass.getpass if sys.stdin.isatty() else None
+    creds = resolve_credentials(config.credentials, cluster=config.name, prompt=prompt)
+    confirm(f"Resume run {run_id} ({view.summary.status.value}) on cluster {cluster}?", yes)
+    out = console()
+    printer = ProgressPrinter(out, len(view.plan.steps))
+    env = RunEnvironment({cluster: creds}, printer)
+
+    async def go() -> int:
+        with Executor(database, env) as executor:
+            outcome = await executor.resume(run_id)
+        return print_outcome(out, run_id, outcome)
+
+    try:
+        code = asyncio.run(go())
+    except KeyboardInterrupt:
+        print_interrupted(run_id)
+        raise typer.Exit(4) from None
+    raise typer.Exit(code)
+
+
+def cancel(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:
+    """Give up an unfinished run: it will never be resumed (the cluster is left as it is)."""
+    book = RunBook(RunDatabase.locate(database_url))
+    view = book.show(run_id)
+    ha_off = {
+        r.id.split(":")[1]
+        for _, records in view.records
+        for r in records
+        if r.kind == "ha-off" and r.outcome.value == "done"
+    }
+    restored = {
+        r.id.split(":")[1] for _, records in view.records for r in records if r.kind == "ha-restore"
+    }
+    confirm(f"Cancel run {run_id}? It will never be resumed", yes)
+    summary = book.cancel(run_id)
+    print(f"run {summary.id} is {summary.status.value}")
+    left = sorted(ha_off - restored)
+    if left:
+        print(
+            f"warning: this run turned High Availability off on {', '.join(left)} and did not"
+            " restore it: turn it back on (IM/P admin, Presence Redundancy Groups)",
+            file=sys.stderr,
+        )
+
+
+app.command("list")(list_runs)
+app.command("show")(show)
+app.command("resume")(resume)
+app.command("cancel")(cancel)

@@ -1,0 +1,309 @@
+"""Starting, resuming, listing and cancelling runs.
+
+A run is one or more attempts, each a DBOS workflow: the first has the run's id, later ones
+``<id>~2``, ``<id>~3`` ... An interrupted attempt (the process died) is continued by DBOS's
+own recovery when the executor launches; a failed attempt (its safety steps done) is continued
+by a new attempt that re-observes every step, so nothing done is done twice.
+
+``Executor`` is the only thing that launches DBOS, and only while holding the database's lock;
+``RunBook`` reads runs through ``DBOSClient`` without launching.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from dbos import DBOS, DBOSClient, DBOSConfig, SetWorkflowID
+
+from uccert.errors import ConfigError, UccertError
+from uccert.model import Plan, plan_from_json
+from uccert.run.database import ExecutorLock, RunDatabase
+from uccert.run.records import (
+    UNFINISHED,
+    RunOutcome,
+    RunStatus,
+    RunSummary,
+    StepRecord,
+)
+from uccert.run.workflow import (
+    STEP_NAME,
+    WORKFLOW_NAME,
+    RunEnvironment,
+    install,
+    run_input,
+    run_workflow,
+)
+
+APP_NAME: Final = "uccert"
+# Fixed, so a run interrupted under one uccert build is recovered by the next one.
+APP_VERSION: Final = "uccert-runs-1"
+EXECUTOR_ID: Final = "local"
+ATTEMPT_SEP: Final = "~"
+
+
+class RunNotFound(ConfigError):
+    pass
+
+
+class RunNotResumable(ConfigError):
+    pass
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def _run_of(workflow_id: str) -> tuple[str, int]:
+    run, _, attempt = workflow_id.partition(ATTEMPT_SEP)
+    return run, int(attempt) if attempt else 1
+
+
+def dbos_config(database: RunDatabase) -> DBOSConfig:
+    return {
+        "name": APP_NAME,
+        "system_database_url": database.url,
+        "application_version": APP_VERSION,
+        "executor_id": EXECUTOR_ID,
+        "log_level": "WARNING",
+    }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    workflow_id: str
+    number: int
+    dbos_status: str
+    created: datetime
+    stored: Mapping[str, Any]
+    outcome: RunOutcome | None
+
+
+@dataclass(frozen=True)
+class RunView:
+    """Everything ``uccert runs show`` prints: the summary, the plan, each attempt's records."""
+
+    summary: RunSummary
+    plan: Plan
+    attempts: tuple[Attempt, ...]
+    records: tuple[tuple[str, tuple[StepRecord, ...]], ...]  # per attempt workflow id
+
+    @property
+    def outcome(self) -> RunOutcome | None:
+        return self.attempts[-1].outcome
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.summary.to_json(),
+            "plan": self.plan.to_json(),
+            "outcome": None if self.outcome is None else self.outcome.to_json(),
+            "history": [
+                {"id": wf, "steps": [r.to_json() for r in recs]} for wf, recs in self.records
+            ],
+        }
+
+
+def _status(latest: Attempt, busy: bool) -> RunStatus:
+    match latest.dbos_status:
+        case "SUCCESS":
+            ok = latest.outcome is not None and latest.outcome.succeeded
+            return RunStatus.SUCCEEDED if ok else RunStatus.FAILED
+        case "ERROR" | "MAX_RECOVERY_ATTEMPTS_EXCEEDED":
+            return RunStatus.FAILED
+        case "CANCELLED":
+            return RunStatus.CANCELLED
+        case _:  # PENDING, ENQUEUED
+            return RunStatus.RUNNING if busy else RunStatus.INTERRUPTED
+
+
+class RunBook:
+    """Read-only access to the runs of a database (never launches DBOS)."""
+
+    def __init__(self, database: RunDatabase) -> None:
+        self.database = database
+
+    def _client(self) -> DBOSClient:
+        return DBOSClient(system_database_url=self.database.url)
+
+    def _attempts(self, run_id: str | None = None) -> dict[str, list[Attempt]]:
+        if not self.database.exists:
+            return {}
+        client = self._client()
+        try:
+            found = client.list_workflows(
+                name=WORKFLOW_NAME,
+                workflow_id_prefix=run_id,
+                load_input=True,
+                load_output=True,
+            )
+        finally:
+            client.destroy()
+        runs: dict[str, list[Attempt]] = {}
+        for w in found:
+            run, number = _run_of(w.workflow_id)
+            if run_id is not None and run != run_id:
+                continue
+            args = (w.input or {}).get("args", ()) if isinstance(w.input, dict) else ()
+            stored: Mapping[str, Any] = args[0] if args else {}
+            output = w.output if isinstance(w.output, dict) else None
+            runs.setdefault(run, []).append(
+                Attempt(
+                    w.workflow_id,
+                    number,
+                    str(w.status),
+                    datetime.fromtimestamp((w.created_at or 0) / 1000, UTC),
+                    stored,
+                    RunOutcome.from_json(output) if output is not None else None,
+                )
+            )
+        for attempts in runs.values():
+            attempts.sort(key=lambda a: a.number)
+        return runs
+
+    def _summary(self, run: str, attempts: list[Attempt], busy: bool) -> RunSummary:
+        latest = attempts[-1]
+        status = _status(latest, busy)
+        reason = latest.outcome.reason if latest.outcome is not None else ""
+        return RunSummary(
+            run,
+            status,
+            attempts[0].created,
+            str(attempts[0].stored.get("command", "")),
+            str(attempts[0].stored.get("cluster", "")),
+            len(attempts),
+            reason,
+        )
+
+    def runs(self) -> list[RunSummary]:
+        busy = self.database.busy()
+        runs = self._attempts()
+        summaries = [self._summary(run, a, busy) for run, a in runs.items()]
+        return sorted(summaries, key=lambda s: s.started)
+
+    def unfinished(self) -> list[RunSummary]:
+        return [s for s in self.runs() if s.status in UNFINISHED]
+
+    def show(self, run_id: str) -> RunView:
+        attempts = self._attempts(run_id).get(run_id)
+        if not attempts:
+            raise RunNotFound(f"no run {run_id!r}: see `uccert runs list` for the run ids")
+        summary = self._summary(run_id, attempts, self.database.busy())
+        client = self._client()
+        try:
+            records = tuple(
+                (
+                    a.workflow_id,
+                    tuple(
+                        StepRecord.from_json(s["output"])
+                        for s in client.list_workflow_steps(a.workflow_id)
+                        if s["function_name"] == STEP_NAME and isinstance(s["output"], dict)
+                    ),
+                )
+                for a in attempts
+            )
+        finally:
+            client.destroy()
+        return RunView(
+            summary, plan_from_json(attempts[0].stored["plan"]), tuple(attempts), records
+        )
+
+    def cancel(self, run_id: str) -> RunSummary:
+        """Mark an unfinished run cancelled (it will never be resumed)."""
+        view = self.show(run_id)
+        if view.summary.status not in UNFINISHED:
+            raise RunNotResumable(
+                f"run {run_id} is {view.summary.status.value}: only unfinished runs can be"
+                " cancelled"
+            )
+        if view.summary.status is RunStatus.RUNNING:
+            raise RunNotResumable(
+                f"run {run_id} is running in another process: stop that process first"
+                " (Ctrl-C), then cancel"
+            )
+        client = self._client()
+        try:
+            client.cancel_workflow(view.attempts[-1].workflow_id)
+        finally:
+            client.destroy()
+        return self.show(run_id).summary
+
+
+class Executor:
+    """Holds the database's lock and a launched DBOS; executes new and resumed runs."""
+
+    def __init__(self, database: RunDatabase, environment: RunEnvironment) -> None:
+        self.database = database
+        self.environment = environment
+        self._lock = ExecutorLock(database)
+
+    def __enter__(self) -> Executor:
+        self._lock.__enter__()
+        try:
+            install(self.environment)
+            logging.getLogger("dbos").setLevel(logging.WARNING)
+            DBOS(config=dbos_config(self.database))
+            DBOS.launch()
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            DBOS.destroy(destroy_registry=False)
+        finally:
+            self._lock.__exit__(exc_type, exc, tb)
+
+    async def start(
+        self, run_id: str, plan: Plan, inventory: Path, fqdns: Mapping[str, str]
+    ) -> RunOutcome:
+        stored = run_input(run_id, 1, inventory, plan, fqdns)
+        with SetWorkflowID(run_id):
+            handle = await DBOS.start_workflow_async(run_workflow, stored)
+        return RunOutcome.from_json(await handle.get_result())
+
+    async def resume(self, run_id: str) -> RunOutcome:
+        book = RunBook(self.database)
+        attempts = book._attempts(run_id).get(run_id)
+        if not attempts:
+            raise RunNotFound(f"no run {run_id!r}: see `uccert runs list` for the run ids")
+        latest = attempts[-1]
+        status = _status(latest, busy=False)
+        if status is RunStatus.INTERRUPTED:
+            # launch() has already handed it to DBOS recovery: wait for it.
+            handle: Any = await DBOS.retrieve_workflow_async(latest.workflow_id)
+            result = await handle.get_result()
+            if isinstance(result, dict):
+                return RunOutcome.from_json(result)
+            raise UccertError(f"run {run_id} ended without an outcome: see `uccert runs show`")
+        if status is not RunStatus.FAILED:
+            raise RunNotResumable(
+                f"run {run_id} is {status.value}: only failed or interrupted runs resume"
+            )
+        number = latest.number + 1
+        stored = dict(latest.stored)
+        stored["attempt"] = number
+        with SetWorkflowID(f"{run_id}{ATTEMPT_SEP}{number}"):
+            handle = await DBOS.start_workflow_async(run_workflow, stored)
+        return RunOutcome.from_json(await handle.get_result())
+
+
+def stored_cluster(database: RunDatabase, run_id: str) -> tuple[str, Path]:
+    """The cluster and inventory a stored run works on (to resolve its credentials)."""
+    attempts = RunBook(database)._attempts(run_id).get(run_id)
+    if not attempts:
+        raise RunNotFound(f"no run {run_id!r}: see `uccert runs list` for the run ids")
+    stored = attempts[0].stored
+    return str(stored["cluster"]), Path(str(stored["inventory"]))

@@ -1,0 +1,447 @@
+"""Each plan step, done by observation: look first, act only if the cluster does not show the
+step's effect yet, then look again.
+
+A journal cannot tell whether a command sent just before a crash took effect; the cluster can.
+So a regenerate step is done when the node's serial differs from the one the plan recorded, a
+restart step when the service started after the cert it serves changed (both on the node's
+clock), an HA step when the group shows the flag. Re-running any step is safe, which is what
+lets ``uccert runs resume`` finish a run whatever point it was stopped at.
+
+Transient trouble (an SSH session dropped, a timeout) is retried with backoff, re-observing
+each time; anything else fails the step with one line saying what happened and what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from uccert.checks import run_checks
+from uccert.cluster import ClusterClient
+from uccert.cluster.operations import Action, ClusterOps, OperationTransient
+from uccert.errors import ClusterError
+from uccert.model import CertInfo, Plan, RunState, Severity, Step, StepKind
+from uccert.run.records import StepOutcome, StepRecord, now_iso
+from uccert.transport.tls_pins import TlsPinStore
+
+T = TypeVar("T")
+
+RETRIES: Final = 4
+BACKOFF: Final = 1.0  # seconds, doubled each retry
+SELF_SIGNED_DAYS: Final = 1825  # §2: notAfter = notBefore + 1825 days - 1 s
+VALIDITY_SLACK: Final = timedelta(days=1)
+WIRE_UNITS: Final = frozenset({"tomcat", "cup", "cup-xmpp", "cup-xmpp-s2s"})
+TOMCAT_SERVICE: Final = "Cisco Tomcat"
+# Findings a regeneration must leave behind it (ha-disabled is expected until ha-restore).
+REGEN_FINDINGS: Final = frozenset(
+    {
+        "ipsec-trust-mismatch",
+        "ipsec-trust-missing",
+        "restart-pending",
+        "service-not-running",
+        "identity-expired",
+    }
+)
+
+
+class StepFailed(ClusterError):
+    """A step that cannot be completed; the run stops after its safety steps."""
+
+
+@dataclass
+class StepContext:
+    """What a step needs besides itself. ``changes``: node -> unit -> the regenerated cert's
+    notBefore (ISO), from the regenerate records of this run so far."""
+
+    plan: Plan
+    ops: ClusterOps
+    client: ClusterClient
+    pins_dir: Path
+    fqdns: Mapping[str, str]
+    changes: Mapping[str, Mapping[str, str]]
+    note: Callable[[str], None] = lambda _message: None
+    backoff: float = BACKOFF
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+async def _retrying(ctx: StepContext, what: str, action: Callable[[], Awaitable[T]]) -> T:
+    """Run ``action``, retrying transient failures with backoff."""
+    delay = ctx.backoff
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return await action()
+        except OperationTransient as exc:
+            if attempt == RETRIES:
+                raise StepFailed(f"{what}: still failing after {RETRIES} tries: {exc}") from exc
+            ctx.note(f"{what}: {exc}; retrying in {delay:.0f} s")
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def _record(step: Step, outcome: StepOutcome, detail: str, started: str, **data: Any) -> StepRecord:
+    return StepRecord(
+        step.id, step.kind.value, step.node, outcome, detail, started, now_iso(), data
+    )
+
+
+def _need(value: str | None, step: Step, what: str) -> str:
+    if value is None:
+        raise StepFailed(f"step {step.id} has no {what}: the plan is damaged; plan again")
+    return value
+
+
+async def _identity(ctx: StepContext, node: str, unit: str) -> CertInfo:
+    return await _retrying(ctx, f"{node}: read {unit}", lambda: ctx.ops.identity(node, unit))
+
+
+async def preflight(step: Step, ctx: StepContext) -> StepRecord:
+    """Every node the plan touches answers (SSH for certs, SOAP for services), and AXL answers
+    when HA is to be changed: a run that cannot finish should not start."""
+    started = now_iso()
+    for s in ctx.plan.of_kind(StepKind.REGENERATE):
+        await _identity(ctx, _need(s.node, s, "node"), _need(s.unit, s, "unit"))
+    services: dict[str, list[str]] = {}
+    for s in ctx.plan.steps:
+        if s.kind in (StepKind.RESTART, StepKind.START, StepKind.STOP) and s.node and s.service:
+            services.setdefault(s.node, []).append(s.service)
+    for node, names in services.items():
+        await _retrying(
+            ctx, f"{node}: service status", partial(ctx.ops.service_status, node, names)
+        )
+    if ctx.plan.of_kind(StepKind.HA_OFF):
+        await _retrying(ctx, "AXL: read the redundancy groups", ctx.ops.groups)
+    nodes = {s.node for s in ctx.plan.steps if s.node}
+    return _record(step, StepOutcome.DONE, f"{len(nodes)} node(s) answer", started)
+
+
+async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
+    """ha-off / ha-restore: the group shows the flag ``expect`` ("off" / "on")."""
+    started = now_iso()
+    group = _need(step.group, step, "group")
+    want = _need(step.expect, step, "expected flag") == "on"
+
+    async def current() -> bool:
+        groups = await ctx.ops.groups()
+        for g in groups:
+            if g.name == group:
+                return bool(g.ha_enabled)
+        raise StepFailed(f"redundancy group {group!r} is gone from AXL: check the cluster")
+
+    if await _retrying(ctx, f"{group}: read HA", current) is want:
+        return _record(step, StepOutcome.ALREADY, f"HA already {step.expect}", started)
+    await _retrying(ctx, f"{group}: set HA {step.expect}", lambda: ctx.ops.set_ha(group, want))
+    if await _retrying(ctx, f"{group}: read HA", current) is not want:
+        raise StepFailed(f"{group}: HA did not turn {step.expect}: set it in the IM/P admin UI")
+    return _record(step, StepOutcome.DONE, f"HA {step.expect}", started)
+
+
+async def ha_wait(step: Step, ctx: StepContext) -> StepRecord:
+    started = now_iso()
+    await asyncio.sleep(ctx.plan.timing.ha_sync_wait)
+    return _record(
+        step, StepOutcome.DONE, f"waited {ctx.plan.timing.ha_sync_wait:g} s for HA sync", started
+    )
+
+
+async def regenerate(step: Step, ctx: StepContext) -> StepRecord:
+    """Done when the node's serial differs from the recorded one; never regenerates twice."""
+    started = now_iso()
+    node, unit = _need(step.node, step, "node"), _need(step.unit, step, "unit")
+    old = _need(step.expect, step, "old serial")
+    issued = False
+    delay = ctx.backoff
+    for attempt in range(1, RETRIES + 1):
+        cert = await _identity(ctx, node, unit)
+        if cert.serial != old:
+            outcome = StepOutcome.DONE if issued else StepOutcome.ALREADY
+            return _record(
+                step,
+                outcome,
+                f"{unit} {old} -> {cert.serial}",
+                started,
+                old_serial=old,
+                new_serial=cert.serial,
+                not_before=_iso(cert.not_before),
+            )
+        if attempt == RETRIES:
+            break
+        try:
+            issued = True
+            await ctx.ops.regenerate(node, unit)
+        except OperationTransient as exc:  # maybe it took effect: the next look tells
+            ctx.note(f"{node}: set cert regen {unit}: {exc}; looking again in {delay:.0f} s")
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise StepFailed(
+        f"{node}: {unit} still has serial {old} after {RETRIES} tries of set cert regen: "
+        "look at the node's CLI, then `uccert runs resume`"
+    )
+
+
+async def import_trust(step: Step, ctx: StepContext) -> StepRecord:
+    """§4 repair: done when ``store`` on the node holds the source node's current cert."""
+    started = now_iso()
+    node, store = _need(step.node, step, "node"), _need(step.store, step, "store")
+    source, unit = _need(step.source, step, "source node"), _need(step.unit, step, "unit")
+    cert = await _identity(ctx, source, unit)
+
+    async def held() -> bool:
+        trusts = await ctx.ops.trusts(node)
+        return any(t.store == store and t.cert.serial == cert.serial for t in trusts)
+
+    if await _retrying(ctx, f"{node}: read {store}", held):
+        return _record(step, StepOutcome.ALREADY, f"{store} holds {cert.serial}", started)
+    await _retrying(
+        ctx,
+        f"{node}: import {source}'s {unit} into {store}",
+        partial(ctx.ops.import_trust, node, store, cert.pem),
+    )
+    if not await _retrying(ctx, f"{node}: read {store}", held):
+        raise StepFailed(f"{node}: {store} still lacks {source}'s {unit} after the import")
+    return _record(step, StepOutcome.DONE, f"{source}'s {unit} {cert.serial} into {store}", started)
+
+
+async def _change_time(ctx: StepContext, node: str, units: tuple[str, ...]) -> datetime | None:
+    """When the latest of ``units`` changed on ``node`` (its cert's notBefore, node clock)."""
+    times: list[datetime] = []
+    for unit in units:
+        if unit.endswith("-trust"):  # a trust store changed: no cert date tells when
+            return None
+        known = ctx.changes.get(node, {}).get(unit)
+        if known is not None:
+            times.append(_from_iso(known))
+        else:
+            times.append((await _identity(ctx, node, unit)).not_before)
+    return max(times) if times else None
+
+
+async def _presented(ctx: StepContext, node: str, unit: str) -> x509.Certificate | None:
+    """The cert on the wire, waiting a while for a listener that is not up yet: a service
+    reports Started before its port accepts (Tomcat's connector takes seconds more)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.plan.timing.restart_timeout
+    while True:
+        seen = await _retrying(ctx, f"{node}: probe {unit}", partial(ctx.ops.presented, node, unit))
+        if seen is not None or loop.time() >= deadline:
+            return seen
+        await asyncio.sleep(ctx.plan.timing.poll_interval)
+
+
+async def _repin_tomcat(ctx: StepContext, node: str) -> str:
+    """Re-pin tomcat only if the node presents exactly the cert read over SSH."""
+    stored = await _identity(ctx, node, "tomcat")
+    presented = await _presented(ctx, node, "tomcat")
+    if presented is None:
+        raise StepFailed(f"{node}: nothing presents tomcat after the restart: check Cisco Tomcat")
+    if presented.fingerprint(hashes.SHA256()).hex() != stored.sha256:
+        raise StepFailed(
+            f"{node}: the https port presents a cert other than the tomcat cert read over SSH:"
+            " not re-pinned; check the node, then `uccert pin` and `uccert runs resume`"
+        )
+    TlsPinStore(ctx.pins_dir).pin(ctx.fqdns[node], stored.pem)
+    return f"; re-pinned tomcat ({stored.serial})"
+
+
+async def control(step: Step, ctx: StepContext) -> StepRecord:
+    """restart / start: done when the service runs and started after the change it serves."""
+    started = now_iso()
+    node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
+    after = await _change_time(ctx, node, step.serves)
+    statuses = await _retrying(
+        ctx, f"{node}: status of {service}", lambda: ctx.ops.service_status(node, [service])
+    )
+    status = statuses.get(service)
+    running = status is not None and status.state is RunState.STARTED
+    fresh = running and (
+        after is None
+        or (status is not None and status.started_at is not None and status.started_at >= after)
+    )
+    if fresh and (step.kind is StepKind.START or after is not None):
+        return _record(step, StepOutcome.ALREADY, f"{service} already running", started)
+    action: Action = "restart" if running else "start"
+    await _retrying(
+        ctx,
+        f"{node}: {action} {service}",
+        lambda: ctx.ops.control(node, service, action, step.via),
+    )
+    final = await ctx.ops.wait_started(
+        node,
+        service,
+        after,
+        ctx.plan.timing.restart_timeout,
+        ctx.plan.timing.poll_interval,
+    )
+    detail = f"{service} {action}ed"
+    if service == TOMCAT_SERVICE and "tomcat" in step.serves:
+        detail += await _repin_tomcat(ctx, node)
+    return _record(
+        step,
+        StepOutcome.DONE,
+        detail,
+        started,
+        started_at=_iso(final.started_at) if final.started_at else None,
+    )
+
+
+async def stop(step: Step, ctx: StepContext) -> StepRecord:
+    """Done when the service shows Stopped (a pre-stop before trust deletes, §5 step 1)."""
+    started = now_iso()
+    node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
+
+    async def state() -> RunState:
+        found = await ctx.ops.service_status(node, [service])
+        status = found.get(service)
+        return status.state if status is not None else RunState.UNKNOWN
+
+    if await _retrying(ctx, f"{node}: status of {service}", state) is RunState.STOPPED:
+        return _record(step, StepOutcome.ALREADY, f"{service} already stopped", started)
+    await _retrying(
+        ctx, f"{node}: stop {service}", partial(ctx.ops.control, node, service, "stop", step.via)
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.plan.timing.restart_timeout
+    while await _retrying(ctx, f"{node}: status of {service}", state) is not RunState.STOPPED:
+        if loop.time() >= deadline:
+            raise StepFailed(f"{node}: {service} did not stop: stop it from the CLI, then resume")
+        await asyncio.sleep(ctx.plan.timing.poll_interval)
+    return _record(step, StepOutcome.DONE, f"{service} stopped", started)
+
+
+async def delete_trust(step: Step, ctx: StepContext) -> StepRecord:
+    """Done when no cert with the recorded serial is left in the store on the node."""
+    started = now_iso()
+    node, store = _need(step.node, step, "node"), _need(step.store, step, "store")
+    file, serial = _need(step.file, step, "file"), _need(step.expect, step, "serial")
+
+    async def held() -> bool:
+        trusts = await ctx.ops.trusts(node)
+        return any(t.store == store and t.cert.serial == serial for t in trusts)
+
+    if not await _retrying(ctx, f"{node}: read {store}", held):
+        return _record(step, StepOutcome.ALREADY, f"{file} already gone", started)
+    await _retrying(ctx, f"{node}: delete {file}", partial(ctx.ops.delete_trust, node, store, file))
+    if await _retrying(ctx, f"{node}: read {store}", held):
+        raise StepFailed(
+            f"{node}: {file} is still in {store} after the delete (put back by Certificate"
+            " Change Notification?): stop it on every node, then resume"
+        )
+    return _record(step, StepOutcome.DONE, f"{file} deleted", started, serial=serial)
+
+
+async def verify_node(step: Step, ctx: StepContext) -> StepRecord:
+    """New serial and five-year validity per unit, and the wire shows the stored cert."""
+    started = now_iso()
+    node = _need(step.node, step, "node")
+    olds = {
+        s.unit: s.expect
+        for s in ctx.plan.of_kind(StepKind.REGENERATE)
+        if s.node == node and s.unit is not None
+    }
+    problems: list[str] = []
+    for unit in step.serves:
+        cert = await _identity(ctx, node, unit)
+        if cert.serial == olds.get(unit):
+            problems.append(f"{unit} still has the old serial {cert.serial}")
+        if cert.self_signed:
+            life = cert.not_after - cert.not_before
+            if abs(life - timedelta(days=SELF_SIGNED_DAYS)) > VALIDITY_SLACK:
+                problems.append(f"{unit} is valid {life.days} days, not {SELF_SIGNED_DAYS}")
+        base = unit.removesuffix("-ECDSA")
+        if base in WIRE_UNITS and base == unit:
+            seen = await _presented(ctx, node, unit)
+            if seen is None:
+                problems.append(f"nothing presents {unit} on the wire")
+            elif format(seen.serial_number, "x") != cert.serial:
+                problems.append(
+                    f"{unit} on the wire is serial {format(seen.serial_number, 'x')}, "
+                    f"stored {cert.serial}: restart the service that presents it"
+                )
+    if problems:
+        raise StepFailed(f"{node}: verification failed: " + "; ".join(problems))
+    return _record(step, StepOutcome.DONE, f"{', '.join(step.serves)} verified", started)
+
+
+async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
+    """A fresh read of the whole cluster shows none of the problems a regeneration can leave."""
+    started = now_iso()
+    snap = await ctx.client.snapshot()
+    unread = [f"{n.node.name}: {n.error}" for n in snap.nodes if n.error]
+    if unread:
+        raise StepFailed("verification could not read " + "; ".join(unread))
+    touched = {s.node for s in ctx.plan.steps if s.node is not None}
+    regenerated = {(s.node, s.unit) for s in ctx.plan.of_kind(StepKind.REGENERATE)}
+    findings = [
+        f
+        for f in run_checks(snap, datetime.now(UTC), 0)
+        if f.code in REGEN_FINDINGS
+        and f.severity is not Severity.INFO
+        and f.node in touched
+        and (f.code != "identity-expired" or (f.node, f.subject) in regenerated)
+    ]
+    if findings:
+        listed = "; ".join(f"{f.node or '(cluster)'} {f.code} {f.subject}" for f in findings)
+        raise StepFailed(f"verification found: {listed}")
+    return _record(step, StepOutcome.DONE, "cluster checks clean of regen findings", started)
+
+
+Handler = Callable[[Step, StepContext], Awaitable[StepRecord]]
+
+
+async def verify_trusts_gone(step: Step, ctx: StepContext) -> StepRecord:
+    """After a prune: none of the serials in ``serves`` is back in ``store`` on the node."""
+    started = now_iso()
+    node, store = _need(step.node, step, "node"), _need(step.store, step, "store")
+    trusts = await _retrying(ctx, f"{node}: read {store}", partial(ctx.ops.trusts, node))
+    back = sorted({t.cert.serial for t in trusts if t.store == store} & set(step.serves))
+    if back:
+        raise StepFailed(
+            f"{node}: {store} holds deleted cert(s) again: {', '.join(back)} (Certificate Change"
+            " Notification put them back?): stop it on every node, then resume"
+        )
+    return _record(step, StepOutcome.DONE, f"{len(step.serves)} cert(s) stay gone", started)
+
+
+async def _verify(step: Step, ctx: StepContext) -> StepRecord:
+    if step.node is None:
+        return await verify_cluster(step, ctx)
+    if step.store is not None:
+        return await verify_trusts_gone(step, ctx)
+    return await verify_node(step, ctx)
+
+
+HANDLERS: Final[Mapping[StepKind, Handler]] = {
+    StepKind.PREFLIGHT: preflight,
+    StepKind.HA_OFF: set_ha,
+    StepKind.HA_WAIT: ha_wait,
+    StepKind.REGENERATE: regenerate,
+    StepKind.IMPORT_TRUST: import_trust,
+    StepKind.STOP: stop,
+    StepKind.DELETE_TRUST: delete_trust,
+    StepKind.RESTART: control,
+    StepKind.START: control,
+    StepKind.VERIFY: _verify,
+    StepKind.HA_RESTORE: set_ha,
+}
+
+
+async def execute(step: Step, ctx: StepContext) -> StepRecord:
+    handler = HANDLERS.get(step.kind)
+    if handler is None:
+        raise StepFailed(f"this uccert cannot execute {step.kind.value} steps yet")
+    return await handler(step, ctx)

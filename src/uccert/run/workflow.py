@@ -1,0 +1,162 @@
+"""A run as a DBOS workflow: one DBOS step per plan step, safety steps on any failure.
+
+DBOS stores each step's record as it completes. A run killed mid-way (even by SIGKILL) is
+recovered when DBOS next launches on the database: completed steps are replayed from their
+records, the interrupted step runs again (it is idempotent by observation, see ``steps``).
+
+Why one process-wide slot: DBOS registers workflow functions globally and runs a recovered
+workflow on its own event loop with only its stored input. The input holds no credentials
+(the run database must never see them), so the process that launches DBOS installs the
+resolved credentials here first. Nothing else is kept there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from dbos import DBOS
+from uccert.cluster.operations import ClusterOps
+
+from uccert.cluster import ClusterClient
+from uccert.config import ClusterCredentials, load_inventory
+from uccert.errors import ConfigError
+from uccert.model import Plan, Step, StepKind, plan_from_json
+from uccert.run.records import RunOutcome, StepOutcome, StepRecord
+from uccert.run.steps import BACKOFF, StepContext, execute
+
+WORKFLOW_NAME: Final = "uccert_run"
+STEP_NAME: Final = "uccert_step"
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """``phase``: "start" | "end" | "note" | "fail"."""
+
+    run_id: str
+    phase: str
+    step: Step | None
+    message: str
+    record: StepRecord | None = None
+
+
+def _ignore(_event: ProgressEvent) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class RunEnvironment:
+    """Credentials by cluster name, where progress goes, the retry backoff."""
+
+    credentials: Mapping[str, ClusterCredentials]
+    progress: Callable[[ProgressEvent], None] = _ignore
+    backoff: float = BACKOFF
+
+
+@dataclass
+class _Slot:
+    environment: RunEnvironment | None = None
+
+
+_SLOT: Final = _Slot()
+
+
+def install(environment: RunEnvironment) -> None:
+    """Before ``DBOS.launch()``: what recovered and new runs of this process execute with."""
+    _SLOT.environment = environment
+
+
+def _environment() -> RunEnvironment:
+    if _SLOT.environment is None:
+        raise ConfigError("no run environment installed: runs execute only through uccert")
+    return _SLOT.environment
+
+
+def run_input(
+    run_id: str, attempt: int, inventory: Path, plan: Plan, fqdns: Mapping[str, str]
+) -> dict[str, Any]:
+    """The stored input of one attempt (never credentials)."""
+    return {
+        "run_id": run_id,
+        "attempt": attempt,
+        "inventory": str(inventory.resolve()),
+        "cluster": plan.cluster,
+        "command": plan.command,
+        "fqdns": dict(fqdns),
+        "plan": plan.to_json(),
+    }
+
+
+@DBOS.step(name=STEP_NAME)
+async def _run_step(run_id: str, step: Step, ctx: StepContext) -> dict[str, Any]:
+    env = _environment()
+    env.progress(ProgressEvent(run_id, "start", step, step.reason or step.id))
+    try:
+        record = await execute(step, ctx)
+    except Exception as exc:
+        env.progress(ProgressEvent(run_id, "fail", step, str(exc)))
+        raise
+    env.progress(ProgressEvent(run_id, "end", step, record.detail, record))
+    return record.to_json()
+
+
+def _note_changes(changes: dict[str, dict[str, str]], record: StepRecord) -> None:
+    if record.kind == StepKind.REGENERATE.value and record.node is not None:
+        unit = record.id.split(":")[2]
+        not_before = record.data.get("not_before")
+        if isinstance(not_before, str):
+            changes.setdefault(record.node, {})[unit] = not_before
+
+
+def _safety_steps(plan: Plan) -> tuple[Step, ...]:
+    """What a failed run still does, in plan order: start what it stopped, restore HA."""
+    return tuple(s for s in plan.steps if s.safety)
+
+
+@DBOS.workflow(name=WORKFLOW_NAME)
+async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
+    env = _environment()
+    run_id = str(stored["run_id"])
+    plan = plan_from_json(stored["plan"])
+    inventory = load_inventory(Path(stored["inventory"]))
+    config = inventory.clusters[plan.cluster]
+    credentials = env.credentials[plan.cluster]
+    pins_dir = inventory.path.resolve().parent
+    fqdns: Mapping[str, str] = stored["fqdns"]
+    changes: dict[str, dict[str, str]] = {}
+
+    def note(message: str) -> None:
+        env.progress(ProgressEvent(run_id, "note", None, message))
+
+    async with ClusterOps(config, credentials, pins_dir, fqdns) as ops:
+        ctx = StepContext(
+            plan,
+            ops,
+            ClusterClient(config, credentials, pins_dir),
+            pins_dir,
+            fqdns,
+            changes,
+            note,
+            env.backoff,
+        )
+        current: Step | None = None
+        try:
+            for current in plan.steps:
+                record = StepRecord.from_json(await _run_step(run_id, current, ctx))
+                _note_changes(changes, record)
+        except Exception as exc:  # every failure runs the safety steps before the run stops
+            reason = str(exc) or type(exc).__name__
+            unrestored: list[str] = []
+            for safe in _safety_steps(plan):
+                try:
+                    done = StepRecord.from_json(await _run_step(run_id, safe, ctx))
+                except Exception as safety_exc:
+                    unrestored.append(f"{safe.id}: {safety_exc}")
+                else:
+                    if done.outcome is StepOutcome.FAILED:
+                        unrestored.append(f"{safe.id}: {done.detail}")
+            failed = current.id if current is not None else None
+            return RunOutcome(False, reason, failed, tuple(unrestored)).to_json()
+    return RunOutcome(True).to_json()

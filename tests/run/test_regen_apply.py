@@ -1,0 +1,222 @@
+"""`uccert regen apply` end to end against the lab: what an admin would check afterwards.
+
+The expectations below are this test's own reading of PROCEDURE.md §1-§4 (not the catalog's),
+checked against the lab's own log of what happened on each node.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+from collections import Counter
+
+import pytest
+
+from uccert.lab.state import Fault, FaultKind
+
+from .conftest import Cli
+
+pytestmark = pytest.mark.timeout(600)
+
+IMP_UNITS = ("cup", "cup-xmpp", "cup-xmpp-s2s", "ipsec", "tomcat")
+WIRE_UNITS = ("cup", "cup-xmpp", "cup-xmpp-s2s", "tomcat")
+# §1: services that must restart on a node after each unit changed there.
+DEPENDENTS = {
+    "cup": ("Cisco SIP Proxy", "Cisco Presence Engine"),
+    "cup-xmpp": ("Cisco XCP Router",),
+    "cup-xmpp-s2s": ("Cisco XCP Router",),
+    "ipsec": ("Cisco DRF Local",),
+    "tomcat": ("Cisco Tomcat",),
+}
+COMMANDED = ("ssh", "soap")
+
+
+def imp_nodes(cli: Cli) -> list[str]:
+    return [n.name for n in cli.lab.lab.topology.nodes if n.product == "imp"]
+
+
+def regenerations(cli: Cli) -> Counter[tuple[str, str]]:
+    return Counter((e.node, str(e.data["unit"])) for e in cli.events("cert-regenerated"))
+
+
+def commanded_stops(cli: Cli, service: str) -> Counter[str]:
+    return Counter(
+        e.node
+        for e in cli.events("service-state")
+        if e.data["service"] == service
+        and e.data["state"] == "Stopping"
+        and e.data.get("via") in COMMANDED
+    )
+
+
+def assert_end_state(cli: Cli, units: tuple[str, ...] = IMP_UNITS) -> None:
+    """Every unit regenerated once per IM/P node, restarted after, shown on the wire, HA on."""
+    lab = cli.lab.lab
+    regens = regenerations(cli)
+    for node in imp_nodes(cli):
+        for unit in units:
+            assert regens[(node, unit)] == 1, f"{node} {unit} regenerated {regens[(node, unit)]}x"
+        changed = max(
+            e.t
+            for e in cli.events("cert-regenerated")
+            if e.node == node and e.data["unit"] in units
+        )
+        for service in {s for u in units for s in DEPENDENTS[u]}:
+            view = lab.service_state(node, service)
+            assert view.state == "Started", f"{node} {service} is {view.state}"
+            assert view.started_at is not None and view.started_at >= changed, (
+                f"{node}: {service} was not restarted after its cert changed"
+            )
+        own = {c.unit: c.cert.serial_number for c in lab.own_certs(node)}
+        for unit in set(units) & set(WIRE_UNITS):
+            presented = lab.presented_cert(node, unit)
+            assert presented is not None and presented.serial_number == own[unit], (
+                f"{node} presents an old {unit}"
+            )
+    assert all(g.ha_enabled for g in lab.groups()), "HA was not restored"
+
+
+def run_id_of(cli: Cli) -> tuple[str, str]:
+    listed = json.loads(cli.run("runs", "list", "--json").stdout)
+    assert len(listed) == 1
+    return listed[0]["id"], listed[0]["status"]
+
+
+@pytest.mark.lab(preset="demo", time_scale=0.004)
+def test_apply_all_on_the_demo_lab(lab_cli: Cli) -> None:
+    done = lab_cli.run("regen", "apply", "--units", "all", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_end_state(lab_cli)
+    lab = lab_cli.lab.lab
+    assert lab_cli.events("failover") == [], "a node failed over during the run"
+    # merged plan: XCP Router restarted once per IM/P node
+    assert commanded_stops(lab_cli, "Cisco XCP Router") == Counter(
+        {n: 1 for n in imp_nodes(lab_cli)}
+    )
+    # §4: the seeded stale ipsec-trust on imp-sub2 is repaired
+    pub_ipsec = next(c for c in lab.own_certs("cucm-pub") if c.unit == "ipsec").cert
+    held = {t.cert.serial_number for t in lab.trust_certs("imp-sub2") if t.store == "ipsec-trust"}
+    assert pub_ipsec.serial_number in held
+    # nothing outside the IM/P scope was regenerated
+    assert not [n for n, _ in regenerations(lab_cli) if n.startswith("cucm")]
+    run_id, status = run_id_of(lab_cli)
+    assert status == "succeeded"
+    shown = json.loads(lab_cli.run("runs", "show", run_id, "--json").stdout)
+    kinds = [s["kind"] for a in shown["history"] for s in a["steps"]]
+    assert kinds[0] == "preflight" and kinds[-1] == "ha-restore"
+    checked = lab_cli.run("check", "--json")
+    codes = {f["code"] for f in json.loads(checked.stdout)["findings"]}
+    assert not codes & {"identity-expiring", "ipsec-trust-mismatch", "restart-pending"}
+
+
+def _after_ha_off(cli: Cli) -> bool:
+    return any(not e.data["enabled"] for e in cli.events("ha-changed"))
+
+
+def _mid_regeneration(cli: Cli) -> bool:
+    return len(cli.events("cert-regenerated")) >= 3
+
+
+def _mid_restarts(cli: Cli) -> bool:
+    return sum(commanded_stops(cli, "Cisco XCP Router").values()) >= 1
+
+
+KILL_POINTS = {
+    "after-ha-off": _after_ha_off,
+    "mid-regeneration": _mid_regeneration,
+    "mid-restarts": _mid_restarts,
+}
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_sigkill_then_resume_finishes_without_doing_anything_twice(
+    lab_cli: Cli, point: str
+) -> None:
+    proc = lab_cli.spawn("regen", "apply", "--units", "all", "--yes")
+    lab_cli.wait_for(lambda: KILL_POINTS[point](lab_cli), proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    run_id, status = run_id_of(lab_cli)
+    assert status == "interrupted"
+    refused = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert refused.returncode == 2 and run_id in refused.stderr
+    resumed = lab_cli.run("runs", "resume", run_id, "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert_end_state(lab_cli)
+    assert run_id_of(lab_cli) == (run_id, "succeeded")
+
+
+def test_an_ssh_drop_right_after_regen_does_not_regenerate_twice(lab_cli: Cli) -> None:
+    lab_cli.lab.lab.inject_fault(
+        Fault(FaultKind.DROP_AFTER_COMMAND, "imp-sub1", "set cert regen cup-xmpp", 1)
+    )
+    done = lab_cli.run("regen", "apply", "--units", "cup-xmpp", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert regenerations(lab_cli)[("imp-sub1", "cup-xmpp")] == 1
+    assert_end_state(lab_cli, ("cup-xmpp",))
+
+
+def test_a_service_that_fails_to_start_fails_the_run_with_ha_restored(lab_cli: Cli) -> None:
+    lab = lab_cli.lab.lab
+    lab.inject_fault(Fault(FaultKind.SERVICE_START_FAILS, "imp-sub1", "Cisco XCP Router", 1))
+    failed = lab_cli.run("regen", "apply", "--units", "cup-xmpp", "--yes")
+    assert failed.returncode == 1
+    assert re.search(r"FAILED.*Cisco XCP Router", failed.stdout.replace("\n", " "))
+    assert "uccert runs resume" in failed.stdout
+    assert all(g.ha_enabled for g in lab.groups()), "HA must be restored after a failure"
+    run_id, status = run_id_of(lab_cli)
+    assert status == "failed"
+    resumed = lab_cli.run("runs", "resume", run_id, "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert_end_state(lab_cli, ("cup-xmpp",))
+
+
+def _no_changes(cli: Cli) -> None:
+    changed = [
+        e
+        for e in cli.events()
+        if e.kind in ("cert-regenerated", "ha-changed")
+        or (e.kind == "service-state" and e.data.get("via") in COMMANDED)
+    ]
+    assert changed == []
+
+
+def test_a_wrong_password_stops_before_any_change(lab_cli: Cli) -> None:
+    creds = lab_cli.lab.inventory.parent / "credentials.toml"
+    password = lab_cli.lab.credentials.os_admin.password
+    creds.write_text(creds.read_text().replace(password, "wrong-" + password))
+    done = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "error:" in done.stderr
+    assert password not in done.stderr + done.stdout
+    _no_changes(lab_cli)
+
+
+def test_a_pin_mismatch_stops_before_any_change(lab_cli: Cli) -> None:
+    hosts = lab_cli.lab.inventory.parent / "known_hosts"
+    other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm2aZ0yQGdZ8gq3bW1q9Z5bVnUqkJmQp2sB3Jq7sHkR"
+    hosts.write_text(
+        "\n".join(
+            line.rsplit(" ", 2)[0].split(" ")[0] + " " + other if line.strip() else line
+            for line in hosts.read_text().splitlines()
+        )
+        + "\n"
+    )
+    done = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert done.returncode == 2
+    assert "uccert pin" in done.stderr
+    _no_changes(lab_cli)
+
+
+def test_an_unreachable_publisher_stops_before_any_change(lab_cli: Cli) -> None:
+    inventory = lab_cli.lab.inventory
+    text = inventory.read_text()
+    pub_port = lab_cli.lab.ports["cucm-pub"]
+    inventory.write_text(text.replace(f"ssh_port = {pub_port}", "ssh_port = 9"))
+    https = lab_cli.lab.https_ports["cucm-pub"]
+    inventory.write_text(inventory.read_text().replace(f"https_port = {https}", "https_port = 9"))
+    done = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert done.returncode == 2
+    assert "cucm-pub" in done.stderr
+    _no_changes(lab_cli)
