@@ -33,6 +33,7 @@ from uccert.cluster.targets import NodeTargets
 from uccert.config import NodeOverride
 from uccert.errors import ClusterError
 from uccert.model import Node
+from uccert.transport.tls_probe import probe_context
 
 StartTls = Literal["c2s", "s2s"] | None
 
@@ -139,14 +140,6 @@ async def presented_cert(
     return x509.load_der_x509_certificate(der)
 
 
-def identifying_context() -> ssl.SSLContext:
-    """Trusts nothing and checks nothing: only to see which cert is presented."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
 def anchored_context(plan: UploadPlan) -> ssl.SSLContext:
     """Only the uploaded root is a trust anchor (intermediates help build the path; without
     partial-chain mode the path must still end at the root), host names checked."""
@@ -166,7 +159,7 @@ async def _check(
     want = fingerprint(plan.leaf)
     try:
         seen = await presented_cert(
-            address, port, node.fqdn, identifying_context(), endpoint.starttls, domain
+            address, port, node.fqdn, probe_context(), endpoint.starttls, domain
         )
     except (OSError, TimeoutError, ssl.SSLError, ClusterError) as exc:
         return WireCheck(node.name, plan.unit, False, f"cannot reach {address}:{port} ({exc})")

@@ -89,7 +89,9 @@ class ProbeProtocolError(ProbeError):
     """The listener answered, but not as RFC 6120 describes."""
 
 
-def _probe_context() -> ssl.SSLContext:
+def probe_context() -> ssl.SSLContext:
+    """Reads the presented cert without trusting it: never a trust decision by itself; the
+    caller compares the cert with the one read over pinned SSH."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE  # read-only probe: the caller compares with the SSH view
@@ -112,7 +114,7 @@ async def _close(writer: asyncio.StreamWriter) -> None:
 
 async def _direct_tls(target: ProbeTarget) -> x509.Certificate:
     _, writer = await asyncio.open_connection(
-        target.address, target.port, ssl=_probe_context(), server_hostname=target.server_name
+        target.address, target.port, ssl=probe_context(), server_hostname=target.server_name
     )
     try:
         return _peer_cert(writer, target)
@@ -160,7 +162,7 @@ async def _xmpp_once(target: ProbeTarget, domain: str) -> x509.Certificate:
         # A fresh TLS stream over the socket (StreamWriter.start_tls on 3.11 leaves the
         # protocol thinking it is in the clear, which logs noise at the peer's close).
         reader, writer = await asyncio.open_connection(
-            sock=sock, ssl=_probe_context(), server_hostname=domain
+            sock=sock, ssl=probe_context(), server_hostname=domain
         )
     except BaseException:
         sock.close()
