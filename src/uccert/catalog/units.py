@@ -35,10 +35,13 @@ class TlsMode(StrEnum):
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where a node presents the unit's cert on the wire (§7)."""
+    """Where a node presents the unit's cert on the wire (§7), and the service that owns the
+    port: while that service is not running (or not activated, as XMPP federation often is)
+    nothing presents the cert there."""
 
     port: int
     tls: TlsMode
+    service: str
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,11 @@ _CUCM = frozenset({Product.CUCM})
 _BOTH = frozenset({Product.CUCM, Product.IMP})
 _ECDSA_SINCE = since("11.0")  # §1: ECDSA twins, CUCM 11.0 and later
 
-_TOMCAT_PORTS = (Endpoint(8443, TlsMode.DIRECT), Endpoint(443, TlsMode.DIRECT))
-_CUP_PORTS = (Endpoint(5061, TlsMode.DIRECT),)
-_XMPP_PORTS = (Endpoint(5222, TlsMode.STARTTLS),)
-_S2S_PORTS = (Endpoint(5269, TlsMode.STARTTLS),)
+_TOMCAT = "Cisco Tomcat"
+_TOMCAT_PORTS = (Endpoint(8443, TlsMode.DIRECT, _TOMCAT), Endpoint(443, TlsMode.DIRECT, _TOMCAT))
+_CUP_PORTS = (Endpoint(5061, TlsMode.DIRECT, "Cisco SIP Proxy"),)
+_XMPP_PORTS = (Endpoint(5222, TlsMode.STARTTLS, "Cisco XCP Connection Manager"),)
+_S2S_PORTS = (Endpoint(5269, TlsMode.STARTTLS, "Cisco XCP XMPP Federation Connection Manager"),)
 
 _RSA = KeyAlgorithm.RSA_2048
 _EC = KeyAlgorithm.EC

@@ -24,6 +24,7 @@ from typing import Any, Final, TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from uccert.catalog.units import UNITS
 from uccert.checks import run_checks
 from uccert.cluster import ClusterClient
 from uccert.cluster.operations import Action, ClusterOps, OperationTransient
@@ -38,7 +39,6 @@ RETRIES: Final = 4
 BACKOFF: Final = 1.0  # seconds, doubled each retry
 SELF_SIGNED_DAYS: Final = 1825  # §2: notAfter = notBefore + 1825 days - 1 s
 VALIDITY_SLACK: Final = timedelta(days=1)
-WIRE_UNITS: Final = frozenset({"tomcat", "cup", "cup-xmpp", "cup-xmpp-s2s"})
 TOMCAT_SERVICE: Final = "Cisco Tomcat"
 # Findings a regeneration must leave behind it (ha-disabled is expected until ha-restore).
 REGEN_FINDINGS: Final = frozenset(
@@ -354,6 +354,7 @@ async def verify_node(step: Step, ctx: StepContext) -> StepRecord:
         if s.node == node and s.unit is not None
     }
     problems: list[str] = []
+    quiet: list[str] = []  # units no running service presents: nothing to see on the wire
     for unit in step.serves:
         cert = await _identity(ctx, node, unit)
         if cert.serial == olds.get(unit):
@@ -362,19 +363,40 @@ async def verify_node(step: Step, ctx: StepContext) -> StepRecord:
             life = cert.not_after - cert.not_before
             if abs(life - timedelta(days=SELF_SIGNED_DAYS)) > VALIDITY_SLACK:
                 problems.append(f"{unit} is valid {life.days} days, not {SELF_SIGNED_DAYS}")
-        base = unit.removesuffix("-ECDSA")
-        if base in WIRE_UNITS and base == unit:
-            seen = await _presented(ctx, node, unit)
-            if seen is None:
-                problems.append(f"nothing presents {unit} on the wire")
-            elif format(seen.serial_number, "x") != cert.serial:
-                problems.append(
-                    f"{unit} on the wire is serial {format(seen.serial_number, 'x')}, "
-                    f"stored {cert.serial}: restart the service that presents it"
-                )
+        listener = _listener(unit)
+        if listener is None:
+            continue
+        if not await _running(ctx, node, listener):
+            quiet.append(f"{unit} not on the wire ({listener} not running)")
+            continue
+        seen = await _presented(ctx, node, unit)
+        if seen is None:
+            problems.append(f"nothing presents {unit} on the wire although {listener} runs")
+        elif format(seen.serial_number, "x") != cert.serial:
+            problems.append(
+                f"{unit} on the wire is serial {format(seen.serial_number, 'x')}, "
+                f"stored {cert.serial}: restart {listener}"
+            )
     if problems:
         raise StepFailed(f"{node}: verification failed: " + "; ".join(problems))
-    return _record(step, StepOutcome.DONE, f"{', '.join(step.serves)} verified", started)
+    detail = f"{', '.join(step.serves)} verified" + "".join(f"; {q}" for q in quiet)
+    return _record(step, StepOutcome.DONE, detail, started)
+
+
+def _listener(unit: str) -> str | None:
+    """The service whose port presents ``unit`` (RSA units only: a twin shares the port)."""
+    found = UNITS.get(unit)
+    if found is None or found.rsa_twin is not None or not found.endpoints:
+        return None
+    return found.endpoints[0].service
+
+
+async def _running(ctx: StepContext, node: str, service: str) -> bool:
+    statuses = await _retrying(
+        ctx, f"{node}: status of {service}", partial(ctx.ops.service_status, node, [service])
+    )
+    status = statuses.get(service)
+    return status is not None and status.state is RunState.STARTED
 
 
 async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
