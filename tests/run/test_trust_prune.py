@@ -102,15 +102,11 @@ def last_mark(cli: Cli) -> int:
     return events[-1].seq if events else -1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="executor: verify:cluster fails the prune on the demo's seeded ipsec-trust-mismatch "
-    "(imp-sub2), a finding no prune can cause; it must honour the step's `serves` (see report)",
-)
 @pytest.mark.lab(preset="demo", time_scale=0.004)
 def test_prune_expired_on_the_demo_lab(lab_cli: Cli) -> None:
-    before, old = trusts(lab_cli), expired(lab_cli)
+    before, old, mark = trusts(lab_cli), expired(lab_cli), last_mark(lab_cli)
     assert old, "the demo lab seeds expired trust certs"
+    assert {n.version for n in lab_cli.lab.lab.topology.nodes} == {"14.0"}
     done = lab_cli.run("trust", "prune", "--expired", "--yes", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads(done.stdout)
@@ -118,6 +114,7 @@ def test_prune_expired_on_the_demo_lab(lab_cli: Cli) -> None:
     assert trusts(lab_cli) == before - old, "exactly the expired certs went, on every node"
     assert all(g.ha_enabled for g in lab_cli.lab.lab.groups()), "HA was not restored"
     assert lab_cli.events("failover") == []
+    assert pre_stopped(lab_cli, mark) == set(), "14.0 needs no pre-stop (§5.1)"
     checked = json.loads(lab_cli.run("check", "--json").stdout)
     assert "trust-expired" not in {f["code"] for f in checked["findings"]}
 

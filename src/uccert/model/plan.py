@@ -55,7 +55,9 @@ class Step:
       import-trust: the serial that must be in ``store``; the cert is ``unit`` of the node
       ``source`` (the CUCM publisher's ipsec for the §4 repair).
     - ``serves``: restart / start: the units (regen) or stores (prune) whose change on this
-      node it follows; done when the service started after that change.
+      node it follows; done when the service started after that change. verify of one
+      store on one node: the serials that must stay gone. verify:cluster: the finding codes
+      it looks for (empty: those a regeneration can leave).
     """
 
     id: str

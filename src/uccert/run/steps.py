@@ -323,6 +323,11 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
     return _record(step, StepOutcome.DONE, f"{service} stopped", started)
 
 
+def _base(file: str) -> str:
+    """A trust file without its store prefix (`show cert list trust` may print either)."""
+    return file.rsplit("/", 1)[-1]
+
+
 async def delete_trust(step: Step, ctx: StepContext) -> StepRecord:
     """Done when no cert with the recorded serial is left in the store on the node."""
     started = now_iso()
@@ -331,7 +336,10 @@ async def delete_trust(step: Step, ctx: StepContext) -> StepRecord:
 
     async def held() -> bool:
         trusts = await ctx.ops.trusts(node)
-        return any(t.store == store and t.cert.serial == serial for t in trusts)
+        return any(
+            t.store == store and t.cert.serial == serial and _base(t.file) == _base(file)
+            for t in trusts
+        )
 
     if not await _retrying(ctx, f"{node}: read {store}", held):
         return _record(step, StepOutcome.ALREADY, f"{file} already gone", started)
@@ -411,7 +419,7 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
     findings = [
         f
         for f in run_checks(snap, datetime.now(UTC), 0)
-        if f.code in REGEN_FINDINGS
+        if f.code in (frozenset(step.serves) or REGEN_FINDINGS)
         and f.severity is not Severity.INFO
         and f.node in touched
         and (f.code != "identity-expired" or (f.node, f.subject) in regenerated)
@@ -430,7 +438,16 @@ async def verify_trusts_gone(step: Step, ctx: StepContext) -> StepRecord:
     started = now_iso()
     node, store = _need(step.node, step, "node"), _need(step.store, step, "store")
     trusts = await _retrying(ctx, f"{node}: read {store}", partial(ctx.ops.trusts, node))
-    back = sorted({t.cert.serial for t in trusts if t.store == store} & set(step.serves))
+    deleted = {
+        (_base(s.file), s.expect)
+        for s in ctx.plan.of_kind(StepKind.DELETE_TRUST)
+        if s.node == node and s.store == store and s.file is not None
+    }
+    held = [t for t in trusts if t.store == store]
+    back = sorted(
+        {t.cert.serial for t in held} & set(step.serves)
+        | {t.file for t in held if (_base(t.file), t.cert.serial) in deleted}
+    )
     if back:
         raise StepFailed(
             f"{node}: {store} holds deleted cert(s) again: {', '.join(back)} (Certificate Change"
