@@ -13,14 +13,17 @@ from uccert.cli.demo import run_demo
 
 pytestmark = pytest.mark.timeout(300)
 
-PHASES = ("1. Inventory", "2. Checks", "3. Plan", "4. Apply", "5. Checks again")
+PHASES = ("1. Inventory", "2. Checks", "3. Plan", "4. Apply", "5. Trust cleanup", "6. Checks again")
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
-    report = tmp_path_factory.mktemp("demo") / "report.html"
+    folder = tmp_path_factory.mktemp("demo")
+    report = folder / "report.html"
     out = io.StringIO()
-    code = run_demo(Console(file=out, width=200, color_system=None), report)
+    code = run_demo(
+        Console(file=out, width=200, color_system=None), report, folder / "trust-report.html"
+    )
     return code, out.getvalue(), report
 
 
@@ -48,9 +51,11 @@ def test_demo_run_ends_with_no_failover_and_no_regen_findings(
 ) -> None:
     _, output, report = demo_run
     assert "Failover events in the lab's log: 0" in output
-    assert re.search(r"Run \S+ succeeded", output)
-    after = output[output.index(PHASES[4]) :]
-    for code in ("identity-expiring", "ipsec-trust-mismatch", "restart-pending"):
+    assert len(re.findall(r"Run \S+ succeeded", output)) == 2, "regen and trust cleanup"
+    after = output[output.index(PHASES[5]) :]
+    for code in ("identity-expiring", "ipsec-trust-mismatch", "restart-pending", "trust-"):
         assert code not in after
     page = report.read_text()
     assert "succeeded" in page and "imp-sub3" in page
+    trust_page = (report.parent / "trust-report.html").read_text()
+    assert "delete-trust" in trust_page and "succeeded" in trust_page

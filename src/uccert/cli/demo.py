@@ -21,16 +21,19 @@ from rich.table import Table
 from uccert.checks import run_checks
 from uccert.lab.servers.background import lab_in_background
 from uccert.model import Finding, Snapshot
+from uccert.plan import PruneRequest, plan_prune
 from uccert.run.database import RunDatabase
 
 from .inventory import console as wide_console
 from .inventory import identity_table
-from .regen import Target, build_plan, execute, snapshot_of, target
+from .regen import Target, build_plan, execute, snapshot_of, target, timing_of
 from .run_display import print_plan
+from .trust import print_prune
 
-DEMO_TIME_SCALE = 0.01
+DEMO_TIME_SCALE = 0.005
 DEMO_UNITS = "all"
 DEMO_REPORT = "uccert-demo-report.html"  # in the current directory
+DEMO_TRUST_REPORT = "uccert-demo-trust-report.html"
 
 
 def _phase(out: Console, title: str) -> None:
@@ -66,7 +69,7 @@ def _check(out: Console, where: Target, snap: Snapshot) -> None:
     out.print(findings_summary(run_checks(snap, datetime.now(UTC), days)))
 
 
-def run_demo(out: Console, report: Path) -> int:
+def run_demo(out: Console, report: Path, trust_report: Path | None = None) -> int:
     started = time.monotonic()
     out.print("[bold]Starting the demo lab[/] (6 nodes, in-process, on 127.0.0.1) ...")
     with (
@@ -94,7 +97,19 @@ def run_demo(out: Console, report: Path) -> int:
         failovers = [e for e in lab.lab.events if e.kind == "failover"]
         out.print(f"Failover events in the lab's log: {len(failovers)}")
 
-        _phase(out, "5. Checks again")
+        _phase(out, "5. Trust cleanup: delete expired and duplicate trust certs")
+        snap = snapshot_of(where)
+        request = PruneRequest(
+            expired=True,
+            duplicates=True,
+            command="uccert trust prune --expired --duplicates --nodes all",
+        )
+        pruning = plan_prune(snap, request, timing_of(where.config), datetime.now(UTC))
+        print_prune(out, pruning)
+        if code == 0 and pruning.changes_anything:
+            code = execute(out, where, pruning, snap, database, trust_report)
+
+        _phase(out, "6. Checks again")
         _check(out, where, snapshot_of(where))
         out.print("Stopping the lab ...")
     out.print(f"[green]Done[/] in {time.monotonic() - started:.1f} s (exit {code}).")
@@ -103,7 +118,7 @@ def run_demo(out: Console, report: Path) -> int:
 
 def demo() -> None:
     """Start the demo lab and run the main job against it: inventory, checks, plan, apply,
-    verification, checks again, report."""
-    code = run_demo(wide_console(), Path(DEMO_REPORT).resolve())
+    verification, trust cleanup, checks again, reports."""
+    code = run_demo(wide_console(), Path(DEMO_REPORT).resolve(), Path(DEMO_TRUST_REPORT).resolve())
     if code:
         raise SystemExit(code)

@@ -268,13 +268,17 @@ class ClusterOps:
             if not parse_regen_result(out, unit):
                 raise CliCommandFailed(f"{command}: the node reported failure")
 
-    async def trusts(self, node: str) -> tuple[TrustEntry, ...]:
-        """Every trust cert of the node (``show cert list trust``, then each file)."""
+    async def trusts(self, node: str, store: str | None = None) -> tuple[TrustEntry, ...]:
+        """Every trust cert of the node, or of one ``store`` (``show cert list trust``, then
+        each file: one command per cert, seconds each on a real node, so read only what is
+        needed)."""
 
         async def read(session: AdminCliSession) -> tuple[TrustEntry, ...]:
             found: list[TrustEntry] = []
             listing = await session.run(cli.show_cert_list(CertListKind.TRUST))
             for entry in parse_cert_list(listing):
+                if store is not None and entry.unit_or_store != store:
+                    continue
                 dump = parse_cert_dump(await session.run(cli.show_cert_trust(entry.path)))
                 cert = dump.certificate()
                 if cert is None:

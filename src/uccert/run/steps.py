@@ -202,7 +202,7 @@ async def import_trust(step: Step, ctx: StepContext) -> StepRecord:
     cert = await _identity(ctx, source, unit)
 
     async def held() -> bool:
-        trusts = await ctx.ops.trusts(node)
+        trusts = await ctx.ops.trusts(node, store)
         return any(t.store == store and t.cert.serial == cert.serial for t in trusts)
 
     if await _retrying(ctx, f"{node}: read {store}", held):
@@ -335,7 +335,7 @@ async def delete_trust(step: Step, ctx: StepContext) -> StepRecord:
     file, serial = _need(step.file, step, "file"), _need(step.expect, step, "serial")
 
     async def held() -> bool:
-        trusts = await ctx.ops.trusts(node)
+        trusts = await ctx.ops.trusts(node, store)
         return any(
             t.store == store and t.cert.serial == serial and _base(t.file) == _base(file)
             for t in trusts
@@ -408,8 +408,10 @@ async def _running(ctx: StepContext, node: str, service: str) -> bool:
 
 
 async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
-    """A fresh read of the whole cluster shows none of the problems a regeneration can leave."""
+    """A fresh read of the whole cluster shows none of the problems the run could have left:
+    the step's ``serves`` (finding codes), or by default those of a regeneration."""
     started = now_iso()
+    codes = frozenset(step.serves) or REGEN_FINDINGS
     snap = await ctx.client.snapshot()
     unread = [f"{n.node.name}: {n.error}" for n in snap.nodes if n.error]
     if unread:
@@ -419,7 +421,7 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
     findings = [
         f
         for f in run_checks(snap, datetime.now(UTC), 0)
-        if f.code in (frozenset(step.serves) or REGEN_FINDINGS)
+        if f.code in codes
         and f.severity is not Severity.INFO
         and f.node in touched
         and (f.code != "identity-expired" or (f.node, f.subject) in regenerated)
@@ -427,7 +429,8 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
     if findings:
         listed = "; ".join(f"{f.node or '(cluster)'} {f.code} {f.subject}" for f in findings)
         raise StepFailed(f"verification found: {listed}")
-    return _record(step, StepOutcome.DONE, "cluster checks clean of regen findings", started)
+    clean = ", ".join(sorted(codes))
+    return _record(step, StepOutcome.DONE, f"no {clean} on the nodes touched", started)
 
 
 Handler = Callable[[Step, StepContext], Awaitable[StepRecord]]
@@ -437,7 +440,7 @@ async def verify_trusts_gone(step: Step, ctx: StepContext) -> StepRecord:
     """After a prune: none of the serials in ``serves`` is back in ``store`` on the node."""
     started = now_iso()
     node, store = _need(step.node, step, "node"), _need(step.store, step, "store")
-    trusts = await _retrying(ctx, f"{node}: read {store}", partial(ctx.ops.trusts, node))
+    trusts = await _retrying(ctx, f"{node}: read {store}", partial(ctx.ops.trusts, node, store))
     deleted = {
         (_base(s.file), s.expect)
         for s in ctx.plan.of_kind(StepKind.DELETE_TRUST)

@@ -45,6 +45,7 @@ DEFAULT_COMMAND_TIMEOUT: Final = 120.0
 DEFAULT_SERVICE_TIMEOUT: Final = 600.0  # a Tomcat restart takes minutes (INTERFACES.md §1)
 TERM_TYPE: Final = "vt100"
 TERM_SIZE: Final = (200, 24)
+EXIT_GRACE: Final = 2.0  # seconds a node gets to close the session after `exit`
 _QUESTION_RE: Final = re.compile(r"\(yes\|no\)\?", re.IGNORECASE)
 
 
@@ -159,8 +160,11 @@ class AdminCliSession:
         if self._process is not None:
             try:
                 self._process.stdin.write("exit\n")
-            except Exception:  # the channel may already be closed
-                log.debug("%s: could not send exit", self.target.label)
+                # Let the node end the session itself (it echoes and closes the channel):
+                # dropping the connection under its echo makes it write to a dead socket.
+                await asyncio.wait_for(self._process.wait_closed(), EXIT_GRACE)
+            except Exception:  # the channel may already be closed, or the node is slow
+                log.debug("%s: no clean exit", self.target.label)
         await self._abort()
 
     async def _abort(self) -> None:
