@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from dbos import DBOS
-from uccert.cluster.operations import ClusterOps
 
 from uccert.cluster import ClusterClient
+from uccert.cluster.operations import ClusterOps
 from uccert.config import ClusterCredentials, load_inventory
 from uccert.errors import ConfigError
 from uccert.model import Plan, Step, StepKind, plan_from_json
