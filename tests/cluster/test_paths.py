@@ -109,3 +109,21 @@ async def test_a_12_5_lab_uses_the_cli_path(
     assert all(n.identities for n in snap.nodes)
     assert calls == []
     assert c.discovery_note is None  # AXL (12.5 schema) listed the nodes
+
+
+@pytest.mark.parametrize("version", ["10.5", "11.5"])
+async def test_an_older_publisher_is_asked_in_its_own_axl_schema(
+    tmp_path: Path, version: str
+) -> None:
+    """A pre-12.5 publisher refuses the 12.5 schema; its groups (and their HA flags, which a
+    run must turn off) are still read over AXL."""
+    async with running_lab(
+        preset_name="demo", version=version, time_scale=0, state_dir=tmp_path
+    ) as lab:
+        pin_lab(lab)
+        c = client(lab)
+        snap = await c.snapshot()
+        expected = {(g.name, g.ha_enabled) for g in lab.lab.groups()}
+    assert c.discovery_note is None, c.discovery_note
+    assert {(g.name, g.ha_enabled) for g in snap.groups} == expected
+    assert len(expected) == 2

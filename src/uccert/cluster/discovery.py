@@ -1,6 +1,10 @@
-"""Which nodes a cluster has: AXL ``listProcessNode`` on the CUCM publisher (12.5 and later),
-with the Presence Redundancy Groups from ``listPresenceRedundancyGroup``; else (AXL failed)
-``show network cluster`` on the publisher over SSH (any version, no groups).
+"""Which nodes a cluster has: AXL ``listProcessNode`` on the CUCM publisher, with the Presence
+Redundancy Groups from ``listPresenceRedundancyGroup``; else (AXL failed) ``show network
+cluster`` on the publisher over SSH (any version, no groups).
+
+AXL is spoken in the newest schema the publisher understands, up to 12.5: a publisher refuses a
+schema newer than itself, so a 10.5 or 11.5 cluster is asked in its own (the Presence
+Redundancy Group requests exist since 10.0).
 
 Either way the nodes are a tuple of :class:`DiscoveredNode`, CUCM publisher first.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 import httpx
 
@@ -16,12 +21,14 @@ from uccert.errors import ClusterError
 from uccert.model import Product, RedundancyGroup, Role
 from uccert.protocols import ClusterNodeLine, NodeProduct, parse_network_cluster
 from uccert.protocols import cli_commands as cli
-from uccert.protocols.axl import PresenceRedundancyGroup, ProcessNode
+from uccert.protocols.axl import AxlFault, PresenceRedundancyGroup, ProcessNode
 from uccert.transport import AdminCliSession
 from uccert.transport.axl_client import AxlClient
+from uccert.transport.errors import HttpStatusError
 
-# The AXL schema spoken: 12.5 is understood by 12.5 and every later release.
-AXL_SCHEMA = "12.5"
+# The AXL schemas spoken, oldest first: 12.5 is understood by 12.5 and every later release.
+AXL_SCHEMAS: Final = ("10.0", "10.5", "11.0", "11.5", "12.0", "12.5")
+AXL_SCHEMA: Final = AXL_SCHEMAS[-1]
 
 
 @dataclass(frozen=True)
@@ -98,10 +105,7 @@ async def discover_over_axl(
     axl_http: httpx.AsyncClient, known: Iterable[str] = ()
 ) -> tuple[tuple[DiscoveredNode, ...], tuple[RedundancyGroup, ...]]:
     """Nodes and groups from the publisher's AXL (raises when AXL cannot answer)."""
-    axl = AxlClient(axl_http, AXL_SCHEMA)
-    version = await axl.ccm_version()
-    if _major_minor(version) < (12, 5):
-        raise AxlTooOld(f"AXL: the publisher runs {version}, before 12.5")
+    axl = await axl_client(axl_http)
     nodes = nodes_from_axl(await axl.list_process_nodes(), known)
     if not any(n.product is Product.CUCM and n.role is Role.PUBLISHER for n in nodes):
         raise AxlTooOld("AXL: listProcessNode names no CUCM publisher")
@@ -111,6 +115,24 @@ async def discover_over_axl(
 
 class AxlTooOld(ClusterError):
     """AXL answered, but not usefully for discovery."""
+
+
+def schema_for(version: str) -> str:
+    """The newest AXL schema a publisher of ``version`` understands (AxlTooOld before 10.0)."""
+    spoken = [s for s in AXL_SCHEMAS if _major_minor(s) <= _major_minor(version)]
+    if not spoken:
+        raise AxlTooOld(f"AXL: the publisher runs {version}, before {AXL_SCHEMAS[0]}")
+    return spoken[-1]
+
+
+async def axl_client(axl_http: httpx.AsyncClient) -> AxlClient:
+    """An AXL client in the publisher's schema: ask its version in 12.5, or, refused, in the
+    oldest schema spoken."""
+    try:
+        version = await AxlClient(axl_http, AXL_SCHEMA).ccm_version()
+    except (AxlFault, HttpStatusError):
+        version = await AxlClient(axl_http, AXL_SCHEMAS[0]).ccm_version()
+    return AxlClient(axl_http, schema_for(version))
 
 
 def _major_minor(version: str) -> tuple[int, int]:

@@ -44,7 +44,7 @@ from typing import Final, Literal, TypeVar
 
 from cryptography import x509
 
-from uccert.cluster.discovery import AXL_SCHEMA
+from uccert.cluster.discovery import axl_client
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, ConfigError, UccertError
@@ -65,7 +65,6 @@ from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
 from uccert.protocols.start_time import parse_start_time
 from uccert.transport import AdminCliSession, ConnectFailed
-from uccert.transport.axl_client import AxlClient
 from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import HttpStatusError, TlsPinError
 from uccert.transport.tls_probe import ProbeRefused, probe_presented
@@ -495,7 +494,7 @@ class ClusterOps:
         publisher = self.targets.publisher_name()
         with _mapped(publisher, "AXL listPresenceRedundancyGroup", "check AXL on the publisher"):
             async with self.targets.axl_http() as http:
-                found = await AxlClient(http, AXL_SCHEMA).list_groups()
+                found = await (await axl_client(http)).list_groups()
         return tuple(
             RedundancyGroup(
                 g.name, self._node_name(g.server1) or "", self._node_name(g.server2), g.ha_enabled
@@ -514,4 +513,4 @@ class ClusterOps:
             "set it in CUCM administration (System > Presence Redundancy Groups) and resume",
         ):
             async with self.targets.axl_http() as http:
-                await AxlClient(http, AXL_SCHEMA).set_ha(group, enabled)
+                await (await axl_client(http)).set_ha(group, enabled)
