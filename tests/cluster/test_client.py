@@ -119,3 +119,18 @@ async def test_clusters_share_one_bound(tmp_path: Path) -> None:
 async def test_concurrency_must_be_positive(demo_lab: RunningLab) -> None:
     with pytest.raises(ValueError, match="concurrency"):
         client(demo_lab, concurrency=0)
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"),
+    [("demo", {"sip-federation", "xmpp-federation"}), ("minimal", set())],
+)
+async def test_federation_is_in_use_where_its_connection_manager_is_activated(
+    tmp_path: Path, preset: str, expected: set[str]
+) -> None:
+    """The planner restarts a federation connection manager only when the snapshot says the
+    federation is in use (the demo lab activates both, the minimal lab neither)."""
+    async with running_lab(preset_name=preset, time_scale=0, state_dir=tmp_path) as lab:
+        pin_lab(lab)
+        snap = await client(lab).snapshot()
+    assert set(snap.features) == expected

@@ -56,7 +56,16 @@ from uccert.catalog.restarts import (
     restarts_for,
     runs_drf_master,
 )
-from uccert.catalog.services import SERVICES, Area, ControlPath, Service, cascade_of, service
+from uccert.catalog.services import (
+    FEATURE_SERVICES,
+    SERVICES,
+    Area,
+    ControlPath,
+    Service,
+    cascade_of,
+    features_in_use,
+    service,
+)
 from uccert.catalog.topology import NODE_ORDER, Feature, Product, Role
 from uccert.catalog.trust import is_trust_store, stores_on, trust_store_for
 from uccert.catalog.units import UNITS, CommonNameRule, KeyAlgorithm, Unit, unit, units_on
@@ -64,6 +73,7 @@ from uccert.catalog.versions import Version, VersionRange
 from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_for
 
 __all__ = [
+    "FEATURE_SERVICES",
     "HA_SYNC_WAIT_DEFAULT",
     "NEVER_BATCH_TOGETHER",
     "NEVER_DELETE",
@@ -101,6 +111,7 @@ __all__ = [
     "cascade_of",
     "delete_scope",
     "deletion_refusal",
+    "features_in_use",
     "is_trust_store",
     "needs_ha_off",
     "pre_stops_for",

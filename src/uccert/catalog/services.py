@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from uccert.catalog.errors import UnknownNameError
-from uccert.catalog.topology import Product
+from uccert.catalog.topology import Feature, Product
 
 
 class Area(StrEnum):
@@ -80,6 +80,22 @@ _TABLE: tuple[Service, ...] = (
 # fmt: on
 
 SERVICES: Mapping[str, Service] = MappingProxyType({s.name: s for s in _TABLE})
+
+# A federation is in use where its connection manager is activated on an IM/P node (§1): only
+# then does a cup or cup-xmpp-s2s change restart it.
+FEATURE_SERVICES: Mapping[Feature, str] = MappingProxyType(
+    {
+        Feature.SIP_FEDERATION: "Cisco XCP SIP Federation Connection Manager",
+        Feature.XMPP_FEDERATION: "Cisco XCP XMPP Federation Connection Manager",
+    }
+)
+
+
+def features_in_use(activated: Iterable[str]) -> frozenset[Feature]:
+    """The features whose service is among the ``activated`` service names of a cluster."""
+    names = set(activated)
+    return frozenset(f for f, name in FEATURE_SERVICES.items() if name in names)
+
 
 XCP_ROUTER = SERVICES["Cisco XCP Router"]
 TOMCAT = SERVICES["Cisco Tomcat"]

@@ -25,6 +25,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from uccert.catalog import features_in_use
 from uccert.cluster.cli_reader import read_certs_cli, read_services, read_version
 from uccert.cluster.discovery import (
     DiscoveredNode,
@@ -191,7 +192,9 @@ class ClusterClient:
             return Snapshot(self.config.name, taken_at, (NodeSnapshot(publisher, error=error),))
         fqdns = tuple(n.fqdn for n in nodes)
         read = await asyncio.gather(*(self.read_node(n, fqdns) for n in nodes))
-        return Snapshot(self.config.name, taken_at, tuple(read), groups)
+        activated = (s.name for n in read for s in n.services if s.activated)
+        features = {f.value for f in features_in_use(activated)}
+        return Snapshot(self.config.name, taken_at, tuple(read), groups, frozenset(features))
 
 
 async def snapshot_clusters(
