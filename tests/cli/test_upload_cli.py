@@ -1,5 +1,6 @@
 """The CA-signed route over a lab on loopback: `uccert csr` -> `uccert lab ca sign` ->
-`uccert upload`, then (restarts simulated on the lab) the wire shows the new chain."""
+`uccert upload --no-restart`, then (restarts simulated on the lab) the wire shows the new
+chain."""
 
 from __future__ import annotations
 
@@ -73,9 +74,11 @@ async def csr_and_sign(
 
 
 async def upload(lab: RunningLab, unit: str, cert: Path, chain: Path, *extra: str) -> int:
+    """Store only (--no-restart): these tests drive the lab's restarts themselves; the run
+    that restarts after an upload is tested in tests/run/test_upload_apply.py."""
     return await uccert(
         "upload", "--unit", unit, "--cert", str(cert), "--chain", str(chain),
-        "--inventory", str(lab.inventory), *extra,
+        "--inventory", str(lab.inventory), "--no-restart", *extra,
     )  # fmt: skip
 
 

@@ -10,10 +10,9 @@ stores lack and the identity, reads it back, and says which services must restar
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -33,7 +32,6 @@ from uccert.ca.chain import common_name, fingerprint
 from uccert.ca.csr_request import CsrPlan, check_generated_csr, sidecar
 from uccert.ca.keys import parse_key_spec, public_key_sha256
 from uccert.ca.upload_checks import UploadPlan
-from uccert.cluster import ClusterClient, NodeTargets
 from uccert.cluster.csr import (
     AppliedUpload,
     CsrOperationFailed,
@@ -41,18 +39,27 @@ from uccert.cluster.csr import (
     generate_csr,
     read_pending_csrs,
 )
+from uccert.cluster.operations import ClusterOps
+from uccert.cluster.verify_wire import verify_on_wire
 from uccert.config import (
     DEFAULT_INVENTORY,
-    ClusterConfig,
-    ClusterCredentials,
-    load_inventory,
-    resolve_credentials,
-    select_clusters,
 )
 from uccert.errors import ConfigError
 from uccert.model import Distribution, Node, Snapshot
+from uccert.plan.upload import plan_after_upload, services_to_restart
+from uccert.run.database import RunDatabase
 
-from .inventory import ClusterOption, InventoryOption
+from .inventory import ClusterOption, InventoryOption, console
+from .regen import (
+    DatabaseOption,
+    Target,
+    confirm,
+    execute,
+    refuse_unfinished,
+    target,
+    timing_of,
+)
+from .run_display import print_plan
 
 UnitOption = Annotated[
     str, typer.Option("--unit", help="The unit, e.g. tomcat, cup-xmpp, cup-xmpp-s2s.")
@@ -65,49 +72,6 @@ DomainOption = Annotated[
         "IM/P nodes' own domain is always named.",
     ),
 ]
-
-
-@dataclass(frozen=True)
-class ClusterTarget:
-    """One inventory cluster, ready to talk to."""
-
-    config: ClusterConfig
-    credentials: ClusterCredentials
-    pins_dir: Path
-
-    @property
-    def targets(self) -> NodeTargets:
-        return NodeTargets(self.config, self.credentials, self.pins_dir)
-
-    def snapshot(self) -> Snapshot:
-        client = ClusterClient(self.config, self.credentials, self.pins_dir)
-        return asyncio.run(client.snapshot())
-
-
-def cluster_target(inventory: Path, cluster: str | None) -> ClusterTarget:
-    """The one cluster a change is made on (ConfigError before anything connects)."""
-    inv = load_inventory(inventory)
-    clusters = select_clusters(inv, cluster)
-    if len(clusters) != 1:
-        names = ", ".join(c.name for c in clusters)
-        raise ConfigError(
-            f"{inv.path} has clusters {names}: changes are made one cluster at a time —"
-            " pick one with --cluster"
-        )
-    config = clusters[0]
-    prompt = getpass.getpass if sys.stdin.isatty() else None
-    creds = resolve_credentials(config.credentials, cluster=config.name, prompt=prompt)
-    return ClusterTarget(config, creds, inv.path.resolve().parent)
-
-
-def confirm(question: str, yes: bool) -> None:
-    """Ask, unless ``--yes``; refuse without a terminal to ask on."""
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise ConfigError(f"{question} — no terminal to ask on: pass --yes to confirm")
-    if not typer.confirm(question, default=False):
-        raise ConfigError("not confirmed — nothing was changed")
 
 
 def parse_distribution(text: str) -> Distribution:
@@ -160,36 +124,36 @@ def csr(
     dist = parse_distribution(distribution)
     spec = parse_key_spec(key) if key is not None else None
     directory = _out_dir(out)
-    where = cluster_target(inventory, cluster)
+    where = target(inventory, cluster)
     snap = where.snapshot()
     plan = plan_csr(snap, unit, dist, spec, tuple(san or ()), tuple(domain or ()))
     asyncio.run(_generate(where, plan, directory))
 
 
-async def _generate(where: ClusterTarget, plan: CsrPlan, directory: Path) -> None:
+async def _generate(where: Target, plan: CsrPlan, directory: Path) -> None:
     targets = where.targets
     failures: list[str] = []
     written: list[Path] = []
-    for target in plan.targets:
-        made = await generate_csr(targets, target, plan.unit, plan.distribution, plan.key)
+    for node_target in plan.targets:
+        made = await generate_csr(targets, node_target, plan.unit, plan.distribution, plan.key)
         request = x509.load_pem_x509_csr(made.pem.encode("ascii"))
-        problems, notes = check_generated_csr(request, target, plan.unit, plan.key)
+        problems, notes = check_generated_csr(request, node_target, plan.unit, plan.key)
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
         if problems:
-            failures += [f"{target.node}: {p}" for p in problems]
+            failures += [f"{node_target.node}: {p}" for p in problems]
             continue
-        name = csr_file_name(plan, target.node)
+        name = csr_file_name(plan, node_target.node)
         path = directory / name
         path.write_text(made.pem, encoding="ascii")
         doc = sidecar(
-            plan, target, request, via=made.via, generated_at=datetime.now(UTC), csr_file=name
+            plan, node_target, request, via=made.via, generated_at=datetime.now(UTC), csr_file=name
         )
         path.with_name(name + ".json").write_text(json.dumps(doc, indent=2) + "\n")
         written.append(path)
-        covers = ", ".join(target.covers)
+        covers = ", ".join(node_target.covers)
         print(
-            f"{target.node} {plan.unit} ({plan.distribution.value}, covers {covers}): {path}"
+            f"{node_target.node} {plan.unit} ({plan.distribution.value}, covers {covers}): {path}"
             f"  key {doc['key']} SHA-256 {public_key_sha256(request.public_key())[:16]}..."
         )
     if failures:
@@ -250,15 +214,30 @@ def upload(
     ] = None,
     domain: DomainOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    no_restart: Annotated[
+        bool,
+        typer.Option(
+            "--no-restart",
+            help="Only store the certs; list the restarts for a maintenance window instead of"
+            " running them.",
+        ),
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
+    ] = None,
+    database_url: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,
 ) -> None:
-    """Check a CA-signed cert against the cluster, then upload its CAs and it."""
+    """Check a CA-signed cert against the cluster, upload its CAs and it, then restart what
+    presents it (HA off and restored, publisher first, as a durable run) and verify on the
+    wire that every node presents it and that its chain validates against the uploaded root."""
     certs = _read_certs(cert, "--cert")
     leaf, supplied = certs[0], certs[1:]
     if chain is not None:
         supplied += _read_certs(chain, "--chain")
-    where = cluster_target(inventory, cluster)
+    database = None if no_restart else RunDatabase.locate(database_url)
+    where = target(inventory, cluster)
     snap = where.snapshot()
     nodes = {n.node.name: n.node for n in snap.nodes}
     holders = [n.node for n in snap.nodes if n.error is None and n.identity(unit) is not None]
@@ -266,20 +245,65 @@ def upload(
     plan = plan_upload(snap, unit, leaf, supplied, pending, datetime.now(UTC), tuple(domain or ()))
     for line in _describe(plan):
         print(line)
-    confirm(f"upload {unit} to {plan.install_on} on cluster {snap.cluster}?", yes)
+    if database is not None:
+        refuse_unfinished(database)
+    then = "" if no_restart else ", then restart the services that present it"
+    confirm(f"upload {unit} to {plan.install_on} on cluster {snap.cluster}{then}?", yes)
+    wanted = services_to_restart(upload_plan_inputs(plan, snap), snap)
+    started = {} if database is None else asyncio.run(_start_times(where, snap, wanted))
     applied = asyncio.run(_apply(where, plan, nodes))
     change = upload_plan_inputs(plan, snap, applied.trust_done, applied.stored_on)
     print(f"stored on: {', '.join(applied.stored_on)} (SHA-256 {fingerprint(leaf)[:16]}...)")
-    _print_followup(change, snap)
     if applied.not_stored:
+        _print_followup(change, snap)
         raise CsrOperationFailed(
             f"{', '.join(applied.not_stored)} still store(s) another {unit} cert after the upload"
             f" on {plan.install_on} — upload it there too (Certificate Management), then check"
             " with `uccert inventory`"
         )
+    if database is None:
+        _print_followup(change, snap)
+        return
+    _print_warnings(change)
+    serial = format(leaf.serial_number, "x")
+    command = f"uccert upload --unit {unit} (serial {serial})"
+    after = plan_after_upload(snap, change, serial, started, timing_of(where.config), command)
+    out = console()
+    print_plan(out, after)
+    code = execute(out, where, after, snap, database, report)
+    if code == 0:
+        code = _verify_chain(where, plan, nodes)
+    raise typer.Exit(code)
 
 
-async def _apply(where: ClusterTarget, plan: UploadPlan, nodes: dict[str, Node]) -> AppliedUpload:
+async def _start_times(
+    where: Target, snap: Snapshot, wanted: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], str | None]:
+    """Each service's start time before the upload (node clock), so that a restart after it
+    can be told from one before it (a CA-signed cert's dates say nothing of the upload)."""
+    fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
+    found: dict[tuple[str, str], str | None] = {}
+    async with ClusterOps(where.config, where.credentials, where.pins_dir, fqdns) as ops:
+        for node in dict.fromkeys(n for n, _ in wanted):
+            names = [s for n, s in wanted if n == node]
+            statuses = await ops.service_status(node, names)
+            for name in names:
+                status = statuses.get(name)
+                when = status.started_at if status is not None else None
+                found[(node, name)] = when.astimezone(UTC).isoformat() if when else None
+    return found
+
+
+def _verify_chain(where: Target, plan: UploadPlan, nodes: dict[str, Node]) -> int:
+    """§7 for CA-signed certs: every node presents the leaf, and its chain validates against
+    the uploaded root (the run's own verification compared serials only)."""
+    checks = asyncio.run(verify_on_wire(where.targets, plan, nodes))
+    for c in checks:
+        print(f"{'ok' if c.ok else 'FAILED'} {c.node} {c.unit}: {c.detail}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
+async def _apply(where: Target, plan: UploadPlan, nodes: dict[str, Node]) -> AppliedUpload:
     return await apply_upload(where.targets, plan, nodes, progress=print)
 
 
@@ -292,6 +316,10 @@ def _print_followup(change: UploadChange, snap: Snapshot) -> None:
             print(f"  {node.node}: {r.service} — `{r.cli_command}` ({r.reason})")
     if not needed:
         print("  (the procedure names none for this unit: see Cisco's security guide)")
+    _print_warnings(change)
+
+
+def _print_warnings(change: UploadChange) -> None:
     for w in upload_warnings(change):
         print(f"warning: {w.message} — {w.action}")
     hint = client_bundle_hint(change)

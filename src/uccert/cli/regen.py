@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from uccert.cluster import ClusterClient
+from uccert.cluster import ClusterClient, NodeTargets
 from uccert.config import (
     DEFAULT_INVENTORY,
     ClusterConfig,
@@ -87,8 +87,17 @@ class Target:
     inventory: Path
     pins_dir: Path
 
+    @property
+    def targets(self) -> NodeTargets:
+        return NodeTargets(self.config, self.credentials, self.pins_dir)
+
+    def snapshot(self) -> Snapshot:
+        client = ClusterClient(self.config, self.credentials, self.pins_dir)
+        return asyncio.run(client.snapshot())
+
 
 def target(inventory: Path, cluster: str | None) -> Target:
+    """The one cluster a change is made on (ConfigError before anything connects)."""
     inv = load_inventory(inventory)
     clusters = select_clusters(inv, cluster)
     if len(clusters) != 1:
@@ -109,8 +118,7 @@ def timing_of(config: ClusterConfig) -> PlanTiming:
 
 
 def snapshot_of(where: Target) -> Snapshot:
-    client = ClusterClient(where.config, where.credentials, where.pins_dir)
-    return asyncio.run(client.snapshot())
+    return where.snapshot()
 
 
 def build_plan(

@@ -53,7 +53,9 @@ class Step:
     - ``expect``: regenerate: the serial it replaces (done when the node shows another one);
       ha-off / ha-restore: ``"off"`` / ``"on"``; delete-trust: the serial deleted;
       import-trust: the serial that must be in ``store``; the cert is ``unit`` of the node
-      ``source`` (the CUCM publisher's ipsec for the §4 repair).
+      ``source`` (the CUCM publisher's ipsec for the §4 repair). restart after an upload:
+      the service's start time before it (ISO, node clock; ``""`` unknown: restart). verify
+      of a node after an upload: the uploaded serial.
     - ``serves``: restart / start: the units (regen) or stores (prune) whose change on this
       node it follows; done when the service started after that change. verify of one
       store on one node: the serials that must stay gone. verify:cluster: the finding codes

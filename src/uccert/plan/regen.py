@@ -61,7 +61,7 @@ def _change(c: Candidate, features: frozenset[catalog.Feature]) -> Change:
     return Change(n, c.unit, activated(n, restarts))
 
 
-def _preflight(nodes: Sequence[NodeFacts], publisher: str) -> Step:
+def preflight_step(nodes: Sequence[NodeFacts], publisher: str) -> Step:
     return Step(
         id="preflight",
         kind=StepKind.PREFLIGHT,
@@ -188,7 +188,7 @@ def plan_regen(
     pub_regenerated = any(c.node.snap is publisher and c.unit == IPSEC_UNIT for c in chosen)
     repairs, outside = ipsec_repairs(snapshot, nodes, publisher, features, pub_regenerated)
     changes = tuple(_change(c, features) for c in chosen)
-    steps: list[Step] = [_preflight(nodes, publisher.node.name)]
+    steps: list[Step] = [preflight_step(nodes, publisher.node.name)]
     restarts: tuple[Step, ...] = ()
     groups: tuple[RedundancyGroup, ...] = ()
     if chosen or repairs:

@@ -231,6 +231,17 @@ async def _change_time(ctx: StepContext, node: str, units: tuple[str, ...]) -> d
     return max(times) if times else None
 
 
+async def _restart_after(ctx: StepContext, step: Step, node: str) -> datetime | None:
+    """The node-clock time a restart must come after: the latest change of what it serves, or
+    (after an upload, whose cert dates say nothing of when) just after the start time in
+    ``expect``; None: no time tells, restart."""
+    if step.expect is None:
+        return await _change_time(ctx, node, step.serves)
+    if not step.expect:
+        return None
+    return _from_iso(step.expect) + timedelta(seconds=1)
+
+
 async def _presented(ctx: StepContext, node: str, unit: str) -> x509.Certificate | None:
     """The cert on the wire, waiting a while for a listener that is not up yet: a service
     reports Started before its port accepts (Tomcat's connector takes seconds more)."""
@@ -262,7 +273,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
     """restart / start: done when the service runs and started after the change it serves."""
     started = now_iso()
     node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
-    after = await _change_time(ctx, node, step.serves)
+    after = await _restart_after(ctx, step, node)
     statuses = await _retrying(
         ctx, f"{node}: status of {service}", lambda: ctx.ops.service_status(node, [service])
     )
@@ -365,6 +376,8 @@ async def verify_node(step: Step, ctx: StepContext) -> StepRecord:
     quiet: list[str] = []  # units no running service presents: nothing to see on the wire
     for unit in step.serves:
         cert = await _identity(ctx, node, unit)
+        if step.expect is not None and cert.serial != step.expect:
+            problems.append(f"{unit} is serial {cert.serial}, not the uploaded {step.expect}")
         if cert.serial == olds.get(unit):
             problems.append(f"{unit} still has the old serial {cert.serial}")
         if cert.self_signed:
