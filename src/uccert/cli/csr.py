@@ -229,9 +229,10 @@ def upload(
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,
 ) -> None:
-    """Check a CA-signed cert against the cluster, upload its CAs and it, then restart what
-    presents it (HA off and restored, publisher first, as a durable run) and verify on the
-    wire that every node presents it and that its chain validates against the uploaded root."""
+    """Check a CA-signed cert, upload its CAs and it, restart what presents it, verify.
+
+    The restarts run durably (HA off and restored, publisher first; `uccert runs`); then every
+    node must present the cert, its chain validating against the uploaded root."""
     certs = _read_certs(cert, "--cert")
     leaf, supplied = certs[0], certs[1:]
     if chain is not None:

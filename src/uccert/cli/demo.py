@@ -117,8 +117,10 @@ def run_demo(out: Console, report: Path, trust_report: Path | None = None) -> in
 
 
 def demo() -> None:
-    """Start the demo lab and run the main job against it: inventory, checks, plan, apply,
-    verification, trust cleanup, checks again, reports."""
+    """Start the demo lab and run the main job against it, every phase shown.
+
+    Inventory, checks, plan, apply (HA off, regenerations, ordered restarts, verification, HA
+    restored), trust cleanup, checks again; HTML reports in the current directory."""
     code = run_demo(wide_console(), Path(DEMO_REPORT).resolve(), Path(DEMO_TRUST_REPORT).resolve())
     if code:
         raise SystemExit(code)
