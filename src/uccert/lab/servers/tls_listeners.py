@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from abc import ABC, abstractmethod
 from typing import Any
 
 from cryptography import x509
@@ -35,7 +36,7 @@ CLOSE_TIMEOUT = 5.0
 READ_SIZE = 65536
 
 
-class StreamServer:
+class StreamServer(ABC):
     """A ``BoundServer`` that serves each connection with ``handle(reader, writer)``.
 
     ``tls=True`` serves direct TLS with the identity given to ``open``; otherwise the connection
@@ -85,8 +86,9 @@ class StreamServer:
             self._conns.discard(task)
             await close_writer(writer)
 
+    @abstractmethod
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        raise NotImplementedError
+        """Serve one connection; ``_serve`` closes the writer afterwards."""
 
 
 async def close_writer(writer: asyncio.StreamWriter) -> None:

@@ -8,6 +8,7 @@ any peer whose Certificate Change Notification is Started) and the demo's seeded
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -54,7 +55,7 @@ from uccert.lab.state.topology import NodeSpec, Topology
 Loads = tuple[dict[str, x509.Certificate], dict[str, tuple[str, ...]]]
 
 
-class CertOps:
+class CertOps(ABC):
     topology: Topology
     _services: dict[str, dict[str, ServiceRecord]]
 
@@ -84,14 +85,14 @@ class CertOps:
             self._seed(topology, start)
 
     # hooks provided by Lab
-    def spec(self, node: str) -> NodeSpec:
-        raise NotImplementedError
+    @abstractmethod
+    def spec(self, node: str) -> NodeSpec: ...
 
-    def now_datetime(self) -> datetime:
-        raise NotImplementedError
+    @abstractmethod
+    def now_datetime(self) -> datetime: ...
 
-    def _emit(self, node: str, kind: str, **data: object) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _emit(self, node: str, kind: str, **data: object) -> None: ...
 
     # -- reading ----------------------------------------------------------------------------
 
