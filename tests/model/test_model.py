@@ -9,6 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
@@ -74,6 +75,16 @@ def test_issuer_with_same_name_but_other_key_is_not_self_signed() -> None:
     forged = build("cucm1", issuer="cucm1")  # same name, signed by the CA key
     assert not CertInfo.from_x509(forged, "tomcat", "tomcat.pem").self_signed
     assert not CertInfo.from_x509(build("cucm1", issuer="CA"), "tomcat", "tomcat.pem").self_signed
+
+
+def test_self_signed_is_decided_per_cert_when_read_again() -> None:
+    # the same name and serial, once signed by its own key and once by another: reading each
+    # twice (as a fresh object, as a trust-store copy is) keeps the two answers apart
+    genuine, forged = build("cucm2"), build("cucm2", issuer="cucm2")
+    for _ in range(2):
+        for cert, expected in ((genuine, True), (forged, False)):
+            copy = x509.load_der_x509_certificate(cert.public_bytes(Encoding.DER))
+            assert CertInfo.from_x509(copy, "tomcat", "tomcat.pem").self_signed is expected
 
 
 def test_san_naming_two_cluster_nodes_is_multi_server() -> None:

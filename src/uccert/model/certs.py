@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -69,8 +70,16 @@ def _common_name(name: x509.Name) -> str:
 
 
 def _is_self_signed(cert: x509.Certificate) -> bool:
-    if cert.subject != cert.issuer:
-        return False
+    # Only a self-issued cert (subject == issuer) can be self-signed: no signature to check
+    # otherwise. The check itself is memoised, the same cert being read many times (on its
+    # node, and a copy in the trust stores of every peer).
+    return cert.subject == cert.issuer and _verifies_itself(cert)
+
+
+@lru_cache(maxsize=4096)
+def _verifies_itself(cert: x509.Certificate) -> bool:
+    """Whether `cert` is signed by its own key. Pure; `x509.Certificate` hashes and compares by
+    its DER encoding, so the cache is keyed by the cert's bytes, not by the object."""
     try:
         cert.verify_directly_issued_by(cert)
     except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
