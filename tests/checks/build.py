@@ -5,7 +5,7 @@ finding the procedure predicts."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from cryptography import x509
@@ -13,27 +13,18 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from builders import DOMAIN, NOW, make_node, started
 from uccert.model import (
     CertInfo,
-    Node,
     NodeSnapshot,
     Product,
     RedundancyGroup,
     Role,
-    RunState,
-    ServiceState,
     Snapshot,
     TrustEntry,
 )
 
-NOW = datetime(2026, 6, 1, tzinfo=UTC)
-DOMAIN = "example.com"
-FQDNS = {
-    "cucm-pub": f"cucm-pub.{DOMAIN}",
-    "cucm-sub1": f"cucm-sub1.{DOMAIN}",
-    "imp-pub": f"imp-pub.{DOMAIN}",
-    "imp-sub1": f"imp-sub1.{DOMAIN}",
-}
+FQDNS = {name: f"{name}.{DOMAIN}" for name in ("cucm-pub", "cucm-sub1", "imp-pub", "imp-sub1")}
 ALL_FQDNS = tuple(FQDNS.values())
 
 
@@ -102,15 +93,9 @@ IMP_SERVICES = (
 CUCM_SERVICES = ("Cisco DRF Master", "Cisco DRF Local", "Cisco Tomcat")
 
 
-def node(name: str, version: str = "14.0") -> Node:
-    product = Product.CUCM if name.startswith("cucm") else Product.IMP
-    role = Role.PUBLISHER if name.endswith("pub") else Role.SUBSCRIBER
-    return Node(name, FQDNS[name], product, role, version)
-
-
 def healthy_node(name: str, serial_base: int) -> NodeSnapshot:
     fqdn = FQDNS[name]
-    n = node(name)
+    n = make_node(name)
     identities = [
         PUB_IPSEC if name == "cucm-pub" else cert("ipsec", fqdn, serial=serial_base + 1),
         cert("tomcat", fqdn, serial=serial_base + 2),
@@ -130,7 +115,7 @@ def healthy_node(name: str, serial_base: int) -> NodeSnapshot:
         n,
         identities=tuple(identities),
         trusts=trusts,
-        services=tuple(ServiceState(s, RunState.STARTED) for s in names),
+        services=started(names),
     )
 
 
@@ -138,16 +123,3 @@ def healthy_cluster(features: frozenset[str] = frozenset()) -> Snapshot:
     nodes = tuple(healthy_node(name, 0x100 * (i + 1)) for i, name in enumerate(FQDNS))
     group = RedundancyGroup("prg1", "imp-pub", "imp-sub1", ha_enabled=True)
     return Snapshot("lab", NOW, nodes, (group,), features)
-
-
-def with_node(snapshot: Snapshot, name: str, **changes: object) -> Snapshot:
-    """`snapshot` with node `name` changed (NodeSnapshot fields)."""
-    nodes = tuple(
-        replace(n, **changes) if n.node.name == name else n  # type: ignore[arg-type]
-        for n in snapshot.nodes
-    )
-    return replace(snapshot, nodes=nodes)
-
-
-def node_of(snapshot: Snapshot, name: str) -> NodeSnapshot:
-    return next(n for n in snapshot.nodes if n.node.name == name)

@@ -7,10 +7,11 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import NOW, node_of, with_node
 from uccert.checks import run_checks
 from uccert.model import CertInfo, Severity
 
-from .build import FQDNS, NOW, cert, healthy_cluster, node_of, trust, with_node
+from .build import FQDNS, cert, healthy_cluster, trust
 
 
 def with_tomcat(c: CertInfo, name: str = "imp-sub1") -> object:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from builders import NOW, node_of, with_node
 from uccert.checks import run_checks
 from uccert.model import Finding, Severity
 
-from .build import FQDNS, NOW, PUB_IPSEC, cert, healthy_cluster, node_of, trust, with_node
+from .build import FQDNS, PUB_IPSEC, cert, healthy_cluster, trust
 
 
 def ipsec_findings(snapshot: object) -> list[Finding]:

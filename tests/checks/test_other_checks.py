@@ -7,10 +7,11 @@ from datetime import datetime
 
 import pytest
 
+from builders import DOMAIN, NOW, node_of, with_node
 from uccert.checks import CHECKS, CODES, exit_code_for, run_checks
 from uccert.model import Finding, RedundancyGroup, RunState, ServiceState, Severity
 
-from .build import DOMAIN, FQDNS, NOW, cert, healthy_cluster, node_of, trust, with_node
+from .build import FQDNS, cert, healthy_cluster, trust
 
 
 def only(code: str, findings: tuple[Finding, ...]) -> list[Finding]:

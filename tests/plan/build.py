@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from builders import DOMAIN, NOW, make_node, node_of, started, with_identity
 from uccert.model import (
     CertInfo,
     Distribution,
@@ -22,14 +23,11 @@ from uccert.model import (
     Product,
     RedundancyGroup,
     Role,
-    RunState,
     ServiceState,
     Snapshot,
     TrustEntry,
 )
 
-NOW = datetime(2026, 6, 1, tzinfo=UTC)
-DOMAIN = "example.com"
 CUCM_NODES = ("cucm-pub", "cucm-sub1")
 IMP_NODES = ("imp-pub", "imp-sub1", "imp-sub2", "imp-sub3")
 NODES = (*CUCM_NODES, *IMP_NODES)
@@ -113,12 +111,6 @@ def serial_of(node: str, unit: str) -> int:
     return 0x1000 * (NODES.index(node) + 1) + units.index(unit) + 1
 
 
-def _node(name: str, version: str) -> Node:
-    product = Product.CUCM if name.startswith("cucm") else Product.IMP
-    role = Role.PUBLISHER if name.endswith("pub") else Role.SUBSCRIBER
-    return Node(name, f"{name}.{DOMAIN}", product, role, version)
-
-
 def _cn(node: Node, unit: str) -> str:
     # cup-xmpp gets a CN of its own: that keeps the Expressway clash (§6) out of most tests
     host = f"{node.name}-xmpp" if unit.startswith("cup-xmpp") else node.name
@@ -144,11 +136,11 @@ def _services(node: Node, features: frozenset[str]) -> tuple[ServiceState, ...]:
             names += (SIP_FED,)
         if "xmpp_federation" in features:
             names += (XMPP_FED,)
-    return tuple(ServiceState(s, RunState.STARTED) for s in names)
+    return started(names)
 
 
 def node_snapshot(name: str, version: str, features: frozenset[str]) -> NodeSnapshot:
-    node = _node(name, version)
+    node = make_node(name, version)
     units = [u for u in ALL_UNITS if has_unit(node, u)]
     if node.product is Product.CUCM:
         units += CUCM_EXTRA
@@ -174,25 +166,6 @@ def demo(
     nodes = tuple(node_snapshot(n, (versions or {}).get(n, version), feats) for n in NODES)
     groups = tuple(RedundancyGroup(g, a, b, ha_enabled=True) for g, (a, b) in GROUPS.items())
     return Snapshot("demo", NOW, nodes, groups, feats)
-
-
-def node_of(snapshot: Snapshot, name: str) -> NodeSnapshot:
-    return next(n for n in snapshot.nodes if n.node.name == name)
-
-
-def with_node(snapshot: Snapshot, name: str, **changes: object) -> Snapshot:
-    nodes = tuple(
-        replace(n, **changes) if n.node.name == name else n  # type: ignore[arg-type]
-        for n in snapshot.nodes
-    )
-    return replace(snapshot, nodes=nodes)
-
-
-def with_identity(snapshot: Snapshot, name: str, cert: CertInfo) -> Snapshot:
-    """`snapshot` with `cert` replacing the node's identity of the same unit."""
-    snap = node_of(snapshot, name)
-    ids = tuple(cert if c.unit == cert.unit else c for c in snap.identities)
-    return with_node(snapshot, name, identities=ids)
 
 
 def ca_signed(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from builders import node_of, with_node
 from uccert.model import Plan, StepKind, Via
 from uccert.plan import RegenRequest, plan_regen
 
@@ -21,8 +22,6 @@ from .build import (
     VERSIONS,
     XMPP_FED,
     demo,
-    node_of,
-    with_node,
 )
 from .helpers import (
     index,

@@ -8,20 +8,11 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import node_of
 from uccert.model import Plan, Product, Snapshot, StepKind, plan_from_json
 from uccert.plan import PlanError, RegenRequest, plan_regen
 
-from .build import (
-    ALL_UNITS,
-    GROUPS,
-    NODES,
-    ca_signed,
-    demo,
-    dependents,
-    has_unit,
-    node_of,
-    with_ha,
-)
+from .build import ALL_UNITS, GROUPS, NODES, ca_signed, demo, dependents, has_unit, with_ha
 
 SCOPES = st.one_of(
     st.sampled_from(["imp", "cucm", "all"]),

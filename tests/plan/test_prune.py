@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import NOW, node_of, with_node
 from uccert.model import (
     CertInfo,
     Plan,
@@ -30,7 +31,7 @@ from uccert.model import (
 )
 from uccert.plan import PlanError, PruneRequest, plan_prune
 
-from .build import CUCM_NODES, IMP_NODES, NODES, NOW, demo, info, node_of, with_ha, with_node
+from .build import CUCM_NODES, IMP_NODES, NODES, demo, info, with_ha
 
 CEM = "Cisco Certificate Expiry Monitor"
 ICSA = "Cisco Intercluster Sync Agent"

@@ -15,10 +15,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from builders import NOW, node_of, with_identity, with_node
 from uccert.model import CertInfo, Plan, Snapshot, StepKind, TrustEntry
 from uccert.plan import PruneRequest, plan_prune
 
-from .build import NODES, NOW, demo, node_of, with_identity, with_node
+from .build import NODES, demo
 from .test_prune import EXPIRED, adding, deletes, entry, everywhere, messages
 
 

@@ -7,10 +7,11 @@ from dataclasses import replace
 
 import pytest
 
+from builders import node_of, with_node
 from uccert.model import Snapshot, StepKind
 from uccert.plan import PlanError, RegenRequest, plan_regen
 
-from .build import demo, node_of, with_node
+from .build import demo
 from .helpers import plan_for
 
 

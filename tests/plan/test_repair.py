@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from builders import DOMAIN, node_of, with_node
 from uccert.model import Snapshot, StepKind, TrustEntry, Via
 
-from .build import DOMAIN, DRF_LOCAL, demo, info, node_of, serial_of, with_node
+from .build import DRF_LOCAL, demo, info, serial_of
 from .helpers import codes, index, plan_for, positions, warning
 
 

@@ -3,9 +3,10 @@ the service interruption."""
 
 from __future__ import annotations
 
+from builders import DOMAIN, node_of, with_identity
 from uccert.model import StepKind
 
-from .build import DOMAIN, demo, info, node_of, with_identity
+from .build import demo, info
 from .helpers import codes, plan_for, warning
 
 JABBER = "jabber-trust-prompt"
@@ -85,7 +86,7 @@ def test_units_absent_from_the_scope_are_named() -> None:
 def test_a_unit_the_snapshot_lacks_is_skipped_with_a_warning() -> None:
     snap = demo()
     sub = node_of(snap, "imp-sub2")
-    from .build import with_node
+    from builders import with_node
 
     snap = with_node(
         snap, "imp-sub2", identities=tuple(c for c in sub.identities if c.unit != "cup")
