@@ -107,3 +107,23 @@ def test_single_node_tomcat_node_by_node_then_regen_leaves_it_alone(
         lab_cli.run("regen", "plan", "--units", "tomcat", "--force-self-signed", "--json").stdout
     )
     assert {s["node"] for s in forced["steps"] if s["kind"] == "regenerate"} == set(leaves)
+
+
+@pytest.mark.lab(preset="minimal", time_scale=0.004)
+def test_multi_server_tomcat_from_the_cucm_publisher_reaches_every_node(
+    lab_cli: Cli, tmp_path: Path
+) -> None:
+    """§2: one CSR on the CUCM publisher names every CUCM and IM/P node; the cert uploaded
+    once is stored, and after the run presented, on all of them."""
+    lab = lab_cli.lab.lab
+    ca = init_ca(tmp_path / "ca")
+    signed = sign(lab_cli, tmp_path, ca, "tomcat", "multi", "cucm-pub")
+    leaf = x509.load_pem_x509_certificate(signed.read_bytes())
+    mark = lab.now
+    out = upload(lab_cli, "tomcat", signed, ca)
+    for node in lab.node_names():
+        assert restarted_after(lab_cli, node, TOMCAT, mark), f"{node}: Tomcat not restarted"
+        assert lab.presented_cert(node, "tomcat") == leaf, f"{node} presents an old tomcat"
+        assert f"ok {node} tomcat" in out
+    assert all(g.ha_enabled for g in lab.groups())
+    assert lab_cli.events("failover") == []

@@ -237,6 +237,37 @@ async def test_multi_server_cert_goes_to_every_node_with_the_unit(open_lab: Open
     assert uploaded == {"imp-pub", "imp-sub1"}
 
 
+async def test_multi_server_tomcat_from_the_cucm_publisher_covers_the_imp_nodes_too(
+    open_lab: OpenLab,
+) -> None:
+    """PROCEDURE.md §2: tomcat's multi-server CSR on the CUCM publisher names every CUCM and
+    IM/P node, and the cert uploaded there is distributed to all of them."""
+    http = await open_lab()
+    lab = http.running.lab
+    ca = CA()
+    everyone = {lab.spec(n).fqdn for n in lab.node_names()}
+    async with admin(http, "cucm-pub") as c:
+        pem = await new_csr(
+            c, http, "cucm-pub", distribution="multi-server", commonName="cucm-ms.lab.example"
+        )
+        sans = (
+            x509.load_pem_x509_csr(pem.encode())
+            .extensions.get_extension_for_class(x509.SubjectAlternativeName)
+            .value.get_values_for_type(x509.DNSName)
+        )
+        assert set(sans) == everyone
+        await trust_ca(c, http, "cucm-pub", ca)
+        signed = ca.sign(pem)
+        resp = await c.post(
+            http.url("cucm-pub", f"{BASE}/identity/certificates"),
+            json={"service": "tomcat", "certificates": [signed]},
+        )
+        assert resp.status_code == 200, resp.text
+    for node in lab.node_names():
+        tomcat = next(o for o in lab.own_certs(node) if o.unit == "tomcat")
+        assert tomcat.pem.strip() == signed.strip(), node
+
+
 async def test_trust_upload_and_read_back(open_lab: OpenLab) -> None:
     http = await open_lab()
     lab = http.running.lab

@@ -152,12 +152,17 @@ class _CertMgr:
     # -- writes -------------------------------------------------------------------------------
 
     def _multi_server_nodes(self, unit: str) -> list[str]:
-        """The nodes a multi-server cert of ``unit`` covers: this product's nodes with the unit."""
+        """The nodes a multi-server cert of ``unit`` covers: this product's nodes with the unit;
+        tomcat from the CUCM side covers the IM/P nodes too (PROCEDURE.md §2: "for tomcat on the
+        CUCM publisher, covering every CUCM and IM/P node")."""
         product = self.lab.spec(self.node).product
+        products = {product}
+        if product == "cucm" and unit.startswith("tomcat"):
+            products.add("imp")
         return [
             n.name
             for n in self.lab.topology.nodes
-            if n.product == product and unit in {o.unit for o in self.lab.own_certs(n.name)}
+            if n.product in products and unit in {o.unit for o in self.lab.own_certs(n.name)}
         ]
 
     def post_csr(self, body: dict[str, Any]) -> dict[str, Any]:
