@@ -37,10 +37,11 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography import x509
 
@@ -64,6 +65,7 @@ from uccert.protocols.cli_commands import CertListKind, ServiceAction
 from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
 from uccert.protocols.start_time import parse_start_time
+from uccert.protocols.timezone import parse_timezone_config
 from uccert.transport import AdminCliSession, ConnectFailed
 from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import HttpStatusError, TlsPinError
@@ -144,11 +146,11 @@ def _mapped(node: str, what: str, todo: str) -> Iterator[None]:
         raise OperationFailed(f"{node}: {what} failed ({reason}); {todo}") from exc
 
 
-def _status_from_soap(item: ServiceInfo) -> ServiceStatus:
+def _status_from_soap(item: ServiceInfo, zone: tzinfo) -> ServiceStatus:
     state = _RUN_STATES.get(item.status.strip().lower(), RunState.UNKNOWN)
     started = None
     if state is RunState.STARTED and item.start_time:
-        started = parse_start_time(item.start_time)
+        started = parse_start_time(item.start_time, zone)
     reason = None if item.reason_code == cc.SUCCESSFUL else item.reason
     return ServiceStatus(item.name, state, started, reason)
 
@@ -188,6 +190,7 @@ class ClusterOps:
         self._tomcat_seen: dict[str, str] = {}  # node -> tomcat PEM read over SSH (not a pin)
         # (node, service folded) -> an SSH start/restart was watched reaching Started
         self._witnessed: dict[tuple[str, str], bool] = {}
+        self._zones: dict[str, tzinfo] = {}  # node -> platform time zone (start times)
 
     async def __aenter__(self) -> ClusterOps:
         return self
@@ -344,14 +347,35 @@ class ClusterOps:
                     raise
         raise AssertionError("unreachable")
 
+    async def time_zone(self, node: str) -> tzinfo:
+        """The node's platform time zone (``show timezone config``), read once: Control Center
+        prints start times in it. UTC, with a warning, when the node names no zone uccert
+        knows (start times may then be off by the offset)."""
+        known = self._zones.get(node)
+        if known is not None:
+            return known
+
+        async def read(session: AdminCliSession) -> tzinfo:
+            text = await session.run(cli.SHOW_TIMEZONE_CONFIG)
+            try:
+                return ZoneInfo(parse_timezone_config(text))
+            except (CliParseError, ZoneInfoNotFoundError, ValueError) as exc:
+                log.warning("%s: time zone not known (%s); reading start times as UTC", node, exc)
+                return UTC
+
+        zone = await self._read(node, cli.SHOW_TIMEZONE_CONFIG, read)
+        self._zones[node] = zone
+        return zone
+
     async def service_status(self, node: str, names: Sequence[str]) -> dict[str, ServiceStatus]:
         """Each named service's state (Control Center; ``utils service list`` when that fails,
         then without start times). A name the node does not list is Unknown."""
+        zone = await self.time_zone(node)
         try:
             info = await self._soap(node, lambda c: c.status(list(names)))
             picked = _pick(info.by_name(), names)
             return {
-                n: _missing(n, "Control Center") if i is None else _status_from_soap(i)
+                n: _missing(n, "Control Center") if i is None else _status_from_soap(i, zone)
                 for n, i in picked.items()
             }
         except (UccertError, OSError, TimeoutError) as exc:

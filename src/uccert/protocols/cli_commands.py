@@ -47,6 +47,7 @@ FAILURE_RE: Final = FAILURE_LINE_RE
 
 SET_PAGINATION_OFF: Final = "set cli pagination off"
 SHOW_NETWORK_CLUSTER: Final = "show network cluster"
+SHOW_TIMEZONE_CONFIG: Final = "show timezone config"
 SHOW_VERSION_ACTIVE: Final = "show version active"
 UTILS_SERVICE_LIST: Final = "utils service list"
 

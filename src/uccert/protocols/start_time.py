@@ -2,16 +2,16 @@
 
 Cisco's samples and the lab print ``Wed Jan 01 09:00:00 2025`` (C ``ctime`` layout, no zone)
 [seen]; a zone name before the year (``Wed Jan 01 09:00:00 UTC 2025``, Java's layout) is
-accepted too. The text carries no offset, so it is read as UTC [guess: a node whose platform
-time zone is not UTC prints its local time; uccert then compares a shifted time — set such
-nodes' platform time zone to UTC or expect restart checks to be off by the offset].
+accepted too. The text carries no offset: it is the node's local time, read in the node's
+platform time zone (``show timezone config``, :mod:`uccert.protocols.timezone`); UTC when not
+given. An explicit UTC/GMT in the text wins; another abbreviation is taken as the node's own.
 Names are matched without the C locale (strptime's ``%a``/``%b`` follow the process locale).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Final
 
 from uccert.protocols.errors import CliParseError
@@ -34,14 +34,18 @@ class StartTimeError(CliParseError):
     """A ``StartTime`` that is not a date uccert can read."""
 
 
-def parse_start_time(text: str) -> datetime:
-    """``Wed Jan 01 09:00:00 2025`` -> 2025-01-01 09:00:00+00:00."""
+def parse_start_time(text: str, zone: tzinfo = UTC) -> datetime:
+    """``Wed Jan 01 09:00:00 2025`` -> 2025-01-01 09:00:00+00:00 (in UTC, from ``zone``)."""
     match = _START_RE.fullmatch(text.strip())
     if match is None:
         raise StartTimeError(f"StartTime {text!r} is not like 'Wed Jan 01 09:00:00 2025'")
-    zone = match.group("zone")
-    if zone is not None and zone.lower() not in _UTC_NAMES:
-        raise StartTimeError(f"StartTime {text!r} is in zone {zone}; uccert reads UTC only")
+    named = match.group("zone")
+    if named is not None and named.lower() in _UTC_NAMES:
+        zone = UTC
+    elif named is not None and zone is UTC:
+        raise StartTimeError(
+            f"StartTime {text!r} is in zone {named}, and the node's time zone is not known"
+        )
     month = _MONTHS.get(match.group("mon").lower())
     if month is None:
         raise StartTimeError(f"StartTime {text!r} has no month uccert knows")
@@ -53,7 +57,7 @@ def parse_start_time(text: str) -> datetime:
             int(match.group("h")),
             int(match.group("m")),
             int(match.group("s")),
-            tzinfo=UTC,
-        )
+            tzinfo=zone,
+        ).astimezone(UTC)
     except ValueError as exc:
         raise StartTimeError(f"StartTime {text!r} is not a real date ({exc})") from None

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from uccert.lab.state import Lab, LabCommandError
 
@@ -264,6 +265,14 @@ class AdminShell:
         me = self.lab.spec(self.node).fqdn
         await self._print(t.network_cluster(nodes, me, self.ctx.since))
 
+    async def timezone_config(self, args: list[str]) -> None:
+        if [a.lower() for a in args] != ["config"]:
+            self.term.write_lines(t.failed())
+            return
+        zone = self.lab.topology.timezone
+        abbreviation = self.lab.now_datetime().astimezone(ZoneInfo(zone)).tzname() or zone
+        self.term.write_lines(t.timezone_config(zone, abbreviation))
+
     async def version(self, args: list[str]) -> None:
         if [a.lower() for a in args] != ["active"]:
             self.term.write_lines(t.failed())
@@ -318,4 +327,5 @@ _COMMANDS: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("utils", "service"), AdminShell.service_control),
     (("show", "network", "cluster"), AdminShell.network_cluster),
     (("show", "version"), AdminShell.version),
+    (("show", "timezone"), AdminShell.timezone_config),
 )

@@ -83,6 +83,24 @@ def version_active(display_version: str) -> list[str]:
     ]
 
 
+# Long names `show timezone config` prints before the IANA name (others: the abbreviation).
+_ZONE_NAMES = {
+    "Etc/UTC": "Coordinated Universal Time",
+    "UTC": "Coordinated Universal Time",
+    "Europe/Warsaw": "Central European Time",
+    "America/New_York": "Eastern Standard Time",
+    "Asia/Tokyo": "Japan Standard Time",
+}
+
+
+def timezone_config(zone: str, abbreviation: str) -> list[str]:
+    """[seen: Cisco TAC doc 118744] ``Current timezone: Central European Time (Europe/Warsaw)``."""
+    return [
+        f"Current timezone: {_ZONE_NAMES.get(zone, abbreviation)} ({zone})",
+        "Timezone version: 2024a",
+    ]
+
+
 def failed(reason: str | None = None) -> list[str]:
     """A failed or unknown command: an optional reason, then the line automation looks for."""
     return ([reason] if reason else []) + [FAILED]

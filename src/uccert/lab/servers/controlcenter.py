@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from lxml import etree
@@ -141,7 +142,8 @@ def status_item(ctx: HttpContext, view: ServiceView) -> Item:
     if view.state == "Started" and view.started_at is not None:
         up = max(0, int(lab.now - view.started_at))
         started = lab.now_datetime() - dt.timedelta(seconds=lab.now - view.started_at)
-        return Item(view.name, "Started", SUCCESSFUL, None, _ctime(started), up)
+        local = started.astimezone(ZoneInfo(lab.topology.timezone))  # a node prints local time
+        return Item(view.name, "Started", SUCCESSFUL, None, _ctime(local), up)
     if view.state == "Stopped":
         code = NOT_RUNNING if view.reason == REASON_TEXT[NOT_RUNNING] else COMMANDED_OUT
         return Item(view.name, "Stopped", code, REASON_TEXT[code], None, -1)

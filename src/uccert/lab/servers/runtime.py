@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -371,6 +372,7 @@ async def running_lab(
     preset_name: Literal["demo", "minimal"] = "demo",
     topology: Topology | None = None,
     version: str | None = None,
+    timezone: str | None = None,
     time_scale: float = 0.0,
     state_dir: Path | None = None,
     ready_file: Path | None = None,
@@ -380,6 +382,8 @@ async def running_lab(
 ) -> AsyncIterator[RunningLab]:
     """Run a lab until the block ends: listeners up, files written, clock ticking."""
     topo = topology if topology is not None else preset(preset_name, version)
+    if timezone is not None:
+        topo = dataclasses.replace(topo, timezone=timezone)
     begin = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
     lab = await build_lab(topo, keys, begin)
     clock = VirtualClock(lab, time_scale)

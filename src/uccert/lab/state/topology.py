@@ -28,7 +28,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from uccert.lab.state.errors import TopologyError
 from uccert.lab.state.tables import NEWEST, OLDEST, Product, Role, is_supported, parse_version
@@ -65,6 +65,7 @@ class Topology:
     xmpp_federation: bool
     sso: bool
     seed_problems: bool
+    timezone: str = "Etc/UTC"  # the nodes' platform time zone (Control Center StartTime)
 
     def node(self, name: str) -> NodeSpec:
         for spec in self.nodes:
@@ -218,12 +219,13 @@ def load_topology(path_text: str, source: str) -> Topology:
             base = preset(cast(Literal["demo", "minimal"], which), version)
         except TopologyError as exc:
             raise TopologyError(str(exc).replace(f"preset {which!r}", source, 1)) from None
+        chosen: dict[str, Any] = {k: flags[k] if k in doc else getattr(base, k) for k in _FLAGS}
         topo = Topology(
             name=_get(doc, "name", str, fail, "top level", base.name),
             domain=base.domain,
             nodes=base.nodes,
             groups=base.groups,
-            **{k: flags[k] if k in doc else getattr(base, k) for k in _FLAGS},
+            **chosen,
         )
         validate(topo, source)
         return topo
