@@ -69,12 +69,17 @@ def _check(out: Console, where: Target, snap: Snapshot) -> None:
     out.print(findings_summary(run_checks(snap, datetime.now(UTC), days)))
 
 
-def run_demo(out: Console, report: Path, trust_report: Path | None = None) -> int:
+def run_demo(
+    out: Console,
+    report: Path,
+    trust_report: Path | None = None,
+    time_scale: float = DEMO_TIME_SCALE,
+) -> int:
     started = time.monotonic()
     out.print("[bold]Starting the demo lab[/] (6 nodes, in-process, on 127.0.0.1) ...")
     with (
         tempfile.TemporaryDirectory(prefix="uccert-demo-") as tmp,
-        lab_in_background(preset_name="demo", time_scale=DEMO_TIME_SCALE) as lab,
+        lab_in_background(preset_name="demo", time_scale=time_scale) as lab,
     ):
         out.print(f"Lab up in {time.monotonic() - started:.1f} s; inventory at {lab.inventory}")
         where = target(lab.inventory, None)
