@@ -71,6 +71,7 @@ def test_multi_server_cup_xmpp_is_uploaded_once_restarted_and_verified(
         assert lab.presented_cert(node, "cup-xmpp") == leaf, f"{node} presents an old cup-xmpp"
         assert f"ok {node} cup-xmpp" in out  # the chain validated against the uploaded root
     assert restarted_after(lab_cli, "imp-pub", ISA, uploaded_at)
+    assert f"restart {ISA}" not in out, "the run restarted it: no manual step to ask for"
     assert all(g.ha_enabled for g in lab.groups()), "HA was not restored"
     assert any(not e.data["enabled"] for e in lab_cli.events("ha-changed")), "HA never went off"
     assert lab_cli.events("failover") == []

@@ -124,10 +124,11 @@ def restarts_after_upload(change: UploadChange, snapshot: Snapshot) -> tuple[Nod
     return tuple(out)
 
 
-def upload_warnings(change: UploadChange) -> tuple[ClientWarning, ...]:
-    """§3/§6 warnings that apply after this upload."""
+def upload_warnings(change: UploadChange, restarting: bool = False) -> tuple[ClientWarning, ...]:
+    """§3/§6 warnings that apply after this upload (``restarting``: uccert restarts the
+    services itself, Intercluster Sync Agent included, so that one goes without saying)."""
     found: list[ClientWarning] = []
-    if change.intercluster_sync_on is not None:
+    if change.intercluster_sync_on is not None and not restarting:
         found += warnings_for(Event.CA_CERTS_UPLOADED, CatalogProduct.IMP, CatalogRole.PUBLISHER)
     found += warnings_for(Event.SERVICES_RESTARTED, CatalogProduct.IMP)
     return tuple(found)

@@ -265,7 +265,7 @@ def upload(
     if database is None:
         _print_followup(change, snap)
         return
-    _print_warnings(change)
+    _print_warnings(change, restarting=True)
     serial = format(leaf.serial_number, "x")
     command = f"uccert upload --unit {unit} (serial {serial})"
     after = plan_after_upload(snap, change, serial, started, timing_of(where.config), command)
@@ -320,8 +320,8 @@ def _print_followup(change: UploadChange, snap: Snapshot) -> None:
     _print_warnings(change)
 
 
-def _print_warnings(change: UploadChange) -> None:
-    for w in upload_warnings(change):
+def _print_warnings(change: UploadChange, restarting: bool = False) -> None:
+    for w in upload_warnings(change, restarting):
         print(f"warning: {w.message} — {w.action}")
     hint = client_bundle_hint(change)
     if hint is not None:
