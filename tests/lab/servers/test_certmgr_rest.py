@@ -207,65 +207,48 @@ async def test_identity_upload_checks_issuer_then_key_then_stores(open_lab: Open
     assert sub.pem != tomcat.pem
 
 
-async def test_multi_server_cert_goes_to_every_node_with_the_unit(open_lab: OpenLab) -> None:
-    http = await open_lab()
-    lab = http.running.lab
-    ca = CA()
-    async with admin(http, "imp-pub") as c:
-        pem = await new_csr(
-            c, http, "imp-pub", distribution="multi-server", commonName="imp-ms.lab.example"
-        )
-        sans = (
-            x509.load_pem_x509_csr(pem.encode())
-            .extensions.get_extension_for_class(x509.SubjectAlternativeName)
-            .value.get_values_for_type(x509.DNSName)
-        )
-        assert set(sans) == {lab.spec("imp-pub").fqdn, lab.spec("imp-sub1").fqdn}
-        await trust_ca(c, http, "imp-pub", ca)
-        signed = ca.sign(pem)
-        resp = await c.post(
-            http.url("imp-pub", f"{BASE}/identity/certificates"),
-            json={"service": "tomcat", "certificates": [signed]},
-        )
-        assert resp.status_code == 200, resp.text
-    for node in ("imp-pub", "imp-sub1"):
-        tomcat = next(o for o in lab.own_certs(node) if o.unit == "tomcat")
-        assert tomcat.pem.strip() == signed.strip()
-    cucm = next(o for o in lab.own_certs("cucm-pub") if o.unit == "tomcat")
-    assert cucm.pem.strip() != signed.strip()
-    uploaded = {e.node for e in lab.events if e.kind == "cert-uploaded"}
-    assert uploaded == {"imp-pub", "imp-sub1"}
-
-
-async def test_multi_server_tomcat_from_the_cucm_publisher_covers_the_imp_nodes_too(
-    open_lab: OpenLab,
+@pytest.mark.parametrize(
+    ("publisher", "covered"),
+    [
+        # an IM/P multi-server cert goes to the IM/P nodes with the unit, not to CUCM
+        ("imp-pub", {"imp-pub", "imp-sub1"}),
+        # PROCEDURE.md §2: tomcat's multi-server CSR on the CUCM publisher names every CUCM and
+        # IM/P node, and the cert uploaded there is distributed to all of them
+        ("cucm-pub", {"cucm-pub", "imp-pub", "imp-sub1"}),
+    ],
+)
+async def test_multi_server_tomcat_goes_to_every_node_it_covers(
+    open_lab: OpenLab, publisher: str, covered: set[str]
 ) -> None:
-    """PROCEDURE.md §2: tomcat's multi-server CSR on the CUCM publisher names every CUCM and
-    IM/P node, and the cert uploaded there is distributed to all of them."""
     http = await open_lab()
     lab = http.running.lab
     ca = CA()
-    everyone = {lab.spec(n).fqdn for n in lab.node_names()}
-    async with admin(http, "cucm-pub") as c:
+    async with admin(http, publisher) as c:
         pem = await new_csr(
-            c, http, "cucm-pub", distribution="multi-server", commonName="cucm-ms.lab.example"
+            c,
+            http,
+            publisher,
+            distribution="multi-server",
+            commonName=f"{publisher}-ms.lab.example",
         )
         sans = (
             x509.load_pem_x509_csr(pem.encode())
             .extensions.get_extension_for_class(x509.SubjectAlternativeName)
             .value.get_values_for_type(x509.DNSName)
         )
-        assert set(sans) == everyone
-        await trust_ca(c, http, "cucm-pub", ca)
+        assert set(sans) == {lab.spec(n).fqdn for n in covered}
+        await trust_ca(c, http, publisher, ca)
         signed = ca.sign(pem)
         resp = await c.post(
-            http.url("cucm-pub", f"{BASE}/identity/certificates"),
+            http.url(publisher, f"{BASE}/identity/certificates"),
             json={"service": "tomcat", "certificates": [signed]},
         )
         assert resp.status_code == 200, resp.text
     for node in lab.node_names():
         tomcat = next(o for o in lab.own_certs(node) if o.unit == "tomcat")
-        assert tomcat.pem.strip() == signed.strip(), node
+        assert (tomcat.pem.strip() == signed.strip()) == (node in covered), node
+    uploaded = {e.node for e in lab.events if e.kind == "cert-uploaded"}
+    assert uploaded == covered
 
 
 async def test_trust_upload_and_read_back(open_lab: OpenLab) -> None:
