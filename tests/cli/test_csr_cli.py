@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from cryptography import x509
 from uccert.ca.keys import public_key_sha256
 from uccert.ca.names import dns_names
 from uccert.cli import main
-from uccert.lab.servers.runtime import RunningLab, running_lab
+from uccert.lab.servers.runtime import RunningLab
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -22,23 +22,6 @@ OpenLab = Callable[[str], Awaitable[RunningLab]]
 
 async def uccert(*argv: str) -> int:
     return await asyncio.to_thread(main, list(argv))
-
-
-@pytest.fixture
-async def open_lab(tmp_path: Path) -> AsyncIterator[OpenLab]:
-    exits: list[Callable[..., Awaitable[object]]] = []
-
-    async def _open(version: str) -> RunningLab:
-        cm = running_lab(
-            preset_name="minimal", version=version, time_scale=0, state_dir=tmp_path / version
-        )
-        lab = await cm.__aenter__()
-        exits.append(cm.__aexit__)
-        return lab
-
-    yield _open
-    for exit_ in reversed(exits):
-        await exit_(None, None, None)
 
 
 def generated(lab: RunningLab) -> list[tuple[str, str, object]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from uccert.cluster import NodeTargets
 from uccert.cluster.verify_wire import WireCheck, verify_on_wire
 from uccert.config import load_inventory, resolve_credentials
 from uccert.lab.ca import LabCa, init_ca, load_csr, sign_csr, write_cert
-from uccert.lab.servers.runtime import RunningLab, running_lab
+from uccert.lab.servers.runtime import RunningLab
 from uccert.lab.state import Fault, FaultKind
 from uccert.model import Distribution, Node, Product, Role
 
@@ -36,23 +36,6 @@ CHANGES = ("trust-added", "cert-uploaded")
 
 async def uccert(*argv: str) -> int:
     return await asyncio.to_thread(main, list(argv))
-
-
-@pytest.fixture
-async def open_lab(tmp_path: Path) -> AsyncIterator[OpenLab]:
-    exits: list[Callable[..., Awaitable[object]]] = []
-
-    async def _open(version: str) -> RunningLab:
-        cm = running_lab(
-            preset_name="minimal", version=version, time_scale=0, state_dir=tmp_path / version
-        )
-        lab = await cm.__aenter__()
-        exits.append(cm.__aexit__)
-        return lab
-
-    yield _open
-    for exit_ in reversed(exits):
-        await exit_(None, None, None)
 
 
 def changes(lab: RunningLab) -> list[tuple[str, str]]:

@@ -52,6 +52,7 @@ from uccert.run.database import RunDatabase
 from .inventory import ClusterOption, InventoryOption, console
 from .regen import (
     DatabaseOption,
+    ReportOption,
     Target,
     confirm,
     execute,
@@ -222,9 +223,7 @@ def upload(
             " running them.",
         ),
     ] = False,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
-    ] = None,
+    report: ReportOption = None,
     database_url: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,

@@ -68,6 +68,9 @@ ForceOption = Annotated[
         "--force-self-signed", help="Regenerate CA-signed units too (replaces the CA cert)."
     ),
 ]
+ReportOption = Annotated[
+    Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
+]
 DatabaseOption = Annotated[
     str | None,
     typer.Option(
@@ -242,9 +245,7 @@ def apply(
         str | None,
         typer.Option("--window", help="Refuse outside this local time window, HH:MM-HH:MM."),
     ] = None,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
-    ] = None,
+    report: ReportOption = None,
     database_url: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,

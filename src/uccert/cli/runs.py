@@ -10,7 +10,6 @@ import asyncio
 import getpass
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +21,7 @@ from uccert.run.executor import Executor, RunBook, stored_cluster
 from uccert.run.workflow import RunEnvironment
 
 from .inventory import JsonOption, console
-from .regen import DatabaseOption, confirm
+from .regen import DatabaseOption, ReportOption, confirm
 from .run_display import (
     ProgressPrinter,
     print_interrupted,
@@ -52,9 +51,7 @@ def list_runs(json_out: JsonOption = False, database_url: DatabaseOption = None)
 def show(
     run_id: RunId,
     json_out: JsonOption = False,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
-    ] = None,
+    report: ReportOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """One run: its plan, every executed step with what it observed, and the outcome."""

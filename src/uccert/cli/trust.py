@@ -13,7 +13,6 @@ import shlex
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -32,6 +31,7 @@ from uccert.run.executor import RunBook
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
 from .regen import (
     DatabaseOption,
+    ReportOption,
     confirm,
     execute,
     refuse_unfinished,
@@ -146,9 +146,7 @@ def prune(
         bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
-    ] = None,
+    report: ReportOption = None,
     database_url: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,
