@@ -60,6 +60,10 @@ CLUSTER_SUBNET = "10.10.20."
 HA_SYNC_WAIT = 120.0
 POLL_INTERVAL = 5.0
 MIN_POLL_INTERVAL = 0.01
+RESTART_TIMEOUT = 600.0  # the real-cluster default (config.Timing)
+# Real seconds a lab service gets to start whatever the time scale: the slowest (Tomcat) takes
+# 240 simulated seconds, and every look at it costs real round trips on top.
+MIN_RESTART_TIMEOUT = 20.0
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ def inventory_section(
         f"[clusters.{cluster}.timing]",
         f"ha_sync_wait = {HA_SYNC_WAIT * time_scale!r}",
         f"poll_interval = {max(POLL_INTERVAL * time_scale, MIN_POLL_INTERVAL)!r}",
+        f"restart_timeout = {max(RESTART_TIMEOUT * time_scale, MIN_RESTART_TIMEOUT)!r}",
     ]
     return lines
 
