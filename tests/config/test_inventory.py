@@ -74,7 +74,8 @@ def test_the_lab_written_inventory_loads_with_its_ports_and_timing(
     assert lab.nodes["imp-sub3"].rest_port is None
     assert lab.timing.ha_sync_wait == 0.0
     assert lab.timing.poll_interval == 0.01
-    assert lab.timing.restart_timeout == Timing().restart_timeout == 600.0
+    # scaled like the rest, with a floor of real seconds for a lab service to start
+    assert lab.timing.restart_timeout == 20.0 < Timing().restart_timeout == 600.0
     assert lab.thresholds == Thresholds(warn_days=30)
     assert lab.credentials.credentials_file == inv_path.parent / "credentials.toml"
 

@@ -75,7 +75,7 @@ def test_lab_up_writes_the_ready_file_and_stops_on_sigterm(tmp_path: Path) -> No
         assert tomllib.loads(creds.read_text())["os_admin"]["password"] == password
         ports = {n["name"]: n["ports"]["ssh"] for n in info["nodes"]}
         assert {k: v["ssh_port"] for k, v in cluster["nodes"].items()} == ports
-        assert set(cluster["timing"]) == {"ha_sync_wait", "poll_interval"}
+        assert set(cluster["timing"]) == {"ha_sync_wait", "poll_interval", "restart_timeout"}
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
         assert proc.returncode == 0, err
