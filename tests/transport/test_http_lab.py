@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from uccert.errors import ClusterError
 from uccert.lab.servers.runtime import RunningLab, running_lab
 from uccert.protocols.axl import AxlFault
 from uccert.transport.axl_client import AxlClient
@@ -153,3 +154,8 @@ async def test_pin_probe_shows_the_presented_fingerprint(lab: RunningLab) -> Non
     cert = await fetch_presented_cert(t.address, t.port, t.node_fqdn)
     expected = lab.lab.presented_cert("imp-pub", "tomcat")
     assert expected is not None and cert_fingerprint(cert) == cert_fingerprint(expected)
+
+
+async def test_pin_probe_of_a_closed_port_names_the_address_and_the_fix() -> None:
+    with pytest.raises(ClusterError, match=r"127\.0\.0\.1:1\).*check the address, port"):
+        await fetch_presented_cert("127.0.0.1", 1, "imp-pub.lab.example", timeout=5)

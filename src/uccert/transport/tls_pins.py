@@ -9,12 +9,9 @@ those. The file is written atomically with mode 0600. Fingerprints are shown as
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import os
 import secrets
-import ssl
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from uccert.errors import ClusterError, ConfigError
+from uccert.transport.tls_probe import ProbeError, ProbeKind, ProbeTarget, probe_presented
 
 TLS_PINS_FILE: Final = "tls_pins.json"
 
@@ -106,30 +104,14 @@ async def fetch_presented_cert(
 ) -> x509.Certificate:
     """Pinned-fingerprint probe, used ONLY by ``uccert pin``: the certificate a node presents.
 
-    The handshake deliberately trusts nothing (no verification), so the result proves nothing
-    by itself: ``uccert pin`` shows its fingerprint for the admin to compare with the node's
-    own (``show cert own tomcat``) before pinning it. Nothing is sent after the handshake.
-    Never use this to talk to a node.
+    The handshake trusts nothing (the read-only probe of ``tls_probe``), so the result proves
+    nothing by itself: ``uccert pin`` shows its fingerprint for the admin to compare with the
+    node's own (``show cert own tomcat``) before pinning it. Never use this to talk to a node.
     """
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE  # probe only: the admin confirms the fingerprint
+    target = ProbeTarget("tomcat", address, port, server_name, ProbeKind.TLS)
     try:
-        _, writer = await asyncio.wait_for(
-            asyncio.open_connection(address, port, ssl=ctx, server_hostname=server_name), timeout
-        )
-    except (OSError, TimeoutError, ssl.SSLError) as exc:
+        return await probe_presented(target, timeout)
+    except ProbeError as exc:
         raise ClusterError(
-            f"cannot fetch the TLS certificate of {server_name} at {address}:{port}"
-            f" ({type(exc).__name__}: {exc}): check the address and port"
+            f"cannot fetch the TLS certificate: {exc}; check the address, port and the node"
         ) from exc
-    try:
-        ssl_object = writer.get_extra_info("ssl_object")
-        der = None if ssl_object is None else ssl_object.getpeercert(binary_form=True)
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await writer.wait_closed()
-    if not der:
-        raise ClusterError(f"{server_name} at {address}:{port} presented no TLS certificate")
-    return x509.load_der_x509_certificate(der)
