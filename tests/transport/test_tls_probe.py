@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from uccert.lab.servers.runtime import RunningLab, running_lab
 from uccert.transport.tls_probe import (
@@ -17,6 +19,7 @@ from uccert.transport.tls_probe import (
     ProbeRefused,
     ProbeTarget,
     ProbeTimeout,
+    ProbeUntrusted,
     probe_presented,
 )
 
@@ -54,6 +57,24 @@ async def test_each_unit_is_read_as_the_lab_presents_it(lab: RunningLab, unit: s
     assert expected is not None
     assert cert.serial_number == expected.serial_number
     assert cert == expected
+
+
+def anchored_on(lab: RunningLab, unit: str) -> ssl.SSLContext:
+    """A context whose only anchor is what ``unit`` presents on NODE (self-signed: its own root)."""
+    cert = lab.lab.presented_cert(NODE, unit)
+    assert cert is not None
+    return ssl.create_default_context(cadata=cert.public_bytes(Encoding.PEM).decode("ascii"))
+
+
+@pytest.mark.parametrize("unit", ["tomcat", "cup", "cup-xmpp", "cup-xmpp-s2s"])
+async def test_a_verify_context_judges_the_chain_and_the_node_name(
+    lab: RunningLab, unit: str
+) -> None:
+    cert = await probe_presented(target(lab, unit), timeout=5, verify=anchored_on(lab, unit))
+    assert cert == lab.lab.presented_cert(NODE, unit)
+    other = "tomcat" if unit != "tomcat" else "cup"
+    with pytest.raises(ProbeUntrusted, match=r"self.signed certificate"):
+        await probe_presented(target(lab, unit), timeout=5, verify=anchored_on(lab, other))
 
 
 async def test_the_four_units_present_four_different_certs(lab: RunningLab) -> None:

@@ -8,9 +8,12 @@ the probed serial with the stored one tells whether a restart is still pending:
 | ``tls``    | tomcat, cup      | direct TLS (8443, SIP TLS 5061)                              |
 | ``xmpp-*`` | cup-xmpp(-s2s)   | XMPP stream, STARTTLS (RFC 6120 §5.4), then TLS (5222, 5269) |
 
-A probe only *reads*: the handshake trusts nothing (``CERT_NONE``), the certificate proves
-nothing by itself, and nothing is sent after the handshake. Callers compare it with the cert
-read over the authenticated SSH session; never use a probe's connection to talk to a node.
+A probe only *reads*: by default the handshake trusts nothing (``CERT_NONE``), the certificate
+proves nothing by itself, and nothing is sent after the handshake. Callers compare it with the
+cert read over the authenticated SSH session; never use a probe's connection to talk to a node.
+A caller that wants the chain judged passes its own ``verify`` context (only its anchors, host
+name checked against the node's FQDN); a chain that does not validate raises
+:class:`ProbeUntrusted`.
 
 Outcomes are typed: :class:`ProbeRefused` (nothing listens, the connection was reset, the
 TLS handshake or STARTTLS was refused: nothing presents a cert there now), :class:`ProbeTimeout`
@@ -89,6 +92,10 @@ class ProbeProtocolError(ProbeError):
     """The listener answered, but not as RFC 6120 describes."""
 
 
+class ProbeUntrusted(ProbeError):
+    """The presented chain does not validate under the caller's ``verify`` context."""
+
+
 def probe_context() -> ssl.SSLContext:
     """Reads the presented cert without trusting it: never a trust decision by itself; the
     caller compares the cert with the one read over pinned SSH."""
@@ -112,9 +119,12 @@ async def _close(writer: asyncio.StreamWriter) -> None:
         await asyncio.wait_for(writer.wait_closed(), 1.0)
 
 
-async def _direct_tls(target: ProbeTarget) -> x509.Certificate:
+async def _direct_tls(target: ProbeTarget, verify: ssl.SSLContext | None) -> x509.Certificate:
     _, writer = await asyncio.open_connection(
-        target.address, target.port, ssl=probe_context(), server_hostname=target.server_name
+        target.address,
+        target.port,
+        ssl=verify or probe_context(),
+        server_hostname=target.server_name,
     )
     try:
         return _peer_cert(writer, target)
@@ -143,9 +153,12 @@ async def _connect(address: str, port: int) -> socket.socket:
     raise error
 
 
-async def _xmpp_once(target: ProbeTarget, domain: str) -> x509.Certificate:
+async def _xmpp_once(
+    target: ProbeTarget, domain: str, verify: ssl.SSLContext | None
+) -> x509.Certificate:
     """STARTTLS in the clear on a plain socket, then TLS on that same socket (RFC 6120
-    §5.4.3.3); SNI names the XMPP domain (RFC 7590 recommends it). The cert is read, not judged."""
+    §5.4.3.3); SNI names the XMPP domain (RFC 7590 recommends it) when the cert is only read,
+    the node's FQDN when ``verify`` judges it (the name the cert must carry)."""
     loop = asyncio.get_running_loop()
     kind = StreamKind.C2S if target.kind is ProbeKind.XMPP_C2S else StreamKind.S2S
     sock = await _connect(target.address, target.port)
@@ -162,7 +175,9 @@ async def _xmpp_once(target: ProbeTarget, domain: str) -> x509.Certificate:
         # A fresh TLS stream over the socket (StreamWriter.start_tls on 3.11 leaves the
         # protocol thinking it is in the clear, which logs noise at the peer's close).
         reader, writer = await asyncio.open_connection(
-            sock=sock, ssl=probe_context(), server_hostname=domain
+            sock=sock,
+            ssl=verify or probe_context(),
+            server_hostname=domain if verify is None else target.server_name,
         )
     except BaseException:
         sock.close()
@@ -189,11 +204,11 @@ async def _leave_politely(
         await writer.drain()
 
 
-async def _xmpp(target: ProbeTarget) -> x509.Certificate:
+async def _xmpp(target: ProbeTarget, verify: ssl.SSLContext | None) -> x509.Certificate:
     domains = target.xmpp_domains or (target.server_name,)
     for i, domain in enumerate(domains):
         try:
-            return await _xmpp_once(target, domain)
+            return await _xmpp_once(target, domain, verify)
         except XmppStreamError as exc:
             if exc.condition != HOST_UNKNOWN or i == len(domains) - 1:
                 raise
@@ -201,10 +216,15 @@ async def _xmpp(target: ProbeTarget) -> x509.Certificate:
 
 
 async def probe_presented(
-    target: ProbeTarget, timeout: float = DEFAULT_PROBE_TIMEOUT
+    target: ProbeTarget,
+    timeout: float = DEFAULT_PROBE_TIMEOUT,
+    *,
+    verify: ssl.SSLContext | None = None,
 ) -> x509.Certificate:
-    """The certificate ``target`` presents now (raises ProbeRefused/Timeout/ProtocolError)."""
-    run = _direct_tls(target) if target.kind is ProbeKind.TLS else _xmpp(target)
+    """The certificate ``target`` presents now (raises ProbeRefused/Timeout/ProtocolError, and
+    ProbeUntrusted when a ``verify`` context rejects the chain)."""
+    tls = target.kind is ProbeKind.TLS
+    run = _direct_tls(target, verify) if tls else _xmpp(target, verify)
     try:
         return await asyncio.wait_for(run, timeout)
     except TimeoutError:
@@ -217,6 +237,8 @@ async def probe_presented(
         raise ProbeProtocolError(f"{target.label}: {exc}") from None
     except ProbeError:
         raise
+    except ssl.SSLCertVerificationError as exc:
+        raise ProbeUntrusted(f"{target.label}: {exc.verify_message or exc}") from None
     except (ssl.SSLError, ConnectionError, asyncio.IncompleteReadError) as exc:
         raise ProbeRefused(f"{target.label}: {type(exc).__name__}: {exc or 'closed'}") from None
     except OSError as exc:  # no route, name not resolved: not an answer from the node
