@@ -113,6 +113,13 @@ def test_apply_all_on_the_demo_lab(lab_cli: Cli) -> None:
     shown = json.loads(lab_cli.run("runs", "show", run_id, "--json").stdout)
     kinds = [s["kind"] for a in shown["history"] for s in a["steps"]]
     assert kinds[0] == "preflight" and kinds[-1] == "ha-restore"
+    # the XCP Router restart restarted the federation connection manager: not restarted again
+    fcm = "Cisco XCP XMPP Federation Connection Manager"
+    steps = [s for a in shown["history"] for s in a["steps"] if s["kind"] == "restart"]
+    cascaded = [s for s in steps if s["detail"].startswith(fcm)]
+    assert len(cascaded) == len(imp_nodes(lab_cli))
+    assert all("already restarted after the change" in s["detail"] for s in cascaded)
+    assert commanded_stops(lab_cli, fcm) == Counter({n: 1 for n in imp_nodes(lab_cli)})  # cascade
     checked = lab_cli.run("check", "--json")
     codes = {f["code"] for f in json.loads(checked.stdout)["findings"]}
     assert not codes & {"identity-expiring", "ipsec-trust-mismatch", "restart-pending"}

@@ -284,7 +284,15 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
         or (status is not None and status.started_at is not None and status.started_at >= after)
     )
     if fresh and (step.kind is StepKind.START or after is not None):
-        return _record(step, StepOutcome.ALREADY, f"{service} already running", started)
+        # A restart found fresh was done by a resumed run or a cascade (Cisco XCP Router
+        # restarts every XCP service on its node, PROCEDURE.md §1): not done again.
+        since = status.started_at if status is not None else None
+        detail = (
+            f"{service} already running"
+            if after is None or since is None
+            else f"{service} already restarted after the change (running since {_iso(since)})"
+        )
+        return _record(step, StepOutcome.ALREADY, detail, started)
     action: Action = "restart" if running else "start"
     await _retrying(
         ctx,
