@@ -9,6 +9,7 @@ from uccert.catalog import (
     CommonNameRule,
     KeyAlgorithm,
     Product,
+    TlsMode,
     Unit,
     UnknownNameError,
     Version,
@@ -108,8 +109,10 @@ def test_tomcat_and_ipsec_are_on_both_products_cup_only_on_imp() -> None:
 def test_endpoints_of_section_7() -> None:
     assert [e.port for e in unit("tomcat").endpoints] == [8443, 443]
     assert [e.port for e in unit("cup").endpoints] == [5061]
-    assert [(e.port, e.tls.value) for e in unit("cup-xmpp").endpoints] == [(5222, "STARTTLS")]
-    assert [e.port for e in unit("cup-xmpp-s2s").endpoints] == [5269]
+    assert [(e.port, e.tls) for e in unit("cup-xmpp").endpoints] == [(5222, TlsMode.STARTTLS_C2S)]
+    assert [(e.port, e.tls) for e in unit("cup-xmpp-s2s").endpoints] == [
+        (5269, TlsMode.STARTTLS_S2S)
+    ]
 
 
 def test_unknown_unit_lists_the_known_ones() -> None:

@@ -68,7 +68,17 @@ from uccert.catalog.services import (
 )
 from uccert.catalog.topology import NODE_ORDER, Feature, Product, Role
 from uccert.catalog.trust import is_trust_store, stores_on, trust_store_for
-from uccert.catalog.units import UNITS, CommonNameRule, KeyAlgorithm, Unit, unit, units_on
+from uccert.catalog.units import (
+    UNITS,
+    WIRE_UNITS,
+    CommonNameRule,
+    Endpoint,
+    KeyAlgorithm,
+    TlsMode,
+    Unit,
+    unit,
+    units_on,
+)
 from uccert.catalog.versions import Version, VersionRange
 from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_for
 
@@ -82,6 +92,7 @@ __all__ = [
     "SERVICES",
     "SRM_CRITICAL_SERVICE_DOWN_DELAY",
     "UNITS",
+    "WIRE_UNITS",
     "Area",
     "CertKind",
     "ClientWarning",
@@ -89,6 +100,7 @@ __all__ = [
     "Condition",
     "ControlPath",
     "DeleteScope",
+    "Endpoint",
     "Event",
     "Feature",
     "GuardCode",
@@ -101,6 +113,7 @@ __all__ = [
     "Service",
     "ServiceAction",
     "ServiceRestart",
+    "TlsMode",
     "Unit",
     "UnknownNameError",
     "Version",

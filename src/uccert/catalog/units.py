@@ -30,7 +30,8 @@ class CommonNameRule(StrEnum):
 
 class TlsMode(StrEnum):
     DIRECT = "direct TLS"
-    STARTTLS = "STARTTLS"  # inside the XMPP stream
+    STARTTLS_C2S = "STARTTLS (XMPP c2s)"  # inside a jabber:client stream (RFC 6120 §5)
+    STARTTLS_S2S = "STARTTLS (XMPP s2s)"  # inside a jabber:server stream
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ _ECDSA_SINCE = since("11.0")  # §1: ECDSA twins, CUCM 11.0 and later
 _TOMCAT = "Cisco Tomcat"
 _TOMCAT_PORTS = (Endpoint(8443, TlsMode.DIRECT, _TOMCAT), Endpoint(443, TlsMode.DIRECT, _TOMCAT))
 _CUP_PORTS = (Endpoint(5061, TlsMode.DIRECT, "Cisco SIP Proxy"),)
-_XMPP_PORTS = (Endpoint(5222, TlsMode.STARTTLS, "Cisco XCP Connection Manager"),)
-_S2S_PORTS = (Endpoint(5269, TlsMode.STARTTLS, "Cisco XCP XMPP Federation Connection Manager"),)
+_XMPP_PORTS = (Endpoint(5222, TlsMode.STARTTLS_C2S, "Cisco XCP Connection Manager"),)
+_S2S_PORTS = (Endpoint(5269, TlsMode.STARTTLS_S2S, "Cisco XCP XMPP Federation Connection Manager"),)
 
 _RSA = KeyAlgorithm.RSA_2048
 _EC = KeyAlgorithm.EC
@@ -135,6 +136,9 @@ _TABLE: tuple[Unit, ...] = (
 # fmt: on
 
 UNITS: Mapping[str, Unit] = MappingProxyType({u.name: u for u in _TABLE})
+
+# RSA units a node presents on the wire (§7); their ECDSA twins share the listeners.
+WIRE_UNITS: tuple[str, ...] = tuple(u.name for u in _TABLE if u.endpoints and not u.rsa_twin)
 
 # The units whose certs clients validate: Jabber checks tomcat and cup-xmpp (§6).
 CLIENT_FACING: frozenset[str] = frozenset({"tomcat", "cup-xmpp"})

@@ -25,7 +25,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from uccert.catalog import features_in_use
+from uccert import catalog
+from uccert.catalog import WIRE_UNITS, features_in_use
 from uccert.cluster.cli_reader import read_certs_cli, read_services, read_version
 from uccert.cluster.discovery import (
     DiscoveredNode,
@@ -34,7 +35,7 @@ from uccert.cluster.discovery import (
     major_version,
 )
 from uccert.cluster.rest_reader import read_certs_rest
-from uccert.cluster.targets import WIRE_UNITS, NodeTargets
+from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, UccertError
 from uccert.model import Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
@@ -156,7 +157,8 @@ class ClusterClient:
 
     async def presented(self, node: DiscoveredNode) -> dict[str, str]:
         """unit -> serial each of the node's listeners presents now (failed probes left out)."""
-        units = WIRE_UNITS if node.product is Product.IMP else ("tomcat",)
+        product = catalog.Product(node.product.value)
+        units = [u for u in WIRE_UNITS if product in catalog.unit(u).products]
         found = await asyncio.gather(*(self._probe(node, u) for u in units))
         return dict(f for f in found if f is not None)
 

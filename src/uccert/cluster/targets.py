@@ -11,12 +11,16 @@ Control Center) from the resolved credentials.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Final
 
 import httpx
 
+from uccert import catalog
+from uccert.catalog import WIRE_UNITS, TlsMode
 from uccert.config import ClusterConfig, ClusterCredentials, NodeOverride
 from uccert.transport import AdminCliSession, KnownHostsStore, SshTarget
 from uccert.transport.http import HttpTarget, http_client
@@ -26,10 +30,23 @@ from uccert.transport.tls_probe import ProbeKind, ProbeTarget
 SSH_PORT: Final = 22
 AXL_PORT: Final = 8443  # Tomcat: AXL, Control Center
 REST_PORT: Final = 443  # Certificate Management REST (14 and later)
-SIP_TLS_PORT: Final = 5061  # cup (Cisco SIP Proxy)
-XMPP_C2S_PORT: Final = 5222  # cup-xmpp (Cisco XCP Connection Manager)
-XMPP_S2S_PORT: Final = 5269  # cup-xmpp-s2s (Cisco XCP XMPP Federation Connection Manager)
-WIRE_UNITS: Final = ("tomcat", "cup", "cup-xmpp", "cup-xmpp-s2s")  # units a probe can see
+# The inventory field that moves each catalog wire port (§7) of a node.
+PORT_OVERRIDES: Final[Mapping[int, str]] = MappingProxyType(
+    {
+        AXL_PORT: "https_port",
+        REST_PORT: "rest_port",
+        5061: "sip_tls_port",
+        5222: "xmpp_c2s_port",
+        5269: "xmpp_s2s_port",
+    }
+)
+PROBE_KINDS: Final[Mapping[TlsMode, ProbeKind]] = MappingProxyType(
+    {
+        TlsMode.DIRECT: ProbeKind.TLS,
+        TlsMode.STARTTLS_C2S: ProbeKind.XMPP_C2S,
+        TlsMode.STARTTLS_S2S: ProbeKind.XMPP_S2S,
+    }
+)
 
 
 def xmpp_domains(fqdn: str) -> tuple[str, ...]:
@@ -107,21 +124,16 @@ class NodeTargets:
         return http_client(target, (account.username, account.password))
 
     def probe_target(self, name: str, fqdn: str, unit: str) -> ProbeTarget:
-        """Where ``unit`` is presented on the node (ValueError for a unit no listener shows)."""
+        """Where ``unit`` is presented on the node: the catalog's first endpoint (§7), its port
+        moved by the inventory's override (ValueError for a unit no listener shows)."""
+        if unit not in WIRE_UNITS:
+            raise ValueError(f"no listener presents {unit!r}: probe one of {', '.join(WIRE_UNITS)}")
+        endpoint = catalog.unit(unit).endpoints[0]
         over = self.override(name, fqdn)
-        address = over.address or fqdn
-        if unit == "tomcat":
-            return ProbeTarget(unit, address, over.https_port or AXL_PORT, fqdn, ProbeKind.TLS)
-        if unit == "cup":
-            port = over.sip_tls_port or SIP_TLS_PORT
-            return ProbeTarget(unit, address, port, fqdn, ProbeKind.TLS)
-        if unit == "cup-xmpp":
-            port = over.xmpp_c2s_port or XMPP_C2S_PORT
-            return ProbeTarget(unit, address, port, fqdn, ProbeKind.XMPP_C2S, xmpp_domains(fqdn))
-        if unit == "cup-xmpp-s2s":
-            port = over.xmpp_s2s_port or XMPP_S2S_PORT
-            return ProbeTarget(unit, address, port, fqdn, ProbeKind.XMPP_S2S, xmpp_domains(fqdn))
-        raise ValueError(f"no listener presents {unit!r}: probe one of {', '.join(WIRE_UNITS)}")
+        port = getattr(over, PORT_OVERRIDES[endpoint.port]) or endpoint.port
+        kind = PROBE_KINDS[endpoint.tls]
+        domains = () if kind is ProbeKind.TLS else xmpp_domains(fqdn)
+        return ProbeTarget(unit, over.address or fqdn, port, fqdn, kind, domains)
 
     def rest_http(self, name: str, fqdn: str) -> httpx.AsyncClient:
         """HTTPS to one node as the OS admin (Certificate Management REST)."""

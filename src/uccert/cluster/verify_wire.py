@@ -26,8 +26,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from uccert.ca.chain import fingerprint
 from uccert.ca.upload_checks import UploadPlan
+from uccert.catalog import WIRE_UNITS
 from uccert.catalog.restarts import rules_for_unit
-from uccert.cluster.targets import WIRE_UNITS, NodeTargets
+from uccert.cluster.targets import NodeTargets
 from uccert.model import Node
 from uccert.transport.tls_probe import ProbeError, ProbeUntrusted, probe_presented
 
