@@ -66,7 +66,8 @@ class AxlFault(Exception):
 
 
 def stable_uuid(kind: str, name: str) -> str:
-    """``{XXXXXXXX-XXXX-...}``: the same for the same object across lab runs."""
+    """An AXL-style braced upper-case GUID (8-4-4-4-12 hex digits), the same for the same
+    object across lab runs."""
     return "{" + str(uuid.uuid5(_UUID_NS, f"{kind}:{name}")).upper() + "}"
 
 
