@@ -1,20 +1,29 @@
 # The two commands: `make demo` and `make test`. Nothing else is needed but Python 3.11 and make.
+#
+# Installs are reproducible: every package comes from a lock file with hashes (requirements/),
+# uccert itself is installed without build isolation so that nothing unpinned is fetched.
+# `make lock` refreshes the locks; `make test-latest` runs the suite on the newest releases.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# -qq: pip's own notices (index locations, upgrade hints) are not uccert's to show; errors still are.
+PIP_INSTALL = $(1)/python -m pip install -qq
+LOCKS := requirements/runtime.lock requirements/test.lock
+UV_VERSION := 0.13.9
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/runtime.lock
+	$(call PIP_INSTALL,$(BIN)) --require-hashes -r requirements/runtime.lock
+	$(call PIP_INSTALL,$(BIN)) --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml requirements/test.lock
+	$(call PIP_INSTALL,$(BIN)) --require-hashes -r requirements/test.lock
+	$(call PIP_INSTALL,$(BIN)) --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -33,13 +42,37 @@ bench: $(VENV)/.installed
 		fi; \
 	done
 
+# ruff, ruff format and strict mypy with the tools of the venv given as $(1).
+LINT = $(1)/ruff check --no-cache src tests bench && \
+	$(1)/ruff format --no-cache --check src tests bench && \
+	$(1)/mypy src
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check --no-cache src tests bench
-	$(BIN)/ruff format --no-cache --check src tests bench
-	$(BIN)/mypy src
+	$(call LINT,$(BIN))
 
 test: lint
 	$(BIN)/pytest
 
+# Refresh both locks from pyproject.toml with uv (the runtime lock is constrained by the test
+# lock, so a package has the same version in both). Review the diff before committing it.
+lock: $(BIN)/python
+	$(call PIP_INSTALL,$(BIN)) 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra test --universal \
+		--python-version 3.11 --generate-hashes --upgrade -q -o requirements/test.lock
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --universal \
+		--python-version 3.11 --generate-hashes -c requirements/test.lock -q \
+		-o requirements/runtime.lock
+
+# The whole suite on the newest releases of every dependency, ignoring the locks, in a venv of
+# its own: what a `pip install uccert` user gets today. Not part of CI: run it before a lock refresh.
+LATEST := .venv-latest
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(call PIP_INSTALL,$(LATEST)/bin) --upgrade -e '.[test]'
+	$(LATEST)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE '^(cryptography|asyncssh|dbos|typer|rich|fastapi|httpx|pytest)=='
+	$(call LINT,$(LATEST)/bin)
+	$(LATEST)/bin/pytest
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .pytest_cache .mypy_cache .ruff_cache
