@@ -29,7 +29,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-import asyncssh
 import typer
 from cryptography.hazmat.primitives.serialization import Encoding
 from rich.console import Console
@@ -47,6 +46,7 @@ from uccert.config import (
 )
 from uccert.errors import ClusterError, ConfigError, UccertError
 from uccert.model import dumps
+from uccert.quiet_asyncssh import asyncssh
 from uccert.transport import KnownHostsStore, fingerprint
 from uccert.transport.tls_pins import TlsPinStore, cert_fingerprint, fetch_presented_cert, parse_pem
 

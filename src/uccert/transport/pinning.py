@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import asyncssh
-
 from uccert.errors import ConfigError
+from uccert.quiet_asyncssh import asyncssh
 
 KNOWN_HOSTS_FILE: Final = "known_hosts"
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final
 
-import asyncssh
-
 from uccert.protocols import cli_commands as cli
 from uccert.protocols.errors import CliCommandFailed
 from uccert.protocols.pager import ANSI_ESCAPE_RE, PAGER_PROMPT_RES, strip_pager
+from uccert.quiet_asyncssh import asyncssh
 from uccert.transport.errors import (
     AuthenticationFailed,
     CliTimeout,

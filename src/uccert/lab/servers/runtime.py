@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import asyncssh
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from uccert.lab.state import KeySource, Lab, Topology, preset
+from uccert.quiet_asyncssh import asyncssh
 
 from .admin_cli import NodeContext
 from .clock import VirtualClock

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import asyncssh
+from uccert.quiet_asyncssh import asyncssh
 
 from . import cli_templates as t
 from .admin_cli import AdminShell, Drop, NodeContext
