@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import httpx
 
+from uccert.errors import ClusterError
 from uccert.protocols import axl
 from uccert.protocols.axl import PresenceRedundancyGroup, ProcessNode
-from uccert.errors import ClusterError
 from uccert.protocols.soap import SoapRequest
 from uccert.transport.http import unexpected_status
 
