@@ -140,11 +140,12 @@ def supported_text(versions: tuple[str, ...]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def wrong_version_response(publisher_version: str) -> Response:
-    message = (
-        "Incorrect axl version. Supported axl versions are "
-        f"{supported_text(supported_versions(publisher_version))}"
-    )
+def wrong_version_response(
+    publisher_version: str, versions: tuple[str, ...] | None = None
+) -> Response:
+    """The 599 refusal; ``versions`` (default: those of ``publisher_version``) are listed."""
+    listed = supported_versions(publisher_version) if versions is None else versions
+    message = f"Incorrect axl version. Supported axl versions are {supported_text(listed)}"
     page = (
         "<html><head><title>Error</title></head><body>"
         f"<h1>HTTP Status {WRONG_VERSION_STATUS} - {message}</h1>"
