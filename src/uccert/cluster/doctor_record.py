@@ -32,10 +32,10 @@ PEM_BLOCK_RE: Final = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIF
 PRIVATE_KEY_RE: Final = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S
 )
-# "Serial Number: 1a2b..." in a cert dump, "serialNumber": "..." in JSON, <serial>..</serial>
+# "Serial Number: 1a2b..." in a cert dump, "serialNumber": "..." in JSON: (pattern, replacement)
 _SERIAL_RES: Final = (
-    re.compile(r"(?im)^(\s*Serial\s*Number\s*:\s*)\S.*$"),
-    re.compile(r'(?i)("serial(?:Number)?"\s*:\s*)"[^"]*"'),
+    (re.compile(r"(?im)^(\s*Serial\s*Number\s*:\s*)\S.*$"), rf"\g<1>{SERIAL_MARK}"),
+    (re.compile(r'(?i)("serial(?:Number)?"\s*:\s*)"[^"]*"'), rf'\g<1>"{SERIAL_MARK}"'),
 )
 _SOAPACTION_RE: Final = re.compile(r"ver=(?P<ver>[0-9.]+)")
 _PARSER: Final = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -144,8 +144,8 @@ def redact(text: str, names: Mapping[str, str]) -> str:
         return f"\x00PEM{len(kept) - 1}\x00"
 
     out = PEM_BLOCK_RE.sub(hold, text)
-    for pattern in _SERIAL_RES:
-        out = pattern.sub(lambda m: f"{m.group(1)}{SERIAL_MARK}", out)
+    for pattern, replacement in _SERIAL_RES:
+        out = pattern.sub(replacement, out)
     for name, placeholder in names.items():
         out = re.sub(rf"(?i)(?<![\w.-]){re.escape(name)}(?![\w-])", placeholder, out)
     return re.sub(r"\x00PEM(\d+)\x00", lambda m: kept[int(m.group(1))], out)
