@@ -35,6 +35,7 @@ from uccert.cluster.discovery import (
 from uccert.cluster.doctor_record import NodeRecording, RecordingCliSession, record_http
 from uccert.cluster.rest_reader import read_certs_rest
 from uccert.cluster.targets import NodeTargets
+from uccert.cluster.verify_wire import not_in_use
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ConfigError, UccertError
 from uccert.model import Product, Role, ServiceState
@@ -273,16 +274,9 @@ class Doctor:
         except _FAILURES as exc:
             entry["error"] = _reason(exc)
             recording.tls.append(entry)
-            owner = self._owner_running(node.name, endpoint.service)
-            if isinstance(exc, ProbeRefused) and owner is False:
-                self.checks.append(
-                    Check(
-                        node.name,
-                        interface,
-                        "unused",
-                        f"closed: {endpoint.service} is not running here, so nothing uses it",
-                    )
-                )
+            unused = not_in_use(unit, self._services.get(node.name, ()))
+            if isinstance(exc, ProbeRefused) and unused is not None:
+                self.checks.append(Check(node.name, interface, "unused", unused))
                 return
             self.checks.append(
                 Check(
@@ -295,16 +289,6 @@ class Doctor:
         self.checks.append(
             Check(node.name, interface, "ok", f"serial {format(cert.serial_number, 'x')}")
         )
-
-    def _owner_running(self, node: str, service: str) -> bool | None:
-        """Whether the service that owns a port runs (None when the service list was not read)."""
-        services = self._services.get(node)
-        if not services:
-            return None
-        for s in services:
-            if s.name == service:
-                return s.activated and s.state.value == "Started"
-        return False
 
     async def node(self, node: DiscoveredNode, fqdns: tuple[str, ...]) -> None:
         async with self._bound:
