@@ -13,6 +13,7 @@ import pytest
 from uccert.cli import main
 from uccert.lab.servers.replay import running_replay
 from uccert.lab.servers.runtime import running_lab
+from uccert.lab.state import load_topology
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -119,3 +120,29 @@ async def test_replay_of_a_folder_that_is_no_record_is_refused_with_the_fix(
     err = capsys.readouterr().err
     assert code == 2
     assert "record.json is missing" in err and "uccert doctor --record" in err
+
+
+async def test_xmpp_is_probed_in_the_presence_domain_and_refused_in_the_dns_domain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lab's IM/P serves XMPP only for its presence domain (not its DNS domain): with the
+    domain in the inventory every XMPP listener answers; without it the doctor names the fix."""
+    topo = load_topology(
+        'preset = "minimal"\nxmpp_federation = true\npresence_domains = ["im.corp.example"]\n',
+        "test",
+    )
+    async with running_lab(topology=topo, time_scale=0, state_dir=tmp_path) as lab:
+        text = lab.inventory.read_text()
+        assert 'presence_domains = ["im.corp.example"]' in text
+        code = await uccert("doctor", "--inventory", str(lab.inventory))
+        with_domain = capsys.readouterr().out
+        lab.inventory.write_text(text.replace('presence_domains = ["im.corp.example"]\n', ""))
+        failed = await uccert("doctor", "--inventory", str(lab.inventory))
+        without = capsys.readouterr()
+    assert code == 0, with_domain
+    xmpp = [r for r in rows(with_domain) if r[1].startswith("TLS cup-xmpp")]
+    assert len(xmpp) == 4 and all(r[2] == "ok" for r in xmpp), xmpp
+    assert failed == 1
+    errors = [e for e in without.err.splitlines() if "TLS cup-xmpp" in e]
+    assert len(errors) == 4
+    assert all("host-unknown" in e and "presence_domains" in e for e in errors)

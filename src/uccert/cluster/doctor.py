@@ -50,7 +50,7 @@ from uccert.transport.errors import (
     HttpStatusError,
     TlsPinError,
 )
-from uccert.transport.tls_probe import ProbeRefused, probe_presented
+from uccert.transport.tls_probe import ProbeProtocolError, ProbeRefused, probe_presented
 
 Status = Literal["ok", "fail", "unused"]
 T = TypeVar("T")
@@ -70,6 +70,11 @@ FIX_CLI_ROLE: Final = "role: the OS admin needs CLI privilege level 4 (run the c
 FIX_FIREWALL: Final = "firewall: allow TCP {port} from this host to the node; check it is up"
 FIX_AXL_SERVICE: Final = "service: activate Cisco AXL Web Service on the CUCM publisher"
 FIX_FORMAT: Final = "bug: run `uccert doctor --record DIR` and attach DIR to an issue"
+FIX_PRESENCE: Final = (
+    "presence domains: list IM/P's presence domains in the inventory"
+    ' (presence_domains = ["..."], see IM and Presence Administration > Presence > Domains)'
+)
+HOST_UNKNOWN: Final = "host-unknown"
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ def fix_for(exc: BaseException, interface: str, port: int) -> str:
     app = interface.startswith(("AXL", "Control Center"))
     if isinstance(exc, HostKeyError | TlsPinError):
         return FIX_PIN
+    if isinstance(exc, ProbeProtocolError) and HOST_UNKNOWN in str(exc):
+        return FIX_PRESENCE
     if isinstance(exc, AuthenticationFailed):
         return FIX_APP_CREDS if app else FIX_OS_CREDS
     if isinstance(exc, HttpStatusError) and exc.status == 403:
