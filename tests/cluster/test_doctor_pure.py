@@ -8,6 +8,7 @@ from pathlib import Path
 
 from uccert.cluster.doctor import (
     FIX_APP_CREDS,
+    FIX_AXL_AUTH,
     FIX_AXL_ROLE,
     FIX_CLI_ROLE,
     FIX_FORMAT,
@@ -43,7 +44,8 @@ KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----"
 def test_each_failure_names_what_to_change() -> None:
     assert fix_for(HostKeyUnknown("no pin", presented=None, pinned=()), "SSH login", 22) == FIX_PIN
     assert fix_for(AuthenticationFailed("refused"), "SSH login", 22) == FIX_OS_CREDS
-    assert fix_for(AuthenticationFailed("refused"), "AXL", 8443) == FIX_APP_CREDS
+    assert fix_for(AuthenticationFailed("refused"), "AXL", 8443) == FIX_AXL_AUTH
+    assert fix_for(AuthenticationFailed("refused"), "Control Center SOAP", 8443) == FIX_APP_CREDS
     assert fix_for(HttpStatusError("no", status=403), "AXL", 8443) == FIX_AXL_ROLE
     assert fix_for(CliCommandFailed("failed"), "CLI utils service list", 22) == FIX_CLI_ROLE
     assert fix_for(CliParseError("odd"), "CLI show cert list/own/trust", 22) == FIX_FORMAT
@@ -72,13 +74,17 @@ def test_redaction_replaces_host_names_and_serials_but_keeps_pem_blocks() -> Non
     names = host_names(nodes)
     text = (
         "Serial Number: 7f13d488af0c\nSubject: CN=cucm-pub.lab.example\n"
-        "10.0.0.1 cucm-pub Publisher\nimp-pub.lab.example\n" + PEM
+        "10.0.0.1 cucm-pub Publisher\nimp-pub.lab.example\n"
+        "CallManager-trust/cucm-pub-EC.lab.example_1e65.pem: Trust\n"
+        "tomcat-trust/cucm-pub.lab.example_3bc9.pem\nmail.lab.example\n" + PEM
     )
     out = redact(text, names)
     assert "lab.example" not in out.replace(PEM, "")
     assert "cucm-pub" not in out.replace(PEM, "") and "imp-pub " not in out
     assert f"Serial Number: {SERIAL_MARK}" in out and "7f13d488af0c" not in out
     assert "node1.example.invalid" in out and "node2.example.invalid" in out
+    assert "node1-EC.example.invalid_1e65.pem" in out
+    assert "node1.example.invalid_3bc9.pem" in out and "mail.example.invalid" in out
     assert PEM in out
     assert json.loads(redact('{"serialNumber": "abc"}', names)) == {"serialNumber": SERIAL_MARK}
 

@@ -62,10 +62,19 @@ _FAILURES: Final = (UccertError, OSError, TimeoutError, ValueError)
 FIX_PIN: Final = "pin: verify the fingerprint with the node's admin, then `uccert pin NODE`"
 FIX_OS_CREDS: Final = "credentials: check the OS admin username/password (os_admin)"
 FIX_APP_CREDS: Final = "credentials: check the application admin username/password (app_admin)"
+# The roles AXL needs: https://developer.cisco.com/docs/axl/faq ("Standard CCM Admin Users"
+# and "Standard AXL API Access"); a user without them is refused like a wrong password.
+FIX_AXL_AUTH: Final = (
+    "credentials or role: check the app_admin password, and that the user has the roles"
+    " 'Standard AXL API Access' and 'Standard CCM Admin Users'"
+)
 FIX_AXL_ROLE: Final = (
     "role: give the application user 'Standard AXL API Access' and 'Standard CCM Admin Users'"
 )
+# [guess] the serviceability role Control Center needs; Cisco's SOAP guide names no role.
 FIX_CC_ROLE: Final = "role: give the application user 'Standard CCM Admin Users' (serviceability)"
+FIX_REST_ROLE: Final = "role: the os_admin account must be a platform (OS) administrator"
+# [guess] CLI privilege levels are set with `set account`; 4 is the administrator's.
 FIX_CLI_ROLE: Final = "role: the OS admin needs CLI privilege level 4 (run the command by hand)"
 FIX_FIREWALL: Final = "firewall: allow TCP {port} from this host to the node; check it is up"
 FIX_AXL_SERVICE: Final = "service: activate Cisco AXL Web Service on the CUCM publisher"
@@ -102,10 +111,11 @@ def fix_for(exc: BaseException, interface: str, port: int) -> str:
         return FIX_PIN
     if isinstance(exc, ProbeProtocolError) and HOST_UNKNOWN in str(exc):
         return FIX_PRESENCE
+    axl = interface.startswith("AXL")
     if isinstance(exc, AuthenticationFailed):
-        return FIX_APP_CREDS if app else FIX_OS_CREDS
+        return FIX_AXL_AUTH if axl else FIX_APP_CREDS if app else FIX_OS_CREDS
     if isinstance(exc, HttpStatusError) and exc.status == 403:
-        return FIX_AXL_ROLE if interface.startswith("AXL") else FIX_CC_ROLE
+        return FIX_AXL_ROLE if axl else FIX_CC_ROLE if app else FIX_REST_ROLE
     if isinstance(exc, CliCommandFailed):
         return FIX_CLI_ROLE
     if isinstance(exc, CliParseError | SoapParseError | ValueError):

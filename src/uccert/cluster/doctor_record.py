@@ -147,7 +147,10 @@ def redact(text: str, names: Mapping[str, str]) -> str:
     for pattern, replacement in _SERIAL_RES:
         out = pattern.sub(replacement, out)
     for name, placeholder in names.items():
-        out = re.sub(rf"(?i)(?<![\w.-]){re.escape(name)}(?![\w-])", placeholder, out)
+        # A name stands alone or inside a file name (cucm-pub-EC..., host_serial.pem); a
+        # domain (or FQDN) may also follow a dot (other.lab.example).
+        before = r"(?<![A-Za-z0-9-])" if "." in name else r"(?<![A-Za-z0-9.-])"
+        out = re.sub(rf"(?i){before}{re.escape(name)}(?![A-Za-z0-9])", placeholder, out)
     return re.sub(r"\x00PEM(\d+)\x00", lambda m: kept[int(m.group(1))], out)
 
 
