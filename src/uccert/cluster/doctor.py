@@ -46,6 +46,7 @@ from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import (
     AuthenticationFailed,
     CliCommandFailed,
+    ConnectFailed,
     HostKeyError,
     HttpStatusError,
     TlsPinError,
@@ -56,7 +57,8 @@ Status = Literal["ok", "fail", "unused"]
 T = TypeVar("T")
 REST_FROM_MAJOR: Final = 14
 PROBE_TIMEOUT: Final = 10.0
-_FAILURES: Final = (UccertError, OSError, TimeoutError, ValueError)
+# A diagnostic must report every failure as a row, never end in a traceback.
+_FAILURES: Final = (Exception,)
 
 # What to change, by what failed (the first matching row wins): the fix column of the table.
 FIX_PIN: Final = "pin: verify the fingerprint with the node's admin, then `uccert pin NODE`"
@@ -78,6 +80,7 @@ FIX_REST_ROLE: Final = "role: the os_admin account must be a platform (OS) admin
 FIX_CLI_ROLE: Final = "role: the OS admin needs CLI privilege level 4 (run the command by hand)"
 FIX_FIREWALL: Final = "firewall: allow TCP {port} from this host to the node; check it is up"
 FIX_AXL_SERVICE: Final = "service: activate Cisco AXL Web Service on the CUCM publisher"
+FIX_SERVICE: Final = "service: check the service answering on the node (Cisco Tomcat) is up"
 FIX_FORMAT: Final = "bug: run `uccert doctor --record DIR` and attach DIR to an issue"
 FIX_PRESENCE: Final = (
     "presence domains: list IM/P's presence domains in the inventory"
@@ -122,7 +125,11 @@ def fix_for(exc: BaseException, interface: str, port: int) -> str:
         return FIX_FORMAT
     if interface.startswith("AXL") and isinstance(exc, HttpStatusError | ConfigError):
         return FIX_AXL_SERVICE
-    return FIX_FIREWALL.format(port=port)
+    if isinstance(exc, ConnectFailed | OSError | TimeoutError):
+        return FIX_FIREWALL.format(port=port)
+    if isinstance(exc, HttpStatusError):
+        return FIX_SERVICE
+    return FIX_FORMAT
 
 
 def _reason(exc: BaseException) -> str:
