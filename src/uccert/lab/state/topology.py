@@ -9,6 +9,7 @@ TOML shape (every key but ``nodes`` optional; ``preset`` starts from a preset)::
     xmpp_federation = true
     sso = false
     seed_problems = false
+    presence_domains = ["im.example.org"]   # IM/P serves XMPP only for these (default: domain)
 
     [[nodes]]
     name = "cucm-pub"
