@@ -120,6 +120,9 @@ async def test_replay_of_a_folder_that_is_no_record_is_refused_with_the_fix(
     err = capsys.readouterr().err
     assert code == 2
     assert "record.json is missing" in err and "uccert doctor --record" in err
+    code = await uccert("lab", "up", "--replay", str(tmp_path), "--version", "15.0")
+    assert code == 2
+    assert "drop --topology and --version" in capsys.readouterr().err
 
 
 async def test_xmpp_is_probed_in_the_presence_domain_and_refused_in_the_dns_domain(

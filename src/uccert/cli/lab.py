@@ -101,6 +101,10 @@ def up(
 ) -> None:
     """Run the lab in the foreground until Ctrl+C or SIGTERM."""
     if replay is not None:
+        if topology is not None or version is not None:
+            raise ConfigError(
+                "--replay serves the recorded nodes as they were — drop --topology and --version"
+            )
         if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
             raise ConfigError(
                 f"state dir {str(state_dir)!r} is not a directory — pick another path"
