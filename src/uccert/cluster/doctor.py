@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal, TypeVar
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -211,7 +211,21 @@ class Doctor:
             run,
             lambda r: f"schema {r[0]} (publisher {r[1]}); {len(r[2])} nodes, {r[3]} groups",
         )
-        return None if found is None else found[2]
+        if found is None:
+            return None
+        nodes = found[2]
+        listed = next(
+            (n for n in nodes if n.product is Product.CUCM and n.role is Role.PUBLISHER), None
+        )
+        if listed is not None and listed.name != pub.name:
+            # The inventory names the publisher by address: keep one record per node, under
+            # the name AXL gives it.
+            del self.recordings[pub.name]
+            self._recording(listed).http[:0] = recording.http
+            self.checks = [
+                replace(c, node=listed.name) if c.node == pub.name else c for c in self.checks
+            ]
+        return nodes
 
     # -- one node ------------------------------------------------------------------------------
 
