@@ -11,6 +11,7 @@ import pytest
 
 from uccert.cluster import ClusterClient
 from uccert.cluster import client as client_module
+from uccert.cluster.discovery import negotiate
 from uccert.cluster.rest_reader import read_certs_rest
 from uccert.config.credentials import Account, Secret
 from uccert.lab.servers.runtime import RunningLab, running_lab
@@ -127,3 +128,23 @@ async def test_an_older_publisher_is_asked_in_its_own_axl_schema(
     assert c.discovery_note is None, c.discovery_note
     assert {(g.name, g.ha_enabled) for g in snap.groups} == expected
     assert len(expected) == 2
+
+
+@pytest.mark.parametrize(("version", "schema"), [("15.0", "15.0"), ("12.5", "12.5")])
+async def test_axl_is_spoken_in_the_publishers_own_schema(
+    tmp_path: Path, version: str, schema: str
+) -> None:
+    """15 refuses the schemas before 12, 12.5 refuses those after it: each is asked in its own,
+    and its groups are read."""
+    async with running_lab(
+        preset_name="minimal", version=version, time_scale=0, state_dir=tmp_path
+    ) as lab:
+        pin_lab(lab)
+        c = client(lab)
+        async with c.targets.axl_http() as http:
+            axl, shown = await negotiate(http)
+            groups = await axl.list_groups()
+        expected = {g.name for g in lab.lab.groups()}
+    assert axl.version == schema
+    assert shown.startswith(version)
+    assert {g.name for g in groups} == expected

@@ -240,3 +240,17 @@ def test_select_clusters(tmp_path: Path) -> None:
     message = str(info.value)
     assert re.search(r"no cluster named north .*known clusters: east, west", message), message
     assert "--cluster" in message and "\n" not in message
+
+
+def test_presence_domains_are_read_lowercase_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "uccert.toml"
+    base = 'schema_version = 1\n[clusters.c]\npublisher = "pub.example.com"\n'
+
+    def load(text: str) -> tuple[str, ...]:
+        path.write_text(text)
+        return load_inventory(path).clusters["c"].presence_domains
+
+    assert load(base + 'presence_domains = ["IM.Corp.Example"]\n') == ("im.corp.example",)
+    assert load(base) == ()
+    with pytest.raises(InventoryError, match=r"presence_domains .* must be a list of domain"):
+        load(base + 'presence_domains = "im.corp.example"\n')

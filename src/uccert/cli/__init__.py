@@ -15,6 +15,7 @@ from uccert.errors import UccertError
 from . import check as _check
 from . import csr as _csr
 from . import demo as _demo
+from . import doctor as _doctor
 from . import export as _export
 from . import inventory as _inventory
 from . import lab as _lab
@@ -37,6 +38,7 @@ app.add_typer(_trust.app, name="trust")
 app.command("demo")(_demo.demo)
 app.command("inventory")(_inventory.inventory)
 app.command("check")(_check.check)
+app.command("doctor")(_doctor.doctor)
 app.command("pin")(_pin.pin)
 app.command("csr")(_csr.csr)
 app.command("upload")(_csr.upload)

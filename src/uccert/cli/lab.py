@@ -94,13 +94,68 @@ def up(
         Path | None,
         typer.Option("--state-dir", help="Where to write uccert.toml (default: a temp dir)."),
     ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option("--replay", help="Serve the nodes `uccert doctor --record DIR` recorded."),
+    ] = None,
 ) -> None:
     """Run the lab in the foreground until Ctrl+C or SIGTERM."""
+    if replay is not None:
+        if topology is not None or version is not None:
+            raise ConfigError(
+                "--replay serves the recorded nodes as they were — drop --topology and --version"
+            )
+        if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
+            raise ConfigError(
+                f"state dir {str(state_dir)!r} is not a directory — pick another path"
+            )
+        if not replay.is_dir():
+            raise ConfigError(
+                f"--replay {str(replay)!r} is not a directory — give the folder written by "
+                "`uccert doctor --record DIR`"
+            )
+        _check_replay(replay)
+        asyncio.run(_serve_replay(replay, ready_file, state_dir))
+        return
     topo = resolve_topology(preset_name, topology, version)
     scale = parse_time_scale(time_scale)
     if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
         raise ConfigError(f"state dir {str(state_dir)!r} is not a directory — pick another path")
     asyncio.run(_serve(topo, scale, ready_file, state_dir))
+
+
+def _check_replay(record: Path) -> None:
+    from uccert.lab.servers.replay import load_record
+
+    try:
+        load_record(record)
+    except TopologyError as exc:
+        raise _topology_error(exc) from None
+
+
+async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path | None) -> None:
+    from uccert.lab.servers.replay import running_replay
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with running_replay(record, state_dir=state_dir, ready_file=ready_file) as running:
+            err = sys.stderr
+            print(f"replay of {running.cluster!r} from {record} up:", file=err)
+            for n in running.ready["nodes"]:
+                print(
+                    f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
+                    f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
+                    file=err,
+                )
+            print(f"inventory: {running.inventory}", file=err)
+            print("Ctrl+C or SIGTERM stops the replay.", file=err, flush=True)
+            await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 async def _serve(

@@ -2,9 +2,13 @@
 Redundancy Groups from ``listPresenceRedundancyGroup``; else (AXL failed) ``show network
 cluster`` on the publisher over SSH (any version, no groups).
 
-AXL is spoken in the newest schema the publisher understands, up to 12.5: a publisher refuses a
-schema newer than itself, so a 10.5 or 11.5 cluster is asked in its own (the Presence
-Redundancy Group requests exist since 10.0).
+AXL is spoken in the publisher's own major schema (10.0 ... 15.0): a publisher refuses a schema
+newer than itself, and from 15 Cisco removes the schemas of the N-3 major releases
+(https://developer.cisco.com/web/axl-developer/axl-versioning), so no single schema reaches
+every release. The client asks ``getCCMVersion`` in the newest schema and, refused (HTTP 599
+"Incorrect axl version", or a fault), in the next older one the refusal lists, then speaks the
+newest schema not newer than the publisher (the Presence Redundancy Group requests exist since
+10.0).
 
 Either way the nodes are a tuple of :class:`DiscoveredNode`, CUCM publisher first.
 """
@@ -21,13 +25,13 @@ from uccert.errors import ClusterError
 from uccert.model import Product, RedundancyGroup, Role
 from uccert.protocols import ClusterNodeLine, NodeProduct, parse_network_cluster
 from uccert.protocols import cli_commands as cli
-from uccert.protocols.axl import AxlFault, PresenceRedundancyGroup, ProcessNode
+from uccert.protocols.axl import AxlFault, PresenceRedundancyGroup, ProcessNode, schema_listed
 from uccert.transport import AdminCliSession
-from uccert.transport.axl_client import AxlClient
+from uccert.transport.axl_client import AxlClient, AxlVersionRefused
 from uccert.transport.errors import HttpStatusError
 
-# The AXL schemas spoken, oldest first: 12.5 is understood by 12.5 and every later release.
-AXL_SCHEMAS: Final = ("10.0", "10.5", "11.0", "11.5", "12.0", "12.5")
+# The AXL schemas spoken, oldest first (there is no 13): each publisher is asked in its own.
+AXL_SCHEMAS: Final = ("10.0", "10.5", "11.0", "11.5", "12.0", "12.5", "14.0", "15.0")
 AXL_SCHEMA: Final = AXL_SCHEMAS[-1]
 
 
@@ -125,14 +129,42 @@ def schema_for(version: str) -> str:
     return spoken[-1]
 
 
+def next_schemas(tried: Iterable[str], listed: tuple[str, ...]) -> tuple[str, ...]:
+    """The schemas still to try, newest first: those the refusal listed when it listed any."""
+    done = set(tried)
+    left = [s for s in reversed(AXL_SCHEMAS) if s not in done]
+    if listed:
+        return tuple(s for s in left if schema_listed(s, listed))
+    return tuple(left)
+
+
+async def negotiate(axl_http: httpx.AsyncClient) -> tuple[AxlClient, str]:
+    """An AXL client in the publisher's own schema, and the publisher's version."""
+    tried: list[str] = []
+    candidates: tuple[str, ...] = tuple(reversed(AXL_SCHEMAS))
+    refusal: Exception | None = None
+    while candidates:
+        schema = candidates[0]
+        tried.append(schema)
+        try:
+            version = await AxlClient(axl_http, schema).ccm_version()
+        except AxlVersionRefused as exc:
+            refusal = exc
+            candidates = next_schemas(tried, exc.supported)
+            continue
+        except (AxlFault, HttpStatusError) as exc:
+            refusal = exc
+            candidates = next_schemas(tried, ())
+            continue
+        return AxlClient(axl_http, schema_for(version)), version
+    raise AxlTooOld(
+        f"AXL: the publisher refused every schema uccert speaks ({', '.join(tried)}): {refusal}"
+    )
+
+
 async def axl_client(axl_http: httpx.AsyncClient) -> AxlClient:
-    """An AXL client in the publisher's schema: ask its version in 12.5, or, refused, in the
-    oldest schema spoken."""
-    try:
-        version = await AxlClient(axl_http, AXL_SCHEMA).ccm_version()
-    except (AxlFault, HttpStatusError):
-        version = await AxlClient(axl_http, AXL_SCHEMAS[0]).ccm_version()
-    return AxlClient(axl_http, schema_for(version))
+    """An AXL client in the publisher's own schema (see :func:`negotiate`)."""
+    return (await negotiate(axl_http))[0]
 
 
 def _major_minor(version: str) -> tuple[int, int]:

@@ -49,12 +49,17 @@ PROBE_KINDS: Final[Mapping[TlsMode, ProbeKind]] = MappingProxyType(
 )
 
 
-def xmpp_domains(fqdn: str) -> tuple[str, ...]:
-    """The ``to`` domains a probe tries: the node's DNS domain (IM/P's default presence domain
-    [doc: IM and Presence configuration guide, "default domain"]), then the FQDN itself."""
+def xmpp_domains(fqdn: str, presence_domains: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The ``to`` domains a probe tries: the cluster's presence domains from the inventory
+    (IM/P serves XMPP only for its presence domains, which an administrator sets in IM and
+    Presence Administration and which may differ from the DNS domain; AXL has no request that
+    lists them), then the node's DNS domain (IM/P's default presence domain [doc: IM and
+    Presence configuration guide, "default domain"]), then the FQDN itself."""
     if fqdn.replace(".", "").isdigit() or ":" in fqdn or "." not in fqdn:
-        return (fqdn,)
-    return (fqdn.split(".", 1)[1], fqdn)
+        tried: tuple[str, ...] = (fqdn,)
+    else:
+        tried = (fqdn.split(".", 1)[1], fqdn)
+    return tuple(dict.fromkeys((*presence_domains, *tried)))
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,8 @@ class NodeTargets:
         over = self.override(name, fqdn)
         port = getattr(over, PORT_OVERRIDES[endpoint.port]) or endpoint.port
         kind = PROBE_KINDS[endpoint.tls]
-        domains = () if kind is ProbeKind.TLS else xmpp_domains(fqdn)
+        presence = self.cluster.presence_domains
+        domains = () if kind is ProbeKind.TLS else xmpp_domains(fqdn, presence)
         return ProbeTarget(unit, over.address or fqdn, port, fqdn, kind, domains)
 
     def rest_http(self, name: str, fqdn: str) -> httpx.AsyncClient:

@@ -19,18 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from uccert import catalog
 from uccert.ca.chain import fingerprint
 from uccert.ca.upload_checks import UploadPlan
 from uccert.catalog import WIRE_UNITS
 from uccert.catalog.restarts import rules_for_unit
 from uccert.cluster.targets import NodeTargets
-from uccert.model import Node
-from uccert.transport.tls_probe import ProbeError, ProbeUntrusted, probe_presented
+from uccert.model import Node, RunState, ServiceState
+from uccert.transport.tls_probe import ProbeError, ProbeRefused, ProbeUntrusted, probe_presented
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,38 @@ def anchored_context(plan: UploadPlan) -> ssl.SSLContext:
     return ctx
 
 
-async def _check(targets: NodeTargets, plan: UploadPlan, node: Node) -> WireCheck:
+def owner_running(services: Sequence[ServiceState], service: str) -> bool | None:
+    """Whether ``service`` (the owner of a port) is activated and Started; None when the
+    node's services are unknown. A port whose owner is not running is closed on a real node
+    (5269 while XMPP federation is off): nothing is there to verify, and nothing needs it."""
+    if not services:
+        return None
+    for s in services:
+        if s.name == service:
+            return s.activated and s.state is RunState.STARTED
+    return False
+
+
+def not_in_use(unit: str, services: Sequence[ServiceState]) -> str | None:
+    """Why a closed port of ``unit`` is not a failure, or None when it is one."""
+    owner = catalog.unit(unit).endpoints[0].service
+    if owner_running(services, owner) is False:
+        return f"port closed: {owner} is not running on this node, so nothing uses it"
+    return None
+
+
+async def _check(
+    targets: NodeTargets, plan: UploadPlan, node: Node, services: Sequence[ServiceState] = ()
+) -> WireCheck:
     target = targets.probe_target(node.name, node.fqdn, plan.unit)
     where = f"{target.address}:{target.port}"
     try:
         seen = await probe_presented(target)
+    except ProbeRefused as exc:
+        unused = not_in_use(plan.unit, services)
+        if unused is not None:
+            return WireCheck(node.name, plan.unit, True, f"{where}: {unused}")
+        return WireCheck(node.name, plan.unit, False, f"cannot reach {where} ({exc})")
     except ProbeError as exc:
         return WireCheck(node.name, plan.unit, False, f"cannot reach {where} ({exc})")
     if fingerprint(seen) != fingerprint(plan.leaf):
@@ -82,14 +110,21 @@ async def _check(targets: NodeTargets, plan: UploadPlan, node: Node) -> WireChec
 
 
 async def verify_on_wire(
-    targets: NodeTargets, plan: UploadPlan, nodes: Mapping[str, Node]
+    targets: NodeTargets,
+    plan: UploadPlan,
+    nodes: Mapping[str, Node],
+    services: Mapping[str, Sequence[ServiceState]] | None = None,
 ) -> tuple[WireCheck, ...]:
     """One check per node the upload covers (ECDSA twins and units with no TLS endpoint are
-    reported as not probed)."""
+    reported as not probed). With the nodes' ``services``, a closed port whose owning service
+    is not running (XMPP federation off) passes as not in use."""
+    known = services or {}
     if plan.unit not in WIRE_UNITS:
         return tuple(
             WireCheck(n, plan.unit, False, f"{plan.unit} has no endpoint uccert probes")
             for n in plan.covers
         )
-    checks = await asyncio.gather(*(_check(targets, plan, nodes[name]) for name in plan.covers))
+    checks = await asyncio.gather(
+        *(_check(targets, plan, nodes[name], known.get(name, ())) for name in plan.covers)
+    )
     return tuple(checks)

@@ -58,6 +58,9 @@ class ClusterConfig:
     credentials: CredentialRefs = field(default_factory=CredentialRefs)
     thresholds: Thresholds = field(default_factory=Thresholds)
     timing: Timing = field(default_factory=Timing)
+    # IM/P's presence domains when they differ from the nodes' DNS domain (XMPP probes open
+    # streams to these); empty: the DNS domain.
+    presence_domains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ _CLUSTER_KEYS = (
     "prompt",
     "thresholds",
     "timing",
+    "presence_domains",
 )
 _SECRET_HINT = (
     "passwords never go in the inventory — put them in the 0600 credentials_file or in "
@@ -175,6 +179,20 @@ def _timing(r: _Reader, table: tuple[str, ...], raw: dict[str, Any]) -> Timing:
     return Timing(**values)
 
 
+def _domains(r: _Reader, table: tuple[str, ...], value: Any) -> tuple[str, ...]:
+    key = "presence_domains"
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and v.strip() and " " not in v.strip() for v in value
+    ):
+        raise r.src.fail(
+            table,
+            key,
+            f"{key} in [{dotted(table)}] must be a list of domain names",
+            f'write it like {key} = ["example.com"]',
+        )
+    return tuple(v.strip().lower() for v in value)
+
+
 def _cluster(r: _Reader, path: Path, name: str, raw: dict[str, Any]) -> ClusterConfig:
     table = ("clusters", name)
     check_keys(r.src, table, raw, _CLUSTER_KEYS, _HINTS)
@@ -214,6 +232,7 @@ def _cluster(r: _Reader, path: Path, name: str, raw: dict[str, Any]) -> ClusterC
     )
     prompt = r.value(table, "prompt", raw["prompt"], bool) if "prompt" in raw else True
     return ClusterConfig(
+        presence_domains=_domains(r, table, raw.get("presence_domains", [])),
         name=name,
         publisher=publisher,
         nodes=MappingProxyType(nodes),

@@ -9,6 +9,7 @@ with ``detail/axlError/{axlcode, axlmessage}`` raises :class:`AxlFault`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -38,6 +39,14 @@ _FALSE: Final = frozenset({"false", "f", "0"})
 _NODE_FIELDS: Final = ("name", "description", "nodeUsage", "processNodeRole")
 _GROUP_FIELDS: Final = ("name", "description", "server1", "server2", "haEnabled")
 _TAG_PLACEHOLDERS: Final = {"haEnabled": "t"}
+# A schema version the publisher does not speak is refused before any SOAP processing: Tomcat
+# answers HTTP 599 with an HTML page, e.g. "Incorrect axl version. Supported axl versions are
+# 12.x, 14.0 and 15.0" (seen in third-party captures of 14 and 15 publishers; Cisco documents
+# only that 15 drops the schemas of the N-3 major releases:
+# https://developer.cisco.com/web/axl-developer/axl-versioning).
+WRONG_VERSION_STATUS: Final = 599
+_SUPPORTED = re.compile(r"supported\s+axl\s+versions\s+are\s+([^<\r\n]+)", re.IGNORECASE)
+_VERSION_WORD = re.compile(r"\d+\.(?:\d+|x)", re.IGNORECASE)
 
 
 class AxlFault(SoapFault):
@@ -172,6 +181,23 @@ def parse_bool(raw: str) -> bool:
     if flag in _FALSE:
         return False
     raise SoapParseError(f"{raw!r} is not an AXL boolean (true|false|t|f|1|0)")
+
+
+def is_wrong_version(status: int, text: str) -> bool:
+    """Whether an HTTP reply is the publisher refusing the request's schema version."""
+    return status == WRONG_VERSION_STATUS or "incorrect axl version" in text.lower()
+
+
+def parse_supported_versions(text: str) -> tuple[str, ...]:
+    """The versions a refusal lists, as printed (``12.x``, ``14.0``); empty when it lists none."""
+    found = _SUPPORTED.search(text)
+    return tuple(_VERSION_WORD.findall(found.group(1))) if found else ()
+
+
+def schema_listed(schema: str, listed: tuple[str, ...]) -> bool:
+    """Whether ``schema`` (``12.5``) is among ``listed`` (``12.x`` covers every 12 schema)."""
+    major = schema.split(".", 1)[0]
+    return any(w == schema or w.lower() == f"{major}.x" for w in listed)
 
 
 def parse_ccm_version(data: bytes) -> str:

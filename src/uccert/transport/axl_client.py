@@ -2,18 +2,33 @@
 :mod:`uccert.protocols.axl`. Call it on the CUCM publisher with the application admin.
 
 AXL answers a fault with HTTP 500 and a SOAP fault body: that raises
-:class:`~uccert.protocols.axl.AxlFault`; any other unexpected status raises
-:class:`~uccert.transport.errors.HttpStatusError`.
+:class:`~uccert.protocols.axl.AxlFault`; a schema version the publisher does not speak (HTTP
+599, "Incorrect axl version") raises :class:`AxlVersionRefused` with the versions it lists; any
+other unexpected status raises :class:`~uccert.transport.errors.HttpStatusError`.
 """
 
 from __future__ import annotations
 
 import httpx
 
+from uccert.errors import ClusterError
 from uccert.protocols import axl
 from uccert.protocols.axl import PresenceRedundancyGroup, ProcessNode
 from uccert.protocols.soap import SoapRequest
-from uccert.transport.http import post_soap
+from uccert.transport.http import unexpected_status
+
+
+class AxlVersionRefused(ClusterError):
+    """The publisher does not speak the schema ``version``; ``supported`` as it listed them."""
+
+    def __init__(self, version: str, supported: tuple[str, ...]) -> None:
+        listed = ", ".join(supported) or "none listed"
+        super().__init__(
+            f"the publisher refused AXL schema {version} (it speaks: {listed})"
+            " — uccert tries its other schemas; if none is listed, check the AXL service"
+        )
+        self.version = version
+        self.supported = supported
 
 
 class AxlClient:
@@ -26,7 +41,12 @@ class AxlClient:
         self.path = path
 
     async def _call(self, request: SoapRequest) -> bytes:
-        return await post_soap(self.http, self.path, request)
+        response = await self.http.post(self.path, content=request.content, headers=request.headers)
+        if response.status_code in (200, 500):
+            return response.content
+        if axl.is_wrong_version(response.status_code, response.text):
+            raise AxlVersionRefused(self.version, axl.parse_supported_versions(response.text))
+        raise unexpected_status(str(self.http.base_url), response, f"POST {self.path}")
 
     async def ccm_version(self) -> str:
         """The cluster's version as the publisher shows it (e.g. ``14.0.1.13900-155``)."""

@@ -235,11 +235,11 @@ async def test_older_versions_are_accepted(open_axl: OpenAxl, version: str) -> N
     assert etree.QName(response_element(resp)).namespace.endswith(version)  # type: ignore[union-attr]
 
 
-async def test_unknown_version_and_mismatched_soapaction_fault(open_axl: OpenAxl) -> None:
+async def test_unknown_version_is_599_and_mismatched_soapaction_faults(open_axl: OpenAxl) -> None:
     axl = await open_axl()
     resp = await axl.raw("13.0", "getCCMVersion", "")
-    assert resp.status_code == 500
-    assert response_element(resp).findtext("detail/axlError/axlcode")
+    assert resp.status_code == 599
+    assert "Incorrect axl version. Supported axl versions are" in resp.text
     async with axl.client() as c:
         resp = await c.post(
             axl.url,
@@ -251,6 +251,19 @@ async def test_unknown_version_and_mismatched_soapaction_fault(open_axl: OpenAxl
             headers={"SOAPAction": '"CUCM:DB ver=12.5 getCCMVersion"'},
         )
     assert resp.status_code == 500
+
+
+async def test_a_15_publisher_refuses_schemas_before_12_and_says_which_it_speaks(
+    open_axl: OpenAxl,
+) -> None:
+    axl = await open_axl(version="15.0")
+    for old in ("10.5", "11.5"):
+        resp = await axl.raw(old, "listPresenceRedundancyGroup", "<searchCriteria/>")
+        assert resp.status_code == 599, old
+        assert "Supported axl versions are 12.x, 14.0 and 15.0" in resp.text
+    for spoken in ("12.0", "12.5", "14.0", "15.0"):
+        resp = await axl.raw(spoken, "listPresenceRedundancyGroup", "<searchCriteria/>")
+        assert resp.status_code == 200, (spoken, resp.text)
 
 
 async def test_bad_ha_flag_is_a_fault_and_changes_nothing(open_axl: OpenAxl) -> None:

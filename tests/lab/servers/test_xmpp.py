@@ -212,3 +212,22 @@ async def test_the_node_fqdn_is_accepted_as_to_and_echoed_as_from(lab: RunningLa
     assert attrs["from"] == fqdn
     await client.until("</stream:features>")
     assert (await client.close()).strip() == "</stream:stream>"
+
+
+async def test_with_a_presence_domain_only_that_domain_is_served(tmp_path: Path) -> None:
+    """IM/P serves XMPP for its presence domains, not for its DNS domain or FQDN."""
+    topo = dataclasses.replace(
+        preset("minimal"), xmpp_federation=True, presence_domains=("im.corp.example",)
+    )
+    async with running_lab(topology=topo, time_scale=0, state_dir=tmp_path) as running:
+        v = "version='1.0'"
+        for name, ns in CONTENT.items():
+            for refused in (topo.domain, running.lab.spec(NODE).fqdn):
+                assert await stream_error(running, opening(refused, ns, v), name) == (
+                    "host-unknown"
+                )
+            client = await Client.connect(running.tls_listeners[NODE][name].port)
+            attrs = await client.open_stream("im.corp.example", ns)
+            assert attrs["from"] == "im.corp.example"
+            await client.until("</stream:features>")
+            assert (await client.close()).strip() == "</stream:stream>"

@@ -9,7 +9,8 @@ and answers in the caller's namespace with unqualified children, like a real pub
 - ``listPresenceRedundancyGroup`` / ``getPresenceRedundancyGroup`` (name or uuid) /
   ``updatePresenceRedundancyGroup`` (``haEnabled`` goes to ``lab.set_ha(..., via="axl")``).
 
-Errors are SOAP faults with ``detail/axlError/{axlcode, axlmessage, request}`` and HTTP 500.
+Errors are SOAP faults with ``detail/axlError/{axlcode, axlmessage, request}`` and HTTP 500; a
+schema version the publisher does not speak is HTTP 599 with an HTML page listing those it does.
 Only the application admin may call it (401 otherwise). Requests are parsed with a hardened lxml
 parser and answers are built as element trees (no text templates). The router carries the full
 path: mount it with ``app.include_router(router(ctx))`` (no extra prefix).
@@ -31,8 +32,18 @@ from .http_context import HttpContext, authenticate
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 AXL_NS_PREFIX = "http://www.cisco.com/AXL/API/"
 # AXL schema versions the lab answers; a version newer than the cluster's own is refused, as a
-# real publisher does not know a later schema [guess: the exact refusal; real nodes fault too].
+# real publisher does not know a later schema. From 15 Cisco removes the schemas of the N-3
+# major releases (https://developer.cisco.com/web/axl-developer/axl-versioning): a 15 publisher
+# answers 12.x, 14.0 and 15.0 only (OLDEST_SCHEMA_MAJOR). Earlier releases keep every older
+# schema here [guess: Cisco documents the removal for 15; the lab leaves older releases as they
+# were].
 AXL_VERSIONS = ("8.5", "9.0", "9.1", "10.0", "10.5", "11.0", "11.5", "12.0", "12.5", "14.0", "15.0")
+OLDEST_SCHEMA_MAJOR = {15: 12}
+# A refused schema version is not a SOAP fault: Tomcat answers HTTP 599 with an HTML error page
+# that lists the versions it speaks [seen in third-party captures of 14 and 15 publishers, e.g.
+# "HTTP Status 599 - Incorrect axl version. Supported axl versions are 12.x, 14.0 and 15.0";
+# no Cisco document shows it; the page's markup around the message is a guess].
+WRONG_VERSION_STATUS = 599
 MAX_BODY = 1_000_000
 
 # axlcode values [doc: AXL error codes]
@@ -111,6 +122,36 @@ def _envelope() -> tuple[etree._Element, etree._Element]:
 def _xml_response(env: etree._Element, status: int = 200) -> Response:
     data = etree.tostring(env, xml_declaration=True, encoding="UTF-8")
     return Response(data, status_code=status, media_type="text/xml; charset=utf-8")
+
+
+def supported_versions(publisher_version: str) -> tuple[str, ...]:
+    """The schemas a publisher of ``publisher_version`` answers, oldest first."""
+    mine = _version_key(publisher_version)
+    floor = OLDEST_SCHEMA_MAJOR.get(mine[0], 0)
+    return tuple(v for v in AXL_VERSIONS if floor <= _version_key(v)[0] and _version_key(v) <= mine)
+
+
+def supported_text(versions: tuple[str, ...]) -> str:
+    """``12.x, 14.0 and 15.0``: a major with several schemas is written ``N.x``."""
+    majors: dict[int, list[str]] = {}
+    for v in versions:
+        majors.setdefault(_version_key(v)[0], []).append(v)
+    words = [f"{m}.x" if len(vs) > 1 else vs[0] for m, vs in majors.items()]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def wrong_version_response(
+    publisher_version: str, versions: tuple[str, ...] | None = None
+) -> Response:
+    """The 599 refusal; ``versions`` (default: those of ``publisher_version``) are listed."""
+    listed = supported_versions(publisher_version) if versions is None else versions
+    message = f"Incorrect axl version. Supported axl versions are {supported_text(listed)}"
+    page = (
+        "<html><head><title>Error</title></head><body>"
+        f"<h1>HTTP Status {WRONG_VERSION_STATUS} - {message}</h1>"
+        f"<p><b>Message:</b> {message}</p></body></html>"
+    )
+    return Response(page, status_code=WRONG_VERSION_STATUS, media_type="text/html;charset=utf-8")
 
 
 def fault_response(code: int, message: str, request: str) -> Response:
@@ -320,12 +361,8 @@ class _Axl:
                     f"SOAPAction {soap_action.strip()} does not match the body ({ver} {op})",
                     op,
                 )
-        if ver not in AXL_VERSIONS or _version_key(ver) > _version_key(self._publisher_version()):
-            return fault_response(
-                INVALID_ARGUMENT,
-                f"AXL version {ver} is not supported by this cluster ({self._publisher_version()})",
-                op,
-            )
+        if ver not in supported_versions(self._publisher_version()):
+            return wrong_version_response(self._publisher_version())
         handler = _OPERATIONS.get(op)
         if handler is None:
             return fault_response(

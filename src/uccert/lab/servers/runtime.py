@@ -152,6 +152,11 @@ def inventory_section(
         f"publisher = {_toml_str(pub.fqdn)}",
         f"credentials_file = {_toml_str(credentials_file)}",
     ]
+    if topology.presence_domains:
+        # What an administrator writes for a cluster whose presence domains differ from its
+        # DNS domain (Cisco offers no read of them over AXL).
+        domains = ", ".join(_toml_str(d) for d in topology.presence_domains)
+        lines.append(f"presence_domains = [{domains}]")
     for n in topology.nodes:
         lines += [
             "",

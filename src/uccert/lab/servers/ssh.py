@@ -5,7 +5,8 @@ banner, then serves the admin CLI (``admin_cli``) at the ``admin:`` prompt. An e
 (``ssh node 'show version active'``) runs that one command without banner or prompt.
 
 Faults taken here: ``node-unreachable`` (the connection is closed before the SSH handshake) and
-``slow-login`` (the banner waits N simulated seconds). ``command-fails`` and
+``slow-login`` (the banner waits N simulated seconds) and ``login-refused`` (the password is
+refused). ``command-fails`` and
 ``drop-after-command`` are taken per command by ``admin_cli``. A node's ``latency.login``
 (``latency.Latency``; real seconds, 0 by default) passes before the banner or an exec's output.
 """
@@ -65,6 +66,8 @@ class _NodeServer(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        if self._ctx.lab.take_fault("login-refused", self._ctx.node) is not None:
+            return False
         return self._account.accepts(username, password)
 
 

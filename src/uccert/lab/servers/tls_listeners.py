@@ -121,12 +121,17 @@ def imp_listeners(
         return {}
     domain = lab.topology.domain
     fqdn = lab.spec(node).fqdn
+    presence = lab.topology.presence_domains
     return {
         "sip_tls": ServiceBoundListener(lab, node, "cup", SipTlsServer(), interval=interval),
         "xmpp_c2s": ServiceBoundListener(
-            lab, node, "cup-xmpp", XmppServer("c2s", domain, fqdn), interval=interval
+            lab, node, "cup-xmpp", XmppServer("c2s", domain, fqdn, presence), interval=interval
         ),
         "xmpp_s2s": ServiceBoundListener(
-            lab, node, "cup-xmpp-s2s", XmppServer("s2s", domain, fqdn), interval=interval
+            lab,
+            node,
+            "cup-xmpp-s2s",
+            XmppServer("s2s", domain, fqdn, presence),
+            interval=interval,
         ),
     }

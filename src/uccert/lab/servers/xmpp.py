@@ -151,11 +151,18 @@ def parse_version(text: str | None) -> tuple[int, int] | None:
 class XmppServer(StreamServer):
     """Plain TCP XMPP stream with mandatory STARTTLS (``kind`` c2s or s2s)."""
 
-    def __init__(self, kind: Kind, domain: str, fqdn: str) -> None:
+    def __init__(
+        self, kind: Kind, domain: str, fqdn: str, presence_domains: Iterable[str] = ()
+    ) -> None:
         super().__init__()
         self.kind = kind
-        self.domain = domain
-        self.hosts = {domain.lower(), fqdn.lower()}
+        served = [d.lower() for d in presence_domains]
+        # IM/P routes XMPP only for its presence domains (IM and Presence Administration,
+        # Presence > Domains; the default one is the DNS domain): a stream to another host is
+        # refused with host-unknown (RFC 6120 4.9.3.6). With no presence domain configured the
+        # lab also answers to the node's FQDN [guess: what real nodes do for the FQDN].
+        self.domain = served[0] if served else domain
+        self.hosts = set(served) if served else {domain.lower(), fqdn.lower()}
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self.ssl_context is not None

@@ -7,6 +7,8 @@
   of that service goes Starting -> Stopped with reason "Component is not running".
 - ``node-unreachable``: the servers layer refuses connections to the node.
 - ``slow-login`` (``seconds``): the servers layer delays the login banner.
+- ``login-refused``: the node's SSH refuses the OS admin's password, as after a password change
+  on the node (each refused login consumes one count).
 
 ``node=None`` matches every node, ``target=None`` every target. Each match consumes one count.
 """
@@ -24,6 +26,7 @@ class FaultKind(StrEnum):
     SERVICE_START_FAILS = "service-start-fails"
     NODE_UNREACHABLE = "node-unreachable"
     SLOW_LOGIN = "slow-login"
+    LOGIN_REFUSED = "login-refused"
 
 
 _PREFIX_MATCHED = frozenset({FaultKind.COMMAND_FAILS, FaultKind.DROP_AFTER_COMMAND})

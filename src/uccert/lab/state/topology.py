@@ -9,6 +9,7 @@ TOML shape (every key but ``nodes`` optional; ``preset`` starts from a preset)::
     xmpp_federation = true
     sso = false
     seed_problems = false
+    presence_domains = ["im.example.org"]   # IM/P serves XMPP only for these (default: domain)
 
     [[nodes]]
     name = "cucm-pub"
@@ -66,6 +67,8 @@ class Topology:
     sso: bool
     seed_problems: bool
     timezone: str = "Etc/UTC"  # the nodes' platform time zone (Control Center StartTime)
+    # IM/P's presence domains (XMPP is served only for these); empty: the DNS domain.
+    presence_domains: tuple[str, ...] = ()
 
     def node(self, name: str) -> NodeSpec:
         for spec in self.nodes:
@@ -182,8 +185,8 @@ def validate(topo: Topology, source: str) -> None:
 Fail = Callable[[str, str], TopologyError]
 
 _FLAGS = ("sip_federation", "xmpp_federation", "sso", "seed_problems")
-_PRESET_KEYS = {"preset", "name", "version", *_FLAGS}
-_TOP_KEYS = {"name", "domain", "version", "nodes", "groups", *_FLAGS}
+_PRESET_KEYS = {"preset", "name", "version", "presence_domains", *_FLAGS}
+_TOP_KEYS = {"name", "domain", "version", "nodes", "groups", "presence_domains", *_FLAGS}
 _NODE_KEYS = {"name", "fqdn", "product", "role", "version"}
 _GROUP_KEYS = {"name", "server1", "server2", "ha_enabled"}
 _DEFAULT_FLAGS = {
@@ -226,6 +229,7 @@ def load_topology(path_text: str, source: str) -> Topology:
             nodes=base.nodes,
             groups=base.groups,
             **chosen,
+            presence_domains=_presence_domains(doc, fail),
         )
         validate(topo, source)
         return topo
@@ -270,9 +274,20 @@ def load_topology(path_text: str, source: str) -> Topology:
         xmpp_federation=flags["xmpp_federation"],
         sso=flags["sso"],
         seed_problems=flags["seed_problems"],
+        presence_domains=_presence_domains(doc, fail),
     )
     validate(topo, source)
     return topo
+
+
+def _presence_domains(doc: dict[str, Any], fail: Fail) -> tuple[str, ...]:
+    raw = doc.get("presence_domains", [])
+    if not isinstance(raw, list) or not all(isinstance(d, str) and d.strip() for d in raw):
+        raise fail(
+            "presence_domains must be a list of domain names",
+            "write presence_domains = ['im.example.org']",
+        )
+    return tuple(d.strip().lower() for d in raw)
 
 
 _MISSING = object()
