@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncssh
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -38,6 +37,7 @@ from fastapi import FastAPI, Request, Response
 from lxml import etree
 
 from uccert.lab.state import TopologyError
+from uccert.quiet_asyncssh import asyncssh
 
 from . import cli_templates as t
 from .axl import wrong_version_response
