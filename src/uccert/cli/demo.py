@@ -25,7 +25,7 @@ from uccert.plan import PruneRequest, plan_prune
 from uccert.run.database import RunDatabase
 
 from .inventory import console as wide_console
-from .inventory import identity_table
+from .inventory import identity_lines, node_lines
 from .regen import Target, build_plan, execute, snapshot_of, target, timing_of
 from .run_display import print_plan
 from .trust import print_prune
@@ -34,6 +34,10 @@ DEMO_TIME_SCALE = 0.005
 DEMO_UNITS = "all"
 DEMO_REPORT = "uccert-demo-report.html"  # in the current directory
 DEMO_TRUST_REPORT = "uccert-demo-trust-report.html"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _phase(out: Console, title: str) -> None:
@@ -86,7 +90,8 @@ def run_demo(
 
         _phase(out, "1. Inventory: every certificate of every node")
         snap = snapshot_of(where)
-        out.print(identity_table(snap))
+        for line in (*node_lines(snap, out.width), *identity_lines(snap, now(), out.width)):
+            out.print(line, soft_wrap=True)
 
         _phase(out, "2. Checks")
         _check(out, where, snap)
