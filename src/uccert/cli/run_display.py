@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated, Final
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from uccert.errors import ConfigError
-from uccert.model import Plan, Step, StepKind
+from uccert.model import Plan, Step, StepKind, Via
 from uccert.report import render_run_html
 from uccert.run.executor import RunView
 from uccert.run.records import RunOutcome, RunSummary
 from uccert.run.workflow import ProgressEvent
+
+from .output import Cell, Column, clean, column_widths, fit_line
+
+ExplainOption = Annotated[
+    bool, typer.Option("--explain", help="Under each step of the plan, its whole reason.")
+]
 
 _KIND_STYLE = {
     StepKind.PREFLIGHT: "cyan",
@@ -41,32 +52,177 @@ def describe(step: Step) -> str:
     return f"{step.kind.value:<12} {where:<10} {what}{via}".rstrip()
 
 
-def plan_table(plan: Plan) -> Table:
-    table = Table(
-        title=f"Plan for cluster {plan.cluster}" + (" (literal order)" if plan.literal else ""),
-        title_justify="left",
+# The phases a plan is shown in, in the order a run goes through them.
+PHASES: Final = (
+    ("Before any change", (StepKind.PREFLIGHT,)),
+    ("HA off", (StepKind.HA_OFF, StepKind.HA_WAIT)),
+    ("Stop", (StepKind.STOP,)),
+    ("Regenerate", (StepKind.REGENERATE,)),
+    ("Delete", (StepKind.DELETE_TRUST,)),
+    ("Repair trust", (StepKind.IMPORT_TRUST,)),
+    ("Restarts", (StepKind.RESTART, StepKind.START)),
+    ("Verify", (StepKind.VERIFY,)),
+    ("HA on", (StepKind.HA_RESTORE,)),
+)
+_PHASE_OF: Final = {kind: title for title, kinds in PHASES for kind in kinds}
+_CLAUSE_END: Final = re.compile(r"; | \(|, which ")
+
+
+def _first_clause(text: str) -> str:
+    return _CLAUSE_END.split(text, maxsplit=1)[0].strip()
+
+
+def step_what(step: Step) -> str:
+    """What the step acts on, in a few words."""
+    match step.kind:
+        case StepKind.IMPORT_TRUST:
+            return f"{step.unit or ''} of {step.source or '?'} into {step.store or ''}"
+        case StepKind.DELETE_TRUST:
+            return f"{step.store or ''}/{step.file or ''}"
+        case StepKind.START:
+            return f"start {step.service or ''}"
+        case StepKind.HA_WAIT:
+            return "wait for the HA change"
+        case StepKind.HA_OFF | StepKind.HA_RESTORE:
+            return step.group or ""
+        case StepKind.VERIFY:
+            return step.store or ("the whole cluster" if step.node is None else "new certs")
+        case StepKind.PREFLIGHT:
+            return "every node answers"
+        case _:
+            return step.unit or step.service or step.file or ""
+
+
+def short_reason(step: Step, plan: Plan) -> str:
+    """Why, in one clause (the whole reason is ``step.reason``: ``--explain``)."""
+    match step.kind:
+        case StepKind.PREFLIGHT:
+            return "nothing changes before this"
+        case StepKind.HA_OFF:
+            return "off, so a restart does not fail a node over"
+        case StepKind.HA_WAIT:
+            return f"{plan.timing.ha_sync_wait:g} s for it to reach every node"
+        case StepKind.REGENERATE:
+            return f"replaces serial {step.expect}" if step.expect else _first_clause(step.reason)
+        case StepKind.RESTART if step.serves:
+            return f"loads the new {', '.join(step.serves)}"
+        case StepKind.DELETE_TRUST:
+            head = step.reason.split(": ", 1)[-1]
+            spread = [p for p in step.reason.split("; ") if "propagates it to" in p]
+            tail = spread[0].split("propagates it to ", 1)[-1] if spread else ""
+            return _first_clause(head) + (f"; gone from {tail} too" if tail else "")
+        case StepKind.HA_RESTORE:
+            return f"back {step.expect or 'on'} once every service of the group runs"
+        case _:
+            return _first_clause(step.reason)
+
+
+def plan_lines(plan: Plan, width: int, *, explain: bool = False) -> list[Text]:
+    """The plan as phases (HA off, regenerate, restarts, verify, HA on), one line per step;
+    with ``explain`` each step's whole reason under it."""
+    title = f"Plan for cluster {clean(plan.cluster)}" + (
+        " (the tech note's order, unit by unit)" if plan.literal else ""
     )
-    for column in ("#", "step", "node / group", "unit / service", "via", "why"):
-        table.add_column(column, no_wrap=column != "why")
-    for i, step in enumerate(plan.steps, 1):
-        table.add_row(
+    lines = [Text(title, style="bold")]
+    columns = [
+        Column("#", right=True),
+        Column("NODE"),
+        Column("WHAT", shrink=2, minimum=24),
+        Column("VIA"),
+        Column("WHY", shrink=1, minimum=16),
+    ]
+    rows: list[list[Cell]] = [
+        [
             str(i),
-            f"[{_KIND_STYLE.get(step.kind, 'white')}]{step.kind.value}[/]",
-            step.node or step.group or "cluster",
-            step.unit or step.service or step.file or "",
-            step.via.value if step.via.value != "none" else "",
-            escape(step.reason),
-        )
-    return table
+            clean(step.node or ""),
+            clean(step_what(step)),
+            step.via.value if step.via is not Via.NONE else "",
+            clean(short_reason(step, plan)),
+        ]
+        for i, step in enumerate(plan.steps, 1)
+    ]
+    widths = column_widths(columns, rows, width, indent=2)
+    phase = None
+    for step, row in zip(plan.steps, rows, strict=True):
+        title = _PHASE_OF.get(step.kind, step.kind.value)
+        if title != phase:
+            phase = title
+            count = _phase_length(plan.steps, plan.steps.index(step))
+            lines.append(Text(""))
+            lines.append(
+                Text(title, style=f"bold {_KIND_STYLE.get(step.kind, '')}".strip())
+                + Text(f" ({count} step{'s' if count != 1 else ''})", style="dim")
+            )
+        lines.append(Text("  ") + fit_line(row, columns, widths))
+        if explain and step.reason:
+            lines += [
+                Text(line, style="dim")
+                for line in textwrap.wrap(
+                    clean(step.reason),
+                    max(width, 40),
+                    initial_indent="      ",
+                    subsequent_indent="      ",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            ]
+    for line in lines:
+        line.rstrip()
+    return lines
 
 
-def print_plan(console: Console, plan: Plan) -> None:
-    console.print(plan_table(plan))
-    restarts = len(plan.of_kind(StepKind.RESTART))
-    regens = len(plan.of_kind(StepKind.REGENERATE))
-    console.print(f"{regens} regeneration(s), {restarts} restart(s), {len(plan.steps)} steps.")
+def _phase_length(steps: tuple[Step, ...], start: int) -> int:
+    title = _PHASE_OF.get(steps[start].kind)
+    end = start
+    while end < len(steps) and _PHASE_OF.get(steps[end].kind) == title:
+        end += 1
+    return end - start
+
+
+def plan_totals(plan: Plan) -> str:
+    """``24 regenerations, 28 restarts, 76 steps`` (only the kinds the plan has)."""
+    names = (
+        (StepKind.REGENERATE, "regeneration"),
+        (StepKind.DELETE_TRUST, "delete"),
+        (StepKind.STOP, "stop"),
+        (StepKind.RESTART, "restart"),
+    )
+    parts = [
+        f"{n} {word}{'s' if n != 1 else ''}"
+        for kind, word in names
+        if (n := len(plan.of_kind(kind)))
+    ]
+    return ", ".join([*parts, f"{len(plan.steps)} steps"]) + "."
+
+
+def warning_lines(plan: Plan, width: int) -> list[Text]:
+    """Each warning of the plan, wrapped under its code."""
+    lines: list[Text] = []
     for w in plan.warnings:
-        console.print(f"[bold yellow]warning[/] {w.code}: {escape(w.message)}")
+        wrapped = textwrap.wrap(
+            f"warning {clean(w.code)}: {clean(w.message)}",
+            max(width, 40),
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for i, line in enumerate(wrapped):
+            text = Text(line)
+            if i == 0:
+                text.stylize("bold yellow", 0, len("warning"))
+            lines.append(text)
+    return lines
+
+
+def print_plan(console: Console, plan: Plan, *, explain: bool = False) -> None:
+    """The plan in phases, its totals, and its warnings."""
+    for line in plan_lines(plan, console.width, explain=explain):
+        console.print(line, soft_wrap=True)
+    console.print(plan_totals(plan))
+    if not explain:
+        console.print(Text("Each step's whole reason: --explain.", style="dim"))
+    for line in warning_lines(plan, console.width):
+        console.print(line, soft_wrap=True)
 
 
 class ProgressPrinter:
