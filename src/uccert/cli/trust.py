@@ -116,7 +116,7 @@ def prune(
     json_out: JsonOption = False,
     explain: ExplainOption = False,
 ) -> None:
-    """Delete trust certs (§5): HA off, pre-stops where the version needs them, delete, the
+    """Delete trust certs: HA off, pre-stops where the version needs them, delete, the
     restarts each store needs, start what was stopped, verify, restore HA."""
     if dry_run and yes:
         raise ConfigError("--dry-run and --yes contradict each other: give one of them")
