@@ -7,13 +7,16 @@ import sys
 import textwrap
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Final
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
@@ -226,55 +229,101 @@ def print_plan(console: Console, plan: Plan, *, explain: bool = False) -> None:
 
 
 class ProgressPrinter:
-    """Prints each step as it starts and ends; safe to call from DBOS's own thread."""
+    """Each step as it ends, one line; safe to call from DBOS's own thread.
+
+    On a terminal the step under way shows on a transient progress line (spinner, step
+    number, what it does); elsewhere (a log, a pipe, CI) every line is plain text with a
+    timestamp, and the start of each step is a line too, so a log shows what it waited on."""
 
     def __init__(self, console: Console, total: int) -> None:
         self.console = console
         self.total = total
         self.count = 0
+        self.live = console.is_terminal
         self._started: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._status: Status | None = None
+        _ACTIVE.add(self)
 
     def __call__(self, event: ProgressEvent) -> None:
         with self._lock:
             self._print(event)
 
+    def _line(self, text: Text) -> None:
+        if self.live:
+            text.truncate(max(self.console.width, 20), overflow="ellipsis")
+            self.console.print(text, soft_wrap=True)
+        else:
+            self.console.print(Text(f"{datetime.now():%H:%M:%S} ") + text, soft_wrap=True)
+
+    def _show(self, what: str) -> None:
+        if self._status is None:
+            self._status = self.console.status(what)
+            self._status.start()
+        else:
+            self._status.update(what)
+
+    def stop(self) -> None:
+        """End the progress line (the run is over, or interrupted)."""
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
     def _print(self, event: ProgressEvent) -> None:
         step = event.step
         if step is None:
-            self.console.print(f"  [dim]… {escape(event.message)}[/]")
+            self._line(Text(f"  … {clean(event.message)}", style="dim"))
             return
+        where = f"[{self.count + 1:>2}/{self.total}] {clean(describe(step))}"
         if event.phase == "start":
             self._started[step.id] = time.monotonic()
+            if self.live:
+                self._show(where)
+            else:
+                self._line(Text(f"… {where}", style="dim"))
             return
         took = time.monotonic() - self._started.pop(step.id, time.monotonic())
+        if not self._started:
+            self.stop()
         if event.phase == "end":
             self.count += 1
             outcome = event.record.outcome.value if event.record else "done"
-            mark = "[green]✓[/]" if outcome == "done" else "[dim]=[/]"
+            mark = Text("✓", style="green") if outcome == "done" else Text("=", style="dim")
             tail = "" if outcome == "done" else f" {outcome}"
-            self.console.print(
-                f"{mark} [{self.count:>2}/{self.total}] {escape(describe(step))}"
-                f"  [dim]{escape(event.message)} ({took:.1f} s){tail}[/]"
+            self._line(
+                mark
+                + Text(f" [{self.count:>2}/{self.total}] {clean(describe(step))}")
+                + Text(f"  {clean(event.message)} ({took:.1f} s){tail}", style="dim")
             )
         elif event.phase == "fail":
-            self.console.print(
-                f"[bold red]✗[/] {escape(describe(step))}  [red]{escape(event.message)}[/]"
+            self._line(
+                Text("✗", style="bold red")
+                + Text(f" {clean(describe(step))}  ")
+                + Text(clean(event.message), style="red")
             )
+
+
+_ACTIVE: weakref.WeakSet[ProgressPrinter] = weakref.WeakSet()
+
+
+def stop_progress() -> None:
+    """End every progress line still shown (before the outcome is printed)."""
+    for printer in list(_ACTIVE):
+        printer.stop()
 
 
 def print_outcome(console: Console, run_id: str, outcome: RunOutcome) -> int:
     """The run's end, loud when it failed; returns the exit code."""
+    stop_progress()
     if outcome.succeeded:
         console.print(f"[bold green]Run {run_id} succeeded.[/]")
         return 0
-    console.print(
-        f"[bold red]Run {run_id} FAILED[/] at {outcome.failed_step}: {escape(outcome.reason)}"
-    )
+    reason = escape(clean(outcome.reason))
+    console.print(f"[bold red]Run {run_id} FAILED[/] at {outcome.failed_step}: {reason}")
     if outcome.unrestored:
         console.print("[bold red]NOT RESTORED — act now:[/]")
         for item in outcome.unrestored:
-            console.print(f"  [red]{escape(item)}[/]")
+            console.print(f"  [red]{escape(clean(item))}[/]")
     else:
         console.print("Safety steps done: HA restored as recorded, stopped services started.")
     console.print(f"Fix the cause, then: [bold]uccert runs resume {run_id} --yes[/]")
@@ -282,6 +331,7 @@ def print_outcome(console: Console, run_id: str, outcome: RunOutcome) -> int:
 
 
 def print_interrupted(run_id: str) -> None:
+    stop_progress()
     print(
         f"error: run {run_id} was interrupted: High Availability may still be off and services"
         f" may be stopped — finish it with `uccert runs resume {run_id} --yes`",
