@@ -31,7 +31,17 @@ from uccert.errors import ConfigError
 from uccert.model import CertInfo, NodeSnapshot, Snapshot, TrustEntry, dumps, iso_utc, to_json
 
 from . import output
-from .output import Cell, Column, clean, column_widths, fit_columns, fit_line, paged
+from .output import (
+    Cell,
+    Column,
+    clean,
+    column_widths,
+    fit_columns,
+    fit_line,
+    fits,
+    paged,
+    record_lines,
+)
 
 CONCURRENCY = 8
 EXIT_UNREADABLE = 1
@@ -177,7 +187,15 @@ def identity_lines(
             name = clean(n.node.name) if i == 0 else ""
             rows.append([name, clean(c.unit), *_cert_cells(c, now, warn_days, wide)])
     title = Text(f"Identity certificates: {count} on {len(nodes)} nodes", style="bold")
-    return [title, *fit_columns(columns, rows, width)]
+    if fits(columns, rows, width):
+        return [title, *fit_columns(columns, rows, width)]
+    # Too narrow for every column (--wide on a small terminal): one block per certificate.
+    lines = [title]
+    for n in nodes:
+        for c in n.identities:
+            lines.append(Text(f"{clean(n.node.name)}  {clean(c.unit)}", style="bold"))
+            lines += record_lines(columns[2:], _cert_cells(c, now, warn_days, wide), width, 2)
+    return lines
 
 
 def _trust_summary(entries: list[TrustEntry], stores: int, now: datetime) -> str:
@@ -215,6 +233,7 @@ def trust_lines(
     # Rows of every node share the column widths, so the blocks line up; the certs stand
     # indented under their store's line.
     rows = [_cert_cells(t.cert, now, warn_days, wide) for n in nodes for t in n.trusts]
+    table = fits(columns, rows, width, indent=4)
     widths = column_widths(columns, rows, width, indent=4)
     header = Text("  ") + fit_line(
         [Text(c.header if i else _STORE.header, style="bold") for i, c in enumerate(columns)],
@@ -230,12 +249,17 @@ def trust_lines(
             Text(clean(n.node.name), style="bold")
             + Text(f"  {_trust_summary(list(n.trusts), len(stores), now)}")
         )
-        lines.append(header)
+        if table:
+            lines.append(header)
         for store, entries in stores.items():
             lines.append(Text(f"  {clean(store)} ({_store_summary(entries, now)})"))
             for e in entries:
                 cells = _cert_cells(e.cert, now, warn_days, wide)
-                lines.append(Text("    ") + fit_line(cells, columns, widths))
+                if table:
+                    lines.append(Text("    ") + fit_line(cells, columns, widths))
+                else:  # too narrow for every column: one block per certificate
+                    lines += record_lines(columns[:1], cells[:1], width, 4)
+                    lines += record_lines(columns[1:], cells[1:], width, 6)
     for line in lines:
         line.rstrip()
     return lines

@@ -198,3 +198,34 @@ def shorten(text: str, width: int) -> str:
     if line.cell_len > width:
         line.truncate(width, overflow="ellipsis")
     return line.plain
+
+
+def fits(
+    columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: int, indent: int = 0
+) -> bool:
+    """Whether the rows fit ``width`` as a table once the columns have shrunk."""
+    widths = column_widths(columns, rows, width, indent)
+    return indent + sum(widths) + len(GAP) * (len(columns) - 1) <= width
+
+
+def record_lines(
+    columns: Sequence[Column], row: Sequence[Cell], width: int, indent: int = 0
+) -> list[Text]:
+    """One row as ``label value`` pairs flowed over as few lines as ``width`` allows (for a
+    terminal too narrow for the table); a pair is never split, a value too long for a whole
+    line is cut with an ellipsis."""
+    lines: list[Text] = []
+    line = Text(" " * indent)
+    for column, cell in zip(columns, row, strict=True):
+        pair = Text(column.header.lower(), style="dim") + Text(" ") + _text(cell)
+        if pair.cell_len > width - indent:
+            pair.truncate(width - indent, overflow="ellipsis")
+        if line.cell_len > indent and line.cell_len + len(GAP) + pair.cell_len > width:
+            lines.append(line)
+            line = Text(" " * indent)
+        if line.cell_len > indent:
+            line.append(GAP)
+        line.append_text(pair)
+    if line.cell_len > indent:
+        lines.append(line)
+    return lines

@@ -69,6 +69,7 @@ PHASES: Final = (
 )
 _PHASE_OF: Final = {kind: title for title, kinds in PHASES for kind in kinds}
 _CLAUSE_END: Final = re.compile(r"; | \(|, which ")
+_ISO_TIME: Final = re.compile(r"(\d{4}-\d\d-\d\d)T[\d:]+Z")
 
 
 def _first_clause(text: str) -> str:
@@ -102,7 +103,7 @@ def short_reason(step: Step, plan: Plan) -> str:
         case StepKind.PREFLIGHT:
             return "nothing changes before this"
         case StepKind.HA_OFF:
-            return "off, so a restart does not fail a node over"
+            return "no failover during the restarts"
         case StepKind.HA_WAIT:
             return f"{plan.timing.ha_sync_wait:g} s for it to reach every node"
         case StepKind.REGENERATE:
@@ -113,7 +114,11 @@ def short_reason(step: Step, plan: Plan) -> str:
             head = step.reason.split(": ", 1)[-1]
             spread = [p for p in step.reason.split("; ") if "propagates it to" in p]
             tail = spread[0].split("propagates it to ", 1)[-1] if spread else ""
-            return _first_clause(head) + (f"; gone from {tail} too" if tail else "")
+            what = _ISO_TIME.sub(r"\1", _first_clause(head)).replace("expired at ", "expired ")
+            what = what.replace("an extra copy of ", "a copy of ")
+            return what + (f"; gone from {tail} too" if tail else "")
+        case StepKind.VERIFY if step.store:
+            return "the deleted certs stay gone"
         case StepKind.HA_RESTORE:
             return f"back {step.expect or 'on'} once every service of the group runs"
         case _:
