@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,10 @@ from typing import Final, Literal
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
+
+from uccert.report.safe_text import clean
+
+__all__ = ["clean"]  # re-exported: every renderer escapes node text with it
 
 ColorMode = Literal["auto", "always", "never"]
 
@@ -45,26 +48,6 @@ class Settings:
 
 
 SETTINGS = Settings()
-
-# C0 controls but tab and newline, DEL, C1 controls, and the Unicode format characters that
-# reorder or hide text (bidirectional overrides and isolates, line/paragraph separators).
-_CONTROL: Final = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f]"
-)
-_CONTROL_OR_NEWLINE: Final = re.compile(_CONTROL.pattern[:-1] + "\n\t]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def clean(text: object, *, newlines: bool = False) -> str:
-    """``text`` with every control character shown as an escape (``\\x1b``), safe to print.
-
-    Tabs and newlines are escaped too unless ``newlines`` (a multi-line message)."""
-    pattern = _CONTROL if newlines else _CONTROL_OR_NEWLINE
-    return pattern.sub(_escape, str(text))
 
 
 def _color_system(mode: ColorMode) -> tuple[bool | None, bool]:
