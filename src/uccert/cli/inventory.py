@@ -72,7 +72,10 @@ def read_snapshots(
         ]
         return await snapshot_clusters(clients)
 
-    return clusters, asyncio.run(read())
+    nodes = "" if len(clusters) != 1 else f" ({clusters[0].publisher} and its nodes)"
+    names = ", ".join(clean(c.name) for c in clusters)
+    with output.progress(f"reading cluster{'s' if len(clusters) > 1 else ''} {names}{nodes} ..."):
+        return clusters, asyncio.run(read())
 
 
 def console() -> Console:

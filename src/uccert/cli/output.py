@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final, Literal
 
 from rich.cells import cell_len
@@ -90,6 +91,19 @@ def paged(out: Console) -> Iterator[None]:
     os.environ.setdefault("LESS", "FRX")  # quit when it fits, keep colours, leave it on screen
     with out.pager(styles=out.color_system is not None):
         yield
+
+
+@contextlib.contextmanager
+def progress(what: str) -> Iterator[None]:
+    """``what`` (e.g. reading a fleet) as a transient progress line on a terminal (stderr), or
+    one timestamped line on stderr elsewhere, so a log says what the command waited on."""
+    err = console(stderr=True)
+    if err.is_terminal:
+        with err.status(what):
+            yield
+        return
+    print(f"{datetime.now():%H:%M:%S} {what}", file=sys.stderr)
+    yield
 
 
 # --- columns -------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from uccert.run.executor import Executor, RunBook, new_run_id
 from uccert.run.workflow import RunEnvironment
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
-from .output import paged
+from .output import paged, progress
 from .run_display import (
     ExplainOption,
     ProgressPrinter,
@@ -123,7 +123,10 @@ def timing_of(config: ClusterConfig) -> PlanTiming:
 
 
 def snapshot_of(where: Target) -> Snapshot:
-    return where.snapshot()
+    with progress(
+        f"reading cluster {where.config.name} ({where.config.publisher} and its nodes) ..."
+    ):
+        return where.snapshot()
 
 
 def build_plan(

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Annotated, Final
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
 from rich.status import Status
-from rich.table import Table
 from rich.text import Text
 
 from uccert.errors import ConfigError
@@ -27,7 +26,7 @@ from uccert.run.executor import RunView
 from uccert.run.records import RunOutcome, RunSummary
 from uccert.run.workflow import ProgressEvent
 
-from .output import Cell, Column, clean, column_widths, fit_line
+from .output import Cell, Column, clean, column_widths, fit_columns, fit_line
 
 ExplainOption = Annotated[
     bool, typer.Option("--explain", help="Under each step of the plan, its whole reason.")
@@ -344,22 +343,39 @@ def print_interrupted(run_id: str) -> None:
     )
 
 
-def runs_table(runs: list[RunSummary]) -> Table:
-    table = Table(title="Runs", title_justify="left")
-    for column in ("id", "status", "started", "cluster", "attempts", "command"):
-        table.add_column(column, no_wrap=column != "command")
+class Fitted:
+    """Lines drawn for the width the console has (``draw(width)``), as a rich renderable."""
+
+    def __init__(self, draw: Callable[[int], list[Text]]) -> None:
+        self.draw = draw
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.draw(options.max_width)
+
+
+def runs_table(runs: list[RunSummary]) -> Fitted:
+    """One line per run, kubectl-style; the command is cut first when the width runs out."""
     style = {"succeeded": "green", "failed": "red", "interrupted": "yellow", "running": "cyan"}
-    for r in runs:
-        s = r.status.value
-        table.add_row(
+    columns = [
+        Column("ID"),
+        Column("STATUS"),
+        Column("STARTED"),
+        Column("CLUSTER", shrink=1, minimum=8),
+        Column("ATTEMPTS", right=True),
+        Column("COMMAND", shrink=2, minimum=16),
+    ]
+    rows: list[list[Cell]] = [
+        [
             r.id,
-            f"[{style.get(s, 'white')}]{s}[/]",
+            Text(r.status.value, style=style.get(r.status.value, "")),
             r.started.strftime("%Y-%m-%d %H:%M:%S"),
-            r.cluster,
+            clean(r.cluster),
             str(r.attempts),
-            escape(r.command),
-        )
-    return table
+            clean(r.command),
+        ]
+        for r in runs
+    ]
+    return Fitted(lambda width: fit_columns(columns, rows, width))
 
 
 Printer = Callable[[ProgressEvent], None]

@@ -8,6 +8,7 @@ cluster is read, with exit 2.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
@@ -27,6 +28,7 @@ from uccert.run.database import RunDatabase
 from uccert.run.executor import RunBook
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
+from .output import paged
 from .regen import (
     DatabaseOption,
     ReportOption,
@@ -136,7 +138,8 @@ def prune(
     built = plan_prune(snap, request, timing_of(where.config), datetime.now(UTC))
     out = Console(stderr=True) if json_out else console()
     if not json_out:
-        print_prune(out, built, explain=explain)
+        with paged(out) if database is None else contextlib.nullcontext():
+            print_prune(out, built, explain=explain)
     if not built.changes_anything or database is None:
         out.print(
             "Nothing to prune." if not built.changes_anything else "Dry run: nothing changed."
