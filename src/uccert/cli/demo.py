@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from uccert.checks import run_checks
 from uccert.lab.servers.background import lab_in_background
@@ -24,7 +25,7 @@ from uccert.run.database import RunDatabase
 
 from .check import render_lines as render_findings
 from .inventory import console as wide_console
-from .inventory import identity_lines, node_lines
+from .inventory import identity_lines, node_lines, trust_lines
 from .regen import Target, build_plan, execute, snapshot_of, target, timing_of
 from .run_display import print_plan
 from .trust import print_prune
@@ -68,7 +69,15 @@ def run_demo(
 
         _phase(out, "1. Inventory: every certificate of every node")
         snap = snapshot_of(where)
-        for line in (*node_lines(snap, out.width), *identity_lines(snap, now(), out.width)):
+        trusts = trust_lines(snap, now(), out.width)[0]  # the count; the list is long
+        trusts.append(" (`uccert inventory` lists them per node and store)", style="dim")
+        for line in (
+            *node_lines(snap, out.width),
+            Text(""),
+            *identity_lines(snap, now(), out.width),
+            Text(""),
+            trusts,
+        ):
             out.print(line, soft_wrap=True)
 
         _phase(out, "2. Checks")

@@ -297,7 +297,7 @@ class ProgressPrinter:
             self._line(
                 mark
                 + Text(f" [{self.count:>2}/{self.total}] {clean(describe(step))}")
-                + Text(f"  {clean(event.message)} ({took:.1f} s){tail}", style="dim")
+                + Text(f"  {took:.1f} s{tail}  {clean(event.message)}", style="dim")
             )
         elif event.phase == "fail":
             self._line(
