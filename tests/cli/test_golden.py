@@ -11,6 +11,7 @@ and no design-document section (``§``) reaches the reader.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from uccert.cli.inventory import render_lines as inventory_lines
 from uccert.cli.run_display import print_plan
 from uccert.cli.trust import print_prune
 from uccert.lab.servers.background import lab_in_background
-from uccert.model import Finding, Plan, PlanTiming, Snapshot
+from uccert.model import Finding, Plan, PlanTiming, Snapshot, findings_to_json
 from uccert.plan import PruneRequest, RegenRequest, parse_units, plan_prune, plan_regen
 
 pytestmark = pytest.mark.timeout(120)
@@ -84,6 +85,9 @@ OUTPUTS: dict[str, Callable[[Snapshot, int], Callable[[Console], None]]] = {
     "regen-plan": lambda s, w: lambda out: print_plan(out, regen_plan(s)),
     "regen-plan-explain": lambda s, w: lambda out: print_plan(out, regen_plan(s), explain=True),
     "trust-prune-dry-run": lambda s, w: lambda out: print_prune(out, prune_plan(s)),
+    "trust-prune-dry-run-explain": lambda s, w: (
+        lambda out: print_prune(out, prune_plan(s), explain=True)
+    ),
 }
 
 
@@ -143,6 +147,13 @@ def test_every_step_is_one_line_with_its_reason_at_80_columns(snap: Snapshot) ->
         ]
         assert phases[0] == "Before any change" and phases[1] == "HA off"
         assert phases[-2:] == ["Verify", "HA on"]
+
+
+def test_no_design_document_reference_reaches_json(snap: Snapshot) -> None:
+    documents = [*(p.to_json() for p in (regen_plan(snap), prune_plan(snap)))]
+    documents.append(findings_to_json(findings(snap)))
+    text = json.dumps(documents, ensure_ascii=False)
+    assert not re.search(r"§|PROCEDURE|INTERFACES|ARCHITECTURE", text)
 
 
 def test_check_opens_with_the_summary_and_gives_each_fix_once(snap: Snapshot) -> None:
