@@ -118,8 +118,12 @@ def short_reason(step: Step, plan: Plan) -> str:
             return what + (f"; gone from {tail} too" if tail else "")
         case StepKind.VERIFY if step.store:
             return "the deleted certs stay gone"
+        case StepKind.VERIFY if step.node:
+            return "loaded and seen on the wire"
+        case StepKind.VERIFY:
+            return "a fresh read: nothing down or pending"
         case StepKind.HA_RESTORE:
-            return f"back {step.expect or 'on'} once every service of the group runs"
+            return f"back {step.expect or 'on'} when every service runs"
         case _:
             return _first_clause(step.reason)
 
