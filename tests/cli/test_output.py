@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -109,3 +111,17 @@ def test_completion_is_offered_for_commands(
     monkeypatch.setenv("COMP_CWORD", "1")
     main([])
     assert capsys.readouterr().out.split() == ["inventory"]
+
+
+def test_a_slow_wait_off_a_terminal_is_logged_with_timestamps(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(output, "SLOW", 0.05)
+    with output.progress("reading cluster lab ..."):
+        time.sleep(0.3)
+    with output.progress("reading cluster quick ..."):
+        pass
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2, "the quick read logs nothing"
+    assert re.fullmatch(r"\d\d:\d\d:\d\d reading cluster lab \.\.\.", lines[0])
+    assert re.fullmatch(r"\d\d:\d\d:\d\d done in \d+\.\d s", lines[1])

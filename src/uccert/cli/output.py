@@ -20,9 +20,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from rich.cells import cell_len
@@ -93,17 +94,35 @@ def paged(out: Console) -> Iterator[None]:
         yield
 
 
+SLOW: Final = 10.0  # seconds before a wait off a terminal is logged
+
+
 @contextlib.contextmanager
 def progress(what: str) -> Iterator[None]:
-    """``what`` (e.g. reading a fleet) as a transient progress line on a terminal (stderr), or
-    one timestamped line on stderr elsewhere, so a log says what the command waited on."""
+    """``what`` (e.g. reading a fleet) as a transient progress line on a terminal (stderr).
+    Elsewhere a wait longer than ``SLOW`` seconds is logged as timestamped lines on stderr
+    (when it started, when it ended); a quick one prints nothing, so a script's stderr holds
+    only what went wrong."""
     err = console(stderr=True)
     if err.is_terminal:
         with err.status(what):
             yield
         return
-    print(f"{datetime.now():%H:%M:%S} {what}", file=sys.stderr)
-    yield
+    started = datetime.now()
+
+    def log() -> None:
+        print(f"{started:%H:%M:%S} {what}", file=sys.stderr, flush=True)
+
+    timer = threading.Timer(SLOW, log)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if datetime.now() - started >= timedelta(seconds=SLOW):
+            took = (datetime.now() - started).total_seconds()
+            print(f"{datetime.now():%H:%M:%S} done in {took:.1f} s", file=sys.stderr)
 
 
 # --- columns -------------------------------------------------------------------------------
