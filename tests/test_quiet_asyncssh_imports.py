@@ -11,17 +11,22 @@ import uccert
 SRC = Path(uccert.__file__).parent
 
 
+def imported_names(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return []
+
+
 def direct_asyncssh_imports(path: Path) -> list[int]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    lines = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(
-            a.name.split(".")[0] == "asyncssh" for a in node.names
-        ):
-            lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "asyncssh":
-            lines.append(node.lineno)
-    return lines
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and any(name.split(".")[0] == "asyncssh" for name in imported_names(node))
+    ]
 
 
 def test_only_quiet_asyncssh_imports_asyncssh() -> None:

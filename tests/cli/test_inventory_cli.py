@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -51,11 +53,19 @@ async def test_inventory_table_names_each_cert_and_its_days_left(
 ) -> None:
     async with running_lab(preset_name="minimal", time_scale=0, state_dir=tmp_path) as lab:
         code = await uccert("inventory", "--inventory", str(lab.inventory), "--cluster", "lab")
+        out = capsys.readouterr().out
+        wide_code = await uccert("inventory", "--wide", "--inventory", str(lab.inventory))
+        wide = capsys.readouterr().out
+        csv_code = await uccert("inventory", "--csv", "--inventory", str(lab.inventory))
+        csv_text = capsys.readouterr().out
         tomcat = format(lab.lab.own_certs("imp-pub")[0].cert.serial_number, "x")
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "imp-pub.lab.example" in out and "self-signed" in out and "days left" in out
-    assert tomcat in out
+    assert code == wide_code == csv_code == 0
+    assert "imp-pub.lab.example" in out and "self" in out and "DAYS" in out
+    assert tomcat not in out, "the serial is a --wide column"
+    assert tomcat in wide
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert {r["serial"] for r in rows if r["node"] == "imp-pub"} >= {tomcat}
+    assert {r["kind"] for r in rows} == {"identity", "trust"}
 
 
 async def test_unreachable_node_is_reported_and_exits_1(

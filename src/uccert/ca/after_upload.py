@@ -117,7 +117,11 @@ def restarts_after_upload(change: UploadChange, snapshot: Snapshot) -> tuple[Nod
         if name == change.intercluster_sync_on:
             isa = service(INTERCLUSTER_SYNC_AGENT)
             restarts.append(
-                ServiceRestart(INTERCLUSTER_SYNC_AGENT, isa.control, "CA certs uploaded, §6")
+                ServiceRestart(
+                    INTERCLUSTER_SYNC_AGENT,
+                    isa.control,
+                    "CA certs uploaded: peer clusters get them after this restart",
+                )
             )
         if restarts:
             out.append(NodeRestarts(name, tuple(restarts)))

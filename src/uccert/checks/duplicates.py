@@ -28,5 +28,6 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 f"{name}: {store} holds the same cert (CN {entries[0].cert.subject_cn}, "
                 f"SHA-256 {sha256[:16]}...) {len(entries)} times: {files}",
                 f"keep {keep} and delete the other copies from {store} with "
-                "`uccert trust prune --duplicates` (it also does the §5 restarts)",
+                "`uccert trust prune --duplicates` (it also restarts the services that read the "
+                "store)",
             )

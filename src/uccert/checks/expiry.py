@@ -66,6 +66,6 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                     f"{entry.store}/{entry.file}",
                     f"{name}: trust cert {entry.file} in {entry.store} "
                     f"(CN {entry.cert.subject_cn}) expired at {iso_utc(entry.cert.not_after)}",
-                    f"delete with `uccert trust prune --expired` (HA off and the §5 "
-                    f"restarts for {entry.store} are part of the plan)",
+                    f"delete with `uccert trust prune --expired` (HA off and the "
+                    f"restarts {entry.store} needs are part of the plan)",
                 )

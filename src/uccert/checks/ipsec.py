@@ -35,7 +35,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             pub_name,
             IPSEC_UNIT,
             f"{pub_name}: the CUCM publisher's ipsec cert was not in the snapshot, so the "
-            "ipsec-trust of the subscribers could not be checked (§4)",
+            "ipsec-trust of the subscribers could not be checked for it",
             f"check `show cert own ipsec/ipsec.pem` on {pub_name}, then run `uccert check` again",
         )
         return

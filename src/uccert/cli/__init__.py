@@ -7,6 +7,8 @@ code (ConfigError 2, ClusterError 1); usage errors exit 2.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
@@ -19,6 +21,7 @@ from . import doctor as _doctor
 from . import export as _export
 from . import inventory as _inventory
 from . import lab as _lab
+from . import output as _output
 from . import pin as _pin
 from . import regen as _regen
 from . import runs as _runs
@@ -28,9 +31,39 @@ app = typer.Typer(
     name="uccert",
     help="Certificate work on Cisco CUCM and IM and Presence clusters, with a simulated lab.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+class Color(StrEnum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+@app.callback()
+def _options(
+    color: Annotated[
+        Color,
+        typer.Option(
+            "--color",
+            help="Colour: auto (on a terminal, unless NO_COLOR is set), always, never.",
+            case_sensitive=False,
+        ),
+    ] = Color.AUTO,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager", help="Never send long output through $PAGER (default: less -FRX)."
+        ),
+    ] = False,
+) -> None:
+    """Certificate work on Cisco CUCM and IM and Presence clusters, with a simulated lab."""
+    _output.SETTINGS.color = color.value
+    _output.SETTINGS.pager = not no_pager
+
+
 app.add_typer(_lab.app, name="lab")
 app.add_typer(_regen.app, name="regen")
 app.add_typer(_runs.app, name="runs")

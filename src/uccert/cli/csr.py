@@ -50,6 +50,7 @@ from uccert.plan.upload import plan_after_upload, services_to_restart
 from uccert.run.database import RunDatabase
 
 from .inventory import ClusterOption, InventoryOption, console
+from .output import clean
 from .regen import (
     DatabaseOption,
     ReportOption,
@@ -305,7 +306,7 @@ def _verify_chain(
     service is not running (XMPP federation off) is not in use, not a failure."""
     checks = asyncio.run(verify_on_wire(where.targets, plan, nodes, services))
     for c in checks:
-        print(f"{'ok' if c.ok else 'FAILED'} {c.node} {c.unit}: {c.detail}")
+        print(f"{'ok' if c.ok else 'FAILED'} {c.node} {c.unit}: {clean(c.detail)}")
     return 0 if all(c.ok for c in checks) else 1
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from uccert.checks import run_checks
 from uccert.lab.servers.background import lab_in_background
@@ -24,8 +23,9 @@ from uccert.model import Finding, Snapshot
 from uccert.plan import PruneRequest, plan_prune
 from uccert.run.database import RunDatabase
 
+from .check import render_lines as render_findings
 from .inventory import console as wide_console
-from .inventory import identity_table
+from .inventory import identity_lines, node_lines, trust_lines
 from .regen import Target, build_plan, execute, snapshot_of, target, timing_of
 from .run_display import print_plan
 from .trust import print_prune
@@ -36,37 +36,20 @@ DEMO_REPORT = "uccert-demo-report.html"  # in the current directory
 DEMO_TRUST_REPORT = "uccert-demo-trust-report.html"
 
 
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _phase(out: Console, title: str) -> None:
     out.rule(f"[bold]{title}")
 
 
-def findings_summary(findings: Sequence[Finding]) -> Table:
-    """One row per finding code: how many, how bad, on which nodes (the demo's short form of
-    `uccert check`)."""
-    table = Table(
-        title="Findings (uccert check for the full list with fixes)", title_justify="left"
-    )
-    for column in ("code", "severity", "count", "nodes"):
-        table.add_column(column)
-    rows: dict[tuple[str, str], list[str]] = {}
-    for f in findings:
-        rows.setdefault((f.code, f.severity.value), []).append(f.node or "(cluster)")
-    style = {"error": "bold red", "warning": "yellow", "info": "dim"}
-    for (code, severity), nodes in sorted(rows.items()):
-        table.add_row(
-            code,
-            f"[{style.get(severity, 'white')}]{severity}[/]",
-            str(len(nodes)),
-            ", ".join(sorted(set(nodes))),
-        )
-    if not rows:
-        table.add_row("none", "", "0", "")
-    return table
-
-
 def _check(out: Console, where: Target, snap: Snapshot) -> None:
+    """What `uccert check` prints: the summary, then each group's fix once."""
     days = where.config.thresholds.warn_days
-    out.print(findings_summary(run_checks(snap, datetime.now(UTC), days)))
+    findings = sorted(run_checks(snap, now(), days), key=Finding.sort_key)
+    for line in render_findings(findings, out.width, [snap]):
+        out.print(line, soft_wrap=True)
 
 
 def run_demo(
@@ -86,7 +69,16 @@ def run_demo(
 
         _phase(out, "1. Inventory: every certificate of every node")
         snap = snapshot_of(where)
-        out.print(identity_table(snap))
+        trusts = trust_lines(snap, now(), out.width)[0]  # the count; the list is long
+        trusts.append(" (`uccert inventory` lists them per node and store)", style="dim")
+        for line in (
+            *node_lines(snap, out.width),
+            Text(""),
+            *identity_lines(snap, now(), out.width),
+            Text(""),
+            trusts,
+        ):
+            out.print(line, soft_wrap=True)
 
         _phase(out, "2. Checks")
         _check(out, where, snap)

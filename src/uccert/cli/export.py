@@ -28,6 +28,7 @@ from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ClusterError, ConfigError
 
 from .inventory import ClusterOption, InventoryOption, read_snapshots
+from .output import clean
 
 
 def _directory(path: Path) -> Path:
@@ -74,6 +75,7 @@ def export(
             ) from None
         print(f"cluster {snap.cluster}: {len(bundle.entries)} certificate(s) in {where}")
         for e in bundle.entries:
-            print(f"  {e.kind.value}: {common_name(e.cert.subject)} — for {', '.join(e.used_by)}")
+            name = clean(common_name(e.cert.subject))
+            print(f"  {e.kind.value}: {name} — for {', '.join(e.used_by)}")
         for p in bundle.problems:
-            print(f"warning: {snap.cluster}: {p}", file=sys.stderr)
+            print(f"warning: {snap.cluster}: {clean(p)}", file=sys.stderr)

@@ -33,6 +33,7 @@ import typer
 from cryptography.hazmat.primitives.serialization import Encoding
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from uccert.cluster import ClusterClient
 from uccert.cluster.targets import AXL_PORT, REST_PORT, SSH_PORT
@@ -51,6 +52,7 @@ from uccert.transport import KnownHostsStore, fingerprint
 from uccert.transport.tls_pins import TlsPinStore, cert_fingerprint, fetch_presented_cert, parse_pem
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
+from .output import clean
 
 SCHEMA_VERSION: Final = 1
 CONCURRENCY: Final = 8
@@ -246,13 +248,11 @@ def render(probes: Sequence[Probe], out: Console) -> None:
     for header in ("cluster", "node", "what", "at", "SHA-256 fingerprint", "status"):
         table.add_column(header, overflow="fold")
     for p in probes:
+        cells = (p.node.cluster.name, p.node.name, p.what, f"{p.address}:{p.port}")
         table.add_row(
-            p.node.cluster.name,
-            p.node.name,
-            p.what,
-            f"{p.address}:{p.port}",
+            *(Text(clean(c)) for c in cells),
             p.fingerprint or "-",
-            p.status_text(),
+            Text(clean(p.status_text())),
         )
     out.print(table)
 
@@ -294,7 +294,7 @@ class Session:
         if not self.json_out or ask:
             out = console() if not self.json_out else Console(stderr=True)
             if heading:
-                out.print(heading, highlight=False)
+                out.print(Text(clean(heading)), highlight=False)
             render(probes, out)
         warn_changed(probes)
         if not todo:

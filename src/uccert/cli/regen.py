@@ -37,7 +37,9 @@ from uccert.run.executor import Executor, RunBook, new_run_id
 from uccert.run.workflow import RunEnvironment
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
+from .output import paged, progress
 from .run_display import (
+    ExplainOption,
     ProgressPrinter,
     print_interrupted,
     print_outcome,
@@ -121,7 +123,10 @@ def timing_of(config: ClusterConfig) -> PlanTiming:
 
 
 def snapshot_of(where: Target) -> Snapshot:
-    return where.snapshot()
+    with progress(
+        f"reading cluster {where.config.name} ({where.config.publisher} and its nodes) ..."
+    ):
+        return where.snapshot()
 
 
 def build_plan(
@@ -155,15 +160,18 @@ def plan(
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,
     json_out: JsonOption = False,
+    explain: ExplainOption = False,
 ) -> None:
-    """Show what `regen apply` would do, step by step, and the warnings that apply."""
+    """Show what `regen apply` would do, phase by phase, and the warnings that apply."""
     where = target(inventory, cluster)
     command = _command_line("apply", units, nodes, literal, force_self_signed)
     _, built = build_plan(where, units, nodes, literal, force_self_signed, command)
     if json_out:
         sys.stdout.write(json.dumps(built.to_json(), indent=2) + "\n")
         return
-    print_plan(console(), built)
+    out = console()
+    with paged(out):
+        print_plan(out, built, explain=explain)
 
 
 def parse_window(text: str) -> tuple[time, time]:

@@ -21,6 +21,7 @@ from uccert.run.executor import Executor, RunBook, stored_cluster
 from uccert.run.workflow import RunEnvironment
 
 from .inventory import JsonOption, console
+from .output import clean
 from .regen import DatabaseOption, ReportOption, confirm
 from .run_display import (
     ProgressPrinter,
@@ -69,12 +70,15 @@ def show(
         out.print(f"attempt {workflow_id}:")
         for r in records:
             out.print(
-                f"  {r.finished[:19]} {r.outcome.value:<8} {r.id}  [dim]{escape(r.detail)}[/]"
+                f"  {r.finished[:19]} {r.outcome.value:<8} {escape(clean(r.id))}"
+                f"  [dim]{escape(clean(r.detail))}[/]"
             )
     if view.outcome is not None and not view.outcome.succeeded:
-        out.print(f"[red]failed at {view.outcome.failed_step}: {escape(view.outcome.reason)}[/]")
+        out.print(
+            f"[red]failed at {view.outcome.failed_step}: {escape(clean(view.outcome.reason))}[/]"
+        )
         for item in view.outcome.unrestored:
-            out.print(f"[bold red]not restored: {escape(item)}[/]")
+            out.print(f"[bold red]not restored: {escape(clean(item))}[/]")
 
 
 def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:

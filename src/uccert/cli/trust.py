@@ -8,6 +8,7 @@ cluster is read, with exit 2.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
@@ -17,18 +18,17 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
-from uccert.model import Plan, StepKind
+from uccert.model import Plan
 from uccert.plan import PruneRequest, parse_nodes, plan_prune
 from uccert.plan.prune_select import check_request
 from uccert.run.database import RunDatabase
 from uccert.run.executor import RunBook
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
+from .output import paged
 from .regen import (
     DatabaseOption,
     ReportOption,
@@ -39,7 +39,7 @@ from .regen import (
     target,
     timing_of,
 )
-from .run_display import plan_table
+from .run_display import ExplainOption, print_plan, warning_lines
 
 app = typer.Typer(help="Trust stores: delete expired or duplicate trust certificates.")
 
@@ -60,49 +60,14 @@ def _command_line(request: PruneRequest, nodes: str) -> str:
     return shlex.join(parts)
 
 
-def _lines(items: list[str]) -> str:
-    return "\n".join(escape(i) for i in dict.fromkeys(items))
-
-
-def node_table(plan: Plan) -> Table:
-    """Per node: what is deleted there (and why), what it loses by propagation, what stops
-    and what restarts."""
-    table = Table(title="Per node", title_justify="left")
-    for column in ("node", "delete (why)", "stop, then start", "restart"):
-        table.add_column(column, no_wrap=column == "node")
-    nodes = dict.fromkeys(s.node for s in plan.steps if s.node is not None)
-    for node in nodes:
-        mine = [s for s in plan.steps if s.node == node]
-        deleted = {s.expect for s in mine if s.kind is StepKind.DELETE_TRUST}
-        deletes = [s.reason for s in mine if s.kind is StepKind.DELETE_TRUST]
-        deletes += [
-            f"{s.store}: serial {serial} (deleted elsewhere, the delete propagates)"
-            for s in mine
-            if s.kind is StepKind.VERIFY
-            for serial in s.serves
-            if serial not in deleted
-        ]
-        table.add_row(
-            node,
-            _lines(deletes),
-            _lines([s.service or "" for s in mine if s.kind is StepKind.STOP]),
-            _lines([s.service or "" for s in mine if s.kind is StepKind.RESTART]),
-        )
-    return table
-
-
-def print_prune(out: Console, plan: Plan) -> None:
+def print_prune(out: Console, plan: Plan, *, explain: bool = False) -> None:
+    """The plan in phases (HA off, delete, restarts, verify, HA on), or only its warnings
+    when nothing is to be deleted."""
     if plan.changes_anything:
-        out.print(node_table(plan))
-        out.print(plan_table(plan))
-        counts = {k: len(plan.of_kind(k)) for k in (StepKind.DELETE_TRUST, StepKind.STOP)}
-        out.print(
-            f"{counts[StepKind.DELETE_TRUST]} delete(s), {counts[StepKind.STOP]} stop(s) and as"
-            f" many starts, {len(plan.of_kind(StepKind.RESTART))} restart(s),"
-            f" {len(plan.steps)} steps."
-        )
-    for w in plan.warnings:
-        out.print(f"[bold yellow]warning[/] {w.code}: {escape(w.message)}")
+        print_plan(out, plan, explain=explain)
+        return
+    for line in warning_lines(plan, out.width):
+        out.print(line, soft_wrap=True)
 
 
 def _run_json(database: RunDatabase, command: str) -> dict[str, Any] | None:
@@ -151,8 +116,9 @@ def prune(
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,
     json_out: JsonOption = False,
+    explain: ExplainOption = False,
 ) -> None:
-    """Delete trust certs (§5): HA off, pre-stops where the version needs them, delete, the
+    """Delete trust certs: HA off, pre-stops where the version needs them, delete, the
     restarts each store needs, start what was stopped, verify, restore HA."""
     if dry_run and yes:
         raise ConfigError("--dry-run and --yes contradict each other: give one of them")
@@ -172,7 +138,8 @@ def prune(
     built = plan_prune(snap, request, timing_of(where.config), datetime.now(UTC))
     out = Console(stderr=True) if json_out else console()
     if not json_out:
-        print_prune(out, built)
+        with paged(out) if database is None else contextlib.nullcontext():
+            print_prune(out, built, explain=explain)
     if not built.changes_anything or database is None:
         out.print(
             "Nothing to prune." if not built.changes_anything else "Dry run: nothing changed."

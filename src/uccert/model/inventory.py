@@ -16,6 +16,7 @@ left out: the inventory lists certs, it does not carry them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -107,6 +108,14 @@ def findings_to_json(findings: Iterable[Finding]) -> JsonObject:
     }
 
 
+# json escapes C0 controls itself; these (DEL, C1 controls such as the 8-bit CSI, and Unicode
+# characters that reorder or hide text) pass through with ensure_ascii=False. They can only
+# occur inside JSON strings, where a JSON escape is the same value.
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+
+
 def dumps(document: JsonObject) -> str:
-    """Stable text: sorted keys would reorder the documented shape, so keep insertion order."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """Stable text: sorted keys would reorder the documented shape, so keep insertion order.
+    Characters that steer a terminal are written as escapes, never raw."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"

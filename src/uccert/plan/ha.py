@@ -41,15 +41,15 @@ def ha_off_steps(
             via=Via.AXL,
             expect="off",
             reason=f"HA is on for {_members(g)}: a critical service restarting there would "
-            "fail the node over (§3); recorded on, turned off until the restarts are done",
+            "fail the node over; recorded on, turned off until the restarts are done",
         )
         for g in groups
     )
     wait = Step(
         id=step_id("ha-wait", suffix),
         kind=StepKind.HA_WAIT,
-        reason=f"let the HA change sync across the cluster ({timing.ha_sync_wait:g} s; §3: "
-        "at least two minutes) before any restart",
+        reason=f"let the HA change sync across the cluster ({timing.ha_sync_wait:g} s; "
+        "Cisco says at least two minutes) before any restart",
     )
     return (*offs, wait)
 
@@ -64,8 +64,7 @@ def ha_restore_steps(
             group=g.name,
             via=Via.AXL,
             expect="on",
-            reason=f"restore the recorded flag (on) once every service on {_members(g)} "
-            "runs again (§3 step 4)",
+            reason=f"restore the recorded flag (on) once every service on {_members(g)} runs again",
         )
         for g in groups
     )

@@ -281,7 +281,8 @@ def _pre_stops(
         warnings.append(
             PlanWarning(
                 Code.NOT_RUNNING,
-                f"§5.1 would stop {'; '.join(idle)}, but it is not running: it is neither "
+                f"the pre-stops before a trust delete would stop {'; '.join(idle)}, but it is "
+                "not running: it is neither "
                 "stopped nor started by this plan",
             )
         )
@@ -314,7 +315,8 @@ def _skipped_stops(nodes: Sequence[NodeFacts], stores: Sequence[str]) -> Iterabl
         for (version, what), names in spared.items():
             yield PlanWarning(
                 Code.SKIPPED_BY_VERSION,
-                f"no §5.1 pre-stop on {_PRODUCT_NAME[product]} {_names(names)} ({version}): "
+                f"no pre-stop before the deletes on {_PRODUCT_NAME[product]} {_names(names)} "
+                f"({version}): "
                 f"it stops {what}",
             )
 
@@ -327,7 +329,7 @@ def _skipped_deletes(deletions: Sequence[Deletion]) -> Iterable[PlanWarning]:
                 Code.SKIPPED_BY_VERSION,
                 f"{h.label} is deleted once, on {h.node.name}: {h.node.version} propagates a "
                 f"delete to every node holding it, so none is planned on "
-                f"{_names(p.node.name for p in d.covers)} (§5.2: per node only before 11.0)",
+                f"{_names(p.node.name for p in d.covers)} (deletes are per node only before 11.0)",
             )
 
 
@@ -349,13 +351,14 @@ def _control(kind: StepKind, stop: PreStop, stores: Sequence[str]) -> Step:
             and row.guides_note
         ]
         why = (
-            f"§5.1 before deleting from {_names(stores)} on {stop.node.product.value} "
+            f"stop before deleting from {_names(stores)} on {stop.node.product.value} "
             f"{stop.node.version}: it would put a deleted cert back or act on it"
             f"{''.join(f' ({n})' for n in notes)}; done when {stop.service} shows Stopped"
         )
     else:
         why = (
-            "§5.5 start what §5.1 stopped (a safety step: it runs even when the run fails); "
+            "start what was stopped before the deletes (a safety step: it runs even when the "
+            "run fails); "
             f"done when {stop.service} shows Started"
         )
     return Step(
@@ -405,7 +408,7 @@ VERIFY_CLUSTER: Final = Step(
     kind=StepKind.VERIFY,
     serves=PRUNE_FINDINGS,
     reason="a fresh read of the cluster: no service down and no restart pending on the nodes "
-    "the plan touched (§7)",
+    "the plan touched",
 )
 
 

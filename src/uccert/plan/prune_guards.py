@@ -134,7 +134,7 @@ class Guards:
         if h.store == PUBLISHER_IPSEC_STORE and sha == self.publisher_ipsec:
             return Refusal(
                 f"{h.label} is the CUCM publisher's current ipsec cert: without it in "
-                "ipsec-trust DRS backups fail (§4); if it is expired, regenerate ipsec on the "
+                "ipsec-trust DRS backups fail; if it is expired, regenerate ipsec on the "
                 "publisher (`uccert regen apply --units ipsec --nodes cucm`) instead"
             )
         owner = self.owners.get(sha)

@@ -78,15 +78,15 @@ def _verify_node(node: str, units: Sequence[str], suffix: str | None = None) -> 
         node=node,
         serves=tuple(units),
         reason="new serial and five-year validity; every dependent service restarted after "
-        "the change and presenting the new cert on the wire (§7)",
+        "the change and presenting the new cert on the wire",
     )
 
 
 VERIFY_CLUSTER: Final = Step(
     id="verify:cluster",
     kind=StepKind.VERIFY,
-    reason="a fresh read of the cluster: ipsec-trust consistent (§4), no restart pending, "
-    "no service down, no failover (§7)",
+    reason="a fresh read of the cluster: ipsec-trust consistent, no restart pending, "
+    "no service down, no failover",
 )
 
 

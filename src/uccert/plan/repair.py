@@ -46,7 +46,7 @@ class TrustRepair:
             via=Via.SSH,
             expect=self.serial,
             reason=(
-                f"§4 {self.finding.code}: {self.store} on {self.node.name} lacks the CUCM "
+                f"{self.finding.code}: {self.store} on {self.node.name} lacks the CUCM "
                 f"publisher {self.source}'s current {self.unit} cert, so DRS backups fail; "
                 "import it again"
             ),

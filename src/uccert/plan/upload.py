@@ -84,7 +84,7 @@ def plan_after_upload(
             serves=(change.unit,),
             expect=leaf_serial,
             reason=f"{node} stores the uploaded {change.unit} (serial {leaf_serial}) and, where "
-            "a running service presents it, shows it on the wire (§7)",
+            "a running service presents it, shows it on the wire",
         )
         for node in stored
     )
@@ -92,7 +92,7 @@ def plan_after_upload(
         id="verify:cluster",
         kind=StepKind.VERIFY,
         serves=UPLOAD_FINDINGS,
-        reason="a fresh read of the cluster: no service down and no restart pending (§7)",
+        reason="a fresh read of the cluster: no service down and no restart pending",
     )
     steps = (
         preflight_step(nodes, publisher.node.name),

@@ -120,7 +120,7 @@ def _repairs(repairs: Sequence[TrustRepair], restarts: Sequence[Step]) -> Iterab
     yield PlanWarning(
         Code.IPSEC_TRUST_REPAIR,
         f"{nodes}: ipsec-trust lacks the CUCM publisher {repairs[0].source}'s current ipsec "
-        f"cert (§4), so DRS backups fail; though not asked for, the plan imports it again "
+        f"cert, so DRS backups fail; though not asked for, the plan imports it again "
         f"and restarts {services or 'nothing'} there (the final check would fail otherwise)",
     )
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from html import escape
+from html import escape as _html_escape
 from typing import Any, Final
+
+from .safe_text import clean
 
 _CSS: Final = """
 body{font:14px system-ui,sans-serif;margin:2em;color:#222}
@@ -23,6 +25,29 @@ text-align:left;vertical-align:top} th{background:#f6f8fa}
 .ha-off,.ha-restore,.ha-wait{background:#8250df} .verify,.preflight{background:#1a7f37}
 .delete-trust{background:#bc4c00} .label{width:11em;display:inline-block}
 """
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """HTML-escaped, with control characters from node text shown as escapes."""
+    return _html_escape(clean(text, newlines=True), quote)
+
+
+def _plan(run: Mapping[str, Any]) -> str:
+    """Every step of the plan with its whole reason (the terminal shows one clause)."""
+    steps = run.get("plan", {}).get("steps", ())
+    if not steps:
+        return ""
+    rows = "".join(
+        f"<tr><td>{i}</td><td>{escape(str(s.get('kind', '')))}</td>"
+        f"<td>{escape(str(s.get('node') or s.get('group') or ''))}</td>"
+        f"<td>{escape(str(s.get('unit') or s.get('service') or s.get('file') or ''))}</td>"
+        f"<td>{escape(str(s.get('reason', '')))}</td></tr>"
+        for i, s in enumerate(steps, 1)
+    )
+    return (
+        "<h2>Plan</h2><table><tr><th>#</th><th>kind</th><th>node / group</th>"
+        f"<th>unit / service</th><th>why</th></tr>{rows}</table>"
+    )
 
 
 def _when(text: str) -> datetime | None:
@@ -104,6 +129,7 @@ def render_run_html(run: Mapping[str, Any]) -> str:
         f"{failure}"
         f"<h2>Warnings</h2><ul>{warns or '<li>none</li>'}</ul>"
         f"<h2>Timeline per node</h2>{_timeline(steps)}"
+        f"{_plan(run)}"
         f"<h2>Steps</h2><table><tr><th>started</th><th>kind</th><th>node</th><th>step</th>"
         f"<th>outcome</th><th>detail</th></tr>{rows}</table>"
         "</body></html>\n"

@@ -123,3 +123,11 @@ def test_bad_toml_names_the_source_the_problem_and_the_fix(text: str, problem: s
     assert message.startswith("lab.toml: ")
     assert problem in message
     assert "Fix: " in message
+
+
+def test_toml_can_ask_for_a_trust_cert_with_a_hostile_cn() -> None:
+    text = 'preset = "minimal"\nhostile_trust_cn = "Evil\\u001b[2J CA"\n'
+    assert load_topology(text, "x.toml").hostile_trust_cn == "Evil\x1b[2J CA"
+    assert preset("demo").hostile_trust_cn is None, "the presets seed no such cert"
+    with pytest.raises(TopologyError, match="hostile_trust_cn"):
+        load_topology('preset = "minimal"\nhostile_trust_cn = 3\n', "x.toml")

@@ -83,6 +83,20 @@ class CertOps(ABC):
                 self._distribute(spec, unit, own.cert, emit=False)
         if topology.seed_problems:
             self._seed(topology, start)
+        if topology.hostile_trust_cn is not None:
+            # [guess] models no Cisco behaviour: a CA whose subject carries whatever the
+            # topology says (terminal escapes), imported into every tomcat-trust and expired,
+            # so `check` and `trust prune` name it too; it tests that clients print node text
+            # harmlessly.
+            hostile = ca_cert(
+                self._keys.rsa(RSA_BITS),
+                topology.hostile_trust_cn,
+                seed.expired_not_before(start),
+                VALIDITY_DAYS,
+            )
+            for spec in topology.nodes:
+                if "tomcat-trust" in self._trust[spec.name]:
+                    self._add_trust(spec, "tomcat-trust", hostile)
 
     # hooks provided by Lab
     @abstractmethod

@@ -10,6 +10,7 @@ TOML shape (every key but ``nodes`` optional; ``preset`` starts from a preset)::
     sso = false
     seed_problems = false
     presence_domains = ["im.example.org"]   # IM/P serves XMPP only for these (default: domain)
+    hostile_trust_cn = "Evil\u001b]0;pwned\u0007 CA"   # optional: an extra tomcat-trust CA
 
     [[nodes]]
     name = "cucm-pub"
@@ -69,6 +70,9 @@ class Topology:
     timezone: str = "Etc/UTC"  # the nodes' platform time zone (Control Center StartTime)
     # IM/P's presence domains (XMPP is served only for these); empty: the DNS domain.
     presence_domains: tuple[str, ...] = ()
+    # An expired CA with this CN in every node's tomcat-trust, e.g. one carrying terminal escape
+    # sequences: tests that whatever uccert prints of a node's text cannot steer a terminal.
+    hostile_trust_cn: str | None = None
 
     def node(self, name: str) -> NodeSpec:
         for spec in self.nodes:
@@ -185,8 +189,17 @@ def validate(topo: Topology, source: str) -> None:
 Fail = Callable[[str, str], TopologyError]
 
 _FLAGS = ("sip_federation", "xmpp_federation", "sso", "seed_problems")
-_PRESET_KEYS = {"preset", "name", "version", "presence_domains", *_FLAGS}
-_TOP_KEYS = {"name", "domain", "version", "nodes", "groups", "presence_domains", *_FLAGS}
+_PRESET_KEYS = {"preset", "name", "version", "presence_domains", "hostile_trust_cn", *_FLAGS}
+_TOP_KEYS = {
+    "name",
+    "domain",
+    "version",
+    "nodes",
+    "groups",
+    "presence_domains",
+    "hostile_trust_cn",
+    *_FLAGS,
+}
 _NODE_KEYS = {"name", "fqdn", "product", "role", "version"}
 _GROUP_KEYS = {"name", "server1", "server2", "ha_enabled"}
 _DEFAULT_FLAGS = {
@@ -212,6 +225,7 @@ def load_topology(path_text: str, source: str) -> Topology:
         raise fail(f"not valid TOML ({exc})", "correct the TOML syntax there") from None
 
     flags = {k: _get(doc, k, bool, fail, "top level", v) for k, v in _DEFAULT_FLAGS.items()}
+    hostile = _get(doc, "hostile_trust_cn", str, fail, "top level", None)
     if "preset" in doc:
         _check_keys(doc, _PRESET_KEYS, "top level (with preset)", fail)
         which = _get(doc, "preset", str, fail, "top level")
@@ -228,6 +242,7 @@ def load_topology(path_text: str, source: str) -> Topology:
             domain=base.domain,
             nodes=base.nodes,
             groups=base.groups,
+            hostile_trust_cn=hostile,
             **chosen,
             presence_domains=_presence_domains(doc, fail),
         )
@@ -275,6 +290,7 @@ def load_topology(path_text: str, source: str) -> Topology:
         sso=flags["sso"],
         seed_problems=flags["seed_problems"],
         presence_domains=_presence_domains(doc, fail),
+        hostile_trust_cn=hostile,
     )
     validate(topo, source)
     return topo
