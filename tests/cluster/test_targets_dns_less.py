@@ -14,7 +14,8 @@ from uccert.protocols import parse_network_cluster
 
 LINES = (
     "10.0.0.10 cucm-pub Publisher callmanager DBPub authenticated\n"
-    "10.0.0.20 imp-pub Subscriber cups DBPub authenticated using TCP since Mon Nov 30 09:20:01 2026\n"
+    "10.0.0.20 imp-pub Subscriber cups DBPub authenticated using TCP since "
+    "Mon Nov 30 09:20:01 2026\n"
 )
 
 

@@ -194,6 +194,8 @@ def parse_service_control(text: str, name: str) -> ServiceControlResult:
         except CliParseError:
             entry = None  # a bracketed word that is no state: notice text
         if entry is None:
+            if name + "[" in stripped:  # our own state line, garbled
+                raise unexpected(_CONTROL, f"'{name}[<STATE>]'", line, number)
             continue
         if entry.name != name:
             raise unexpected(_CONTROL, f"a state line of {name!r}", line, number)
