@@ -292,7 +292,8 @@ class ClusterOps:
         return await self._read(node, "show cert list trust", read)
 
     async def delete_trust(self, node: str, store: str, file: str) -> None:
-        """``set cert delete <store> <store>/<file>`` (a yes/no question, if asked, gets yes)."""
+        """``set cert delete <store> <file>``, the documented bare file name (a yes/no
+        question, if asked, gets yes)."""
         command = cli.set_cert_delete(store, file)
         with _mapped(node, command, f"check {file} is still in {store} (show cert list trust)"):
             session = await self._session(node)
@@ -495,7 +496,9 @@ class ClusterOps:
                 if stopped >= STOPPED_LOOKS or (stopped and not_activated):
                     raise ServiceFailed(
                         f"{node}: {service} is {last} instead of starting: look at the node "
-                        "(utils service list, RTMT), start it, then resume"
+                        "(utils service list, RTMT), start it, then resume (Control Center "
+                        "also reports Stopped for a name the node does not list: check the "
+                        "name for this version)"
                     )
             remaining = deadline - loop.time()
             if remaining <= 0:
