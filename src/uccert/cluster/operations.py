@@ -281,6 +281,9 @@ class ClusterOps:
             for entry in parse_cert_list(listing):
                 if store is not None and entry.unit_or_store != store:
                     continue
+                if not cli.is_cli_file_name(entry.file):  # only the web page can name it
+                    log.warning("%s: %s left out: the CLI cannot name it", node, entry.path)
+                    continue
                 dump = parse_cert_dump(await session.run(cli.show_cert_trust(entry.path)))
                 cert = dump.certificate()
                 if cert is None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -139,6 +139,13 @@ def preset(name: Literal["demo", "minimal"], version: str | None = None) -> Topo
         raise TopologyError(f"preset {name!r}: no such preset. Fix: use 'demo' or 'minimal'.")
     validate(topo, f"preset {name!r}")
     return topo
+
+
+def without_dns(topo: Topology) -> Topology:
+    """The same cluster installed without DNS: every node is known by its host name (its
+    certificates' CN, AXL's processnode name), and ``show network cluster`` prints no FQDN."""
+    nodes = tuple(replace(n, fqdn=n.fqdn.split(".", 1)[0]) for n in topo.nodes)
+    return replace(topo, nodes=nodes, dns=False)
 
 
 def validate(topo: Topology, source: str) -> None:
