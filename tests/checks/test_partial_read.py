@@ -14,7 +14,7 @@ def test_an_unreadable_cert_is_a_warning_on_its_node_not_a_failed_node() -> None
     snap = with_node(healthy_cluster(), "imp-sub1", warnings=(warning,))
     [f] = run_checks(snap, NOW)
     assert (f.code, f.severity, f.node, f.subject) == (
-        "cert-unread",
+        "read-warning",
         Severity.WARNING,
         "imp-sub1",
         "tomcat-trust/x.pem",

@@ -22,7 +22,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         for warning in snap.warnings:
             subject = warning.split(": ", 1)[0]
             yield ctx.finding(
-                "cert-unread",
+                "read-warning",
                 Severity.WARNING,
                 name,
                 subject,

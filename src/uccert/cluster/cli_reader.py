@@ -79,16 +79,20 @@ class _Reading:
         text = await self.session.run(command)
         try:
             dump = parse_cert_dump(text)
+            problem = "; ".join(dump.warnings)
         except CliParseError as error:
-            zone = await self.zone.get() if "time zone" in str(error) else None
-            if zone is None:
-                self.warnings.append(f"{entry.path}: not read: {error}{self._zone_note()}")
-                return None
-            try:
+            dump, problem = None, str(error)
+        if problem and "time zone" in problem and (zone := await self.zone.get()) is not None:
+            try:  # the printed dates use a zone name that needs the node's zone
                 dump = parse_cert_dump(text, node_zone=zone)
+                problem = "; ".join(dump.warnings)
             except CliParseError as again:
-                self.warnings.append(f"{entry.path}: not read: {again}")
-                return None
+                dump, problem = None, str(again)
+        if dump is None:
+            self.warnings.append(f"{entry.path}: not read: {problem}{self._zone_note()}")
+            return None
+        if problem:  # read from the PEM; the printed text disagreed or could not be read
+            self.warnings.append(f"{entry.path}: {problem}{self._zone_note()}")
         cert = dump.certificate()
         if cert is None:
             until = dump.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -131,8 +131,9 @@ def failed(reason: str | None = None) -> list[str]:
 
 
 def cert_list(entries: Iterable[tuple[str, str]]) -> list[str]:
-    """`show cert list own|trust`: one `<file>: <description>` line per cert, nothing else."""
-    return [f"{file}: {description}" for file, description in entries]
+    """`show cert list own|trust`: one `<file>: <description>` line per cert, nothing else; an
+    empty description leaves `<file>:` [seen: issue 13]."""
+    return [f"{file}: {description}".rstrip() for file, description in entries]
 
 
 # Java's short names where the tz database prints a number instead (Java keeps its own
