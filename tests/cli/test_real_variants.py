@@ -116,6 +116,14 @@ async def test_a_15_cluster_restarts_drf_under_its_new_name(
             seen = await ops.service_status("cucm-pub", [master.service, "Cisco DRF Master"])
             await ops.control("cucm-pub", master.service, "restart", Via.SOAP)
             done = await ops.wait_started("cucm-pub", master.service, None, 30, 0.01)
+        # this lab answers REST writes with 201 Created (third-party clients see it)
+        out = tmp_path / "csrs"
+        args = ("csr", "--unit", "tomcat", "--out", str(out), "--inventory", str(lab.inventory))
+        assert await uccert(*args) == 0
+        pending = lab.lab.pending_csr("imp-sub1", "tomcat")
+    assert pending is not None and (out / "tomcat-imp-sub1.csr").read_text().strip() == (
+        pending.strip()
+    )
     assert (master.service, local.service) == ("Cisco DRF Primary", "Cisco DRF Local")
     assert seen["Cisco DRF Primary"].state is RunState.STARTED
     # Control Center answers Stopped for the old name: it must never be the one restarted
