@@ -19,7 +19,7 @@ from uccert.catalog.versions import Version
 from uccert.cli import main
 from uccert.cli.lab import resolve_topology
 from uccert.cluster.client import ClusterClient
-from uccert.cluster.operations import ClusterOps
+from uccert.cluster.operations import ClusterOps, OperationFailed, ServiceFailed
 from uccert.config import load_inventory, resolve_credentials
 from uccert.lab.servers.runtime import RunningLab, running_lab
 from uccert.lab.state import preset
@@ -116,6 +116,11 @@ async def test_a_15_cluster_restarts_drf_under_its_new_name(
             seen = await ops.service_status("cucm-pub", [master.service, "Cisco DRF Master"])
             await ops.control("cucm-pub", master.service, "restart", Via.SOAP)
             done = await ops.wait_started("cucm-pub", master.service, None, 30, 0.01)
+            # the old name is refused, and reading Stopped never counts as restarted
+            with pytest.raises(OperationFailed, match="check its name"):
+                await ops.control("cucm-pub", "Cisco DRF Master", "restart", Via.SOAP)
+            with pytest.raises(ServiceFailed, match="does not list"):
+                await ops.wait_started("cucm-pub", "Cisco DRF Master", None, 30, 0.01)
         # this lab answers REST writes with 201 Created (third-party clients see it)
         out = tmp_path / "csrs"
         args = ("csr", "--unit", "tomcat", "--out", str(out), "--inventory", str(lab.inventory))

@@ -62,7 +62,7 @@ _TABLE: tuple[Service, ...] = (
     Service("Cisco XCP XMPP Federation Connection Manager", _F, _IMP),
     Service("Cisco XCP Connection Manager", _F, _IMP, critical_for_ha=True),
     Service("Cisco XCP Authentication Service", _F, _IMP, critical_for_ha=True),
-    # §1: ipsec (DRF Master: "DRF Primary" in the note; the service's name from 15, RENAMES)
+    # ipsec (DRF Master: "DRF Primary" in the note; the service's name from 15, RENAMES)
     Service("Cisco DRF Master", _N, _BOTH),
     Service("Cisco DRF Primary", _N, _BOTH),
     Service("Cisco DRF Local", _N, _BOTH),

@@ -22,7 +22,7 @@ The node prints a Java-style dump in brackets, then (own certificates; trust one
     -----END CERTIFICATE-----
 
 Dates are printed in the node's local zone with a Java short name that follows daylight
-saving (``BST``, ``IST``, ``CST``/``CDT``, ``BRT``, ...) [seen: INTERFACES.md §1].
+saving (``BST``, ``IST``, ``CST``/``CDT``, ``BRT``, ...) [seen: real captures show BST, PST/PDT].
 
 Theory of operation: the header fields (up to ``Extensions:`` or ``Signature:``) are read by
 name, each exactly once; the extension and signature blocks are skipped. When the PEM is

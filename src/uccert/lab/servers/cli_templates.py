@@ -43,11 +43,11 @@ DELETE_NOT_FOUND = "Certificate file {file} not found in {unit}"
 # [guess] `utils service list` prints `Primary Node =true` on every node.
 PRIMARY_NODE_LINE = "Primary Node =true"
 # A real 11.5 capture ends `utils service list` at `Primary Node =true`, without `Command
-# successful` [seen: INTERFACES.md §1]; [guess] every release before 12.0 does the same.
+# successful` [seen: a real 11.5 capture]; [guess] every release before 12.0 does the same.
 SERVICE_LIST_SUCCESS_FROM = 12
 # Restart notices: 12.x prints this one, then repeats [STOPPING]/[STARTING] with trailing
 # spaces [seen: a 12.x capture quoted in the project's issue 13]; [guess] releases before 12
-# too. 14 and later print the IM/P 2025 notice [seen: INTERFACES.md §1].
+# too. 14 and later print the IM/P 2025 notice [seen: an IM/P capture of 2025].
 OLD_NOTICE_UNTIL = 14
 OLD_CONTROL_NOTICE = (
     " Don't press Ctrl-c while the service is getting {DONE}.If Service has not {Done} "
@@ -149,7 +149,7 @@ _JAVA_NAMES = {
 def java_date(when: dt.datetime, zone: str = "Etc/UTC") -> str:
     """Java's `EEE MMM dd HH:mm:ss zzz yyyy` in the node's zone, with Java's short name of the
     zone at that moment (daylight saving included: BST, CDT, ...), English names whatever the
-    locale [seen: real captures print BST and PST/PDT, INTERFACES.md §1]."""
+    locale [seen: real captures print BST and PST/PDT]."""
     u = when.astimezone(ZoneInfo(zone))
     abbreviation = u.tzname() or "UTC"
     if zone in ("Etc/UTC", "UTC"):

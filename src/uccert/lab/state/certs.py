@@ -79,7 +79,7 @@ def random_serial() -> int:
 def node_subject(cn: str) -> x509.Name:
     # Encoded C, O, OU, CN, ST, L, so that Java prints it (reversed) as a real node's dump does:
     # "L=Tokyo, ST=Tokyo, CN=imp-pub.lab.example, OU=UC, O=Example, C=JP" [seen: a real
-    # capture, INTERFACES.md §1].
+    # capture of a dump].
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
