@@ -109,6 +109,9 @@ _ZONE_NAMES = {
     "Europe/Warsaw": "Central European Time",
     "America/New_York": "Eastern Standard Time",
     "Asia/Tokyo": "Japan Standard Time",
+    "Europe/London": "Greenwich Mean Time",  # [guess] the long names of the demo's zones
+    "Asia/Kolkata": "India Standard Time",
+    "America/Chicago": "Central Standard Time",
 }
 
 
