@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from uccert.lab.state import TopologyError, load_topology, preset
+from uccert.lab.state import TopologyError, load_topology, preset, without_dns
 
 
 def test_demo_preset_is_two_cucm_and_four_imp_nodes_in_two_ha_groups() -> None:
@@ -123,3 +123,29 @@ def test_bad_toml_names_the_source_the_problem_and_the_fix(text: str, problem: s
     assert message.startswith("lab.toml: ")
     assert problem in message
     assert "Fix: " in message
+
+
+def test_nodes_carry_their_time_zone_and_a_cluster_may_have_no_dns() -> None:
+    topo = load_topology(
+        'timezone = "America/Chicago"\ndns = false\n'
+        '[[nodes]]\nname = "cucm-pub"\nproduct = "cucm"\nrole = "publisher"\n'
+        'timezone = "Europe/London"\n'
+        '[[nodes]]\nname = "cucm-sub1"\nproduct = "cucm"\nrole = "subscriber"\n',
+        "t.toml",
+    )
+    assert (topo.zone_of("cucm-pub"), topo.zone_of("cucm-sub1")) == (
+        "Europe/London",
+        "America/Chicago",
+    )
+    assert topo.dns is False
+    demo = preset("demo")
+    assert {demo.zone_of(n.name) for n in demo.nodes} == {
+        "Europe/London",
+        "Asia/Kolkata",
+        "America/Chicago",
+    }
+    dnsless = without_dns(demo)
+    assert [n.fqdn for n in dnsless.nodes] == [n.name for n in demo.nodes] and not dnsless.dns
+    with pytest.raises(TopologyError, match="not an IANA time zone"):
+        load_topology('timezone = "Mars/Olympus"\n[[nodes]]\nname = "a"\nproduct = "cucm"\n'
+                      'role = "publisher"\n', "t.toml")  # fmt: skip
