@@ -188,14 +188,13 @@ def _algorithm(value: str, field: str) -> tuple[str, str | None]:
 
 
 def _key_name(certificate: x509.Certificate) -> str:
+    """The key algorithm as the dump names it (``RSA``, ``EC``), from the certificate."""
     key = certificate.public_key()
-    return (
-        "RSA"
-        if isinstance(key, rsa.RSAPublicKey)
-        else "EC"
-        if isinstance(key, ec.EllipticCurvePublicKey)
-        else type(key).__name__
-    )
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "EC"
+    return type(key).__name__
 
 
 def parse_cert_dump(
