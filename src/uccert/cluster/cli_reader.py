@@ -38,6 +38,16 @@ from uccert.protocols.timezone import parse_timezone_config
 from uccert.transport import AdminCliSession
 
 
+async def read_time_zone(session: AdminCliSession) -> tuple[tzinfo | None, str]:
+    """The node's platform zone from ``show timezone config`` (Control Center start times and
+    printed certificate dates are in it), or None and why it is not known."""
+    try:
+        name = parse_timezone_config(await session.run(cli.SHOW_TIMEZONE_CONFIG))
+        return ZoneInfo(name), ""
+    except (CliParseError, CliCommandFailed, ZoneInfoNotFoundError, ValueError) as exc:
+        return None, str(exc) or type(exc).__name__
+
+
 @dataclass
 class _NodeZone:
     """The node's platform zone, asked at most once (None: not asked yet or not known)."""
@@ -50,11 +60,7 @@ class _NodeZone:
     async def get(self) -> tzinfo | None:
         if not self.asked:
             self.asked = True
-            try:
-                name = parse_timezone_config(await self.session.run(cli.SHOW_TIMEZONE_CONFIG))
-                self.zone = ZoneInfo(name)
-            except (CliParseError, CliCommandFailed, ZoneInfoNotFoundError, ValueError) as exc:
-                self.why = str(exc)
+            self.zone, self.why = await read_time_zone(self.session)
         return self.zone
 
 

@@ -41,10 +41,10 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography import x509
 
+from uccert.cluster.cli_reader import read_time_zone
 from uccert.cluster.discovery import axl_client
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
@@ -65,7 +65,6 @@ from uccert.protocols.cli_commands import CertListKind, ServiceAction
 from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
 from uccert.protocols.start_time import parse_start_time
-from uccert.protocols.timezone import parse_timezone_config
 from uccert.transport import AdminCliSession, ConnectFailed
 from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import HttpStatusError, TlsPinError
@@ -360,12 +359,11 @@ class ClusterOps:
             return known
 
         async def read(session: AdminCliSession) -> tzinfo:
-            text = await session.run(cli.SHOW_TIMEZONE_CONFIG)
-            try:
-                return ZoneInfo(parse_timezone_config(text))
-            except (CliParseError, ZoneInfoNotFoundError, ValueError) as exc:
-                log.warning("%s: time zone not known (%s); reading start times as UTC", node, exc)
+            zone, why = await read_time_zone(session)
+            if zone is None:
+                log.warning("%s: time zone not known (%s); reading start times as UTC", node, why)
                 return UTC
+            return zone
 
         zone = await self._read(node, cli.SHOW_TIMEZONE_CONFIG, read)
         self._zones[node] = zone
