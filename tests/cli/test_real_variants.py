@@ -22,7 +22,7 @@ from uccert.cluster.client import ClusterClient
 from uccert.cluster.operations import ClusterOps, OperationFailed, ServiceFailed
 from uccert.config import load_inventory, resolve_credentials
 from uccert.lab.servers.runtime import RunningLab, running_lab
-from uccert.lab.state import preset
+from uccert.lab.state import Fault, FaultKind, preset
 from uccert.model import RunState, Via
 
 pytestmark = pytest.mark.timeout(120)
@@ -66,7 +66,17 @@ async def test_three_time_zones_with_dst_read_cleanly_over_the_cli(
         async with _ops(lab) as ops:  # 11.5's restart notice and doubled state lines
             await ops.control("imp-sub1", "Cisco DRF Local", "restart", Via.SSH)
             status = await ops.wait_started("imp-sub1", "Cisco DRF Local", None, 30, 0.01)
+        # one cert the node refuses to show is a warning on that cert, not a failed node
+        victim = lab.lab.trust_certs("imp-sub1")[0].file
+        lab.lab.inject_fault(
+            Fault(FaultKind.COMMAND_FAILS, "imp-sub1", f"show cert trust {victim}", 1)
+        )
+        assert await uccert("inventory", "--json", "--inventory", str(lab.inventory)) == 0
+        again = {n["name"]: n for n in _json(capsys)["clusters"][0]["nodes"]}
     assert status.state is RunState.STARTED
+    [warning] = again["imp-sub1"]["warnings"]
+    assert warning.startswith(f"{victim}: not read") and "unsuccessfully" in warning
+    assert len(again["imp-sub1"]["trusts"]) == len(lab.lab.trust_certs("imp-sub1")) - 1
     read = {n["name"]: n for n in doc["clusters"][0]["nodes"]}
     for name in ZONES:
         assert read[name]["warnings"] == []

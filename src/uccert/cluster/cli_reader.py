@@ -82,7 +82,11 @@ class _Reading:
         command = (
             cli.show_cert_trust(entry.path) if entry.is_trust else cli.show_cert_own(entry.path)
         )
-        text = await self.session.run(command)
+        try:
+            text = await self.session.run(command)
+        except CliCommandFailed as error:  # the node refused this one file
+            self.warnings.append(f"{entry.path}: not read: {error}")
+            return None
         try:
             dump = parse_cert_dump(text)
             problem = "; ".join(dump.warnings)
