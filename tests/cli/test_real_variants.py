@@ -72,7 +72,9 @@ async def test_three_time_zones_with_dst_read_cleanly_over_the_cli(
             Fault(FaultKind.COMMAND_FAILS, "imp-sub1", f"show cert trust {victim}", 1)
         )
         assert await uccert("inventory", "--json", "--inventory", str(lab.inventory)) == 0
-        again = {n["name"]: n for n in _json(capsys)["clusters"][0]["nodes"]}
+        printed = capsys.readouterr()
+        again = {n["name"]: n for n in json.loads(printed.out)["clusters"][0]["nodes"]}
+    assert f"warning: lab/imp-sub1: {victim}: not read" in printed.err
     assert status.state is RunState.STARTED
     [warning] = again["imp-sub1"]["warnings"]
     assert warning.startswith(f"{victim}: not read") and "unsuccessfully" in warning

@@ -72,6 +72,10 @@ def unreadable(snapshots: tuple[Snapshot, ...]) -> list[tuple[str, NodeSnapshot]
 def report_unreadable(snapshots: tuple[Snapshot, ...]) -> None:
     for cluster, node in unreadable(snapshots):
         print(f"warning: {cluster}/{node.node.name}: not read: {node.error}", file=sys.stderr)
+    for snap in snapshots:  # read, but one cert or line of it not
+        for node in snap.nodes:
+            for warning in node.warnings:
+                print(f"warning: {snap.cluster}/{node.node.name}: {warning}", file=sys.stderr)
 
 
 def _signed(cert: CertInfo) -> str:
