@@ -72,6 +72,18 @@ def test_drf_local_everywhere_on_subscribers(product: Product, version: str) -> 
     assert services("ipsec", product, SUB, version) == ["Cisco DRF Local"]
 
 
+@pytest.mark.parametrize(
+    ("version", "master"),
+    [("14.0", "Cisco DRF Master"), ("14.0.1.13900-155", "Cisco DRF Master"),
+     ("15.0", "Cisco DRF Primary"), ("15.0.1.11900-4", "Cisco DRF Primary")],
+)  # fmt: skip
+def test_ipsec_restarts_the_drf_master_under_the_name_its_version_lists(
+    version: str, master: str
+) -> None:
+    assert services("ipsec", CUCM, PUB, version) == [master, "Cisco DRF Local"]
+    assert trust_services("ipsec-trust", CUCM, PUB, version) == [master, "Cisco DRF Local"]
+
+
 def test_drf_master_on_imp_publisher_only_before_10() -> None:
     assert services("ipsec", IMP, PUB, "9.1") == ["Cisco DRF Master", "Cisco DRF Local"]
     assert services("ipsec", IMP, PUB, "10.0") == ["Cisco DRF Local"]

@@ -16,6 +16,7 @@ FEATURE = {
 NETWORK = {
     "Cisco XCP Router",
     "Cisco DRF Master",
+    "Cisco DRF Primary",
     "Cisco DRF Local",
     "Cisco Tomcat",
     "Cisco Certificate Expiry Monitor",
@@ -79,3 +80,13 @@ def test_cli_form_of_a_service_action() -> None:
 def test_service_names_are_exact() -> None:
     with pytest.raises(UnknownNameError, match="exact Cisco name"):
         service("XCP Router")
+
+
+def test_every_rename_names_a_release_and_a_source() -> None:
+    from uccert.catalog.services import RENAMES
+    from uccert.catalog.versions import Version
+
+    assert {(r.old, r.new) for r in RENAMES} >= {("Cisco DRF Master", "Cisco DRF Primary")}
+    for r in RENAMES:
+        assert Version.parse(r.since) >= Version.parse("15.0")
+        assert r.source.startswith("https://www.cisco.com/")

@@ -133,7 +133,10 @@ def test_inventory_json_has_exactly_the_documented_shape() -> None:
     [cluster] = doc["clusters"]
     assert list(cluster) == ["name", "nodes"]
     [n] = cluster["nodes"]
-    assert list(n) == ["name", "fqdn", "product", "role", "version", "identities", "trusts"]
+    assert list(n) == [
+        "name", "fqdn", "product", "role", "version", "identities", "trusts", "warnings"
+    ]  # fmt: skip
+    assert n["warnings"] == []
     assert (n["product"], n["role"], n["version"]) == ("imp", "subscriber", "14.0.1.10000-20")
     [i] = n["identities"]
     assert list(i) == [

@@ -272,14 +272,24 @@ def test_expired_is_judged_at_now_the_snapshots_time_by_default() -> None:
 
 
 def test_store_and_subject_narrow_the_selection() -> None:
+    file = f"Legacy_CA_{0x9600:x}.pem"  # the node writes the CN's spaces as '_'
     snap = everywhere(
-        cluster("10.5"), entry("cup-trust", "Legacy CA", 0x9600, expired=True), nodes=IMP_NODES
+        cluster("10.5"),
+        entry("cup-trust", "Legacy CA", 0x9600, expired=True, file=f"cup-trust/{file}"),
+        nodes=IMP_NODES,
     )
     by_store = prune(snap, store="cup-trust")
-    assert {f for _, f, _ in deletes(by_store)} == {f"cup-trust/Legacy CA_{0x9600:x}.pem"}
+    assert {f for _, f, _ in deletes(by_store)} == {f"cup-trust/{file}"}
     by_subject = prune(snap, subject="^legacy")  # case-insensitive search in the CN
-    assert {f for _, f, _ in deletes(by_subject)} == {f"cup-trust/Legacy CA_{0x9600:x}.pem"}
+    assert {f for _, f, _ in deletes(by_subject)} == {f"cup-trust/{file}"}
     assert not prune(snap, subject="nothing-like-this").changes_anything
+
+
+def test_a_file_the_cli_cannot_name_is_never_deleted() -> None:
+    name = "cup-trust/Legacy CA (old).pem"
+    odd = entry("cup-trust", "Legacy CA", 0x9601, expired=True, file=name)
+    snap = everywhere(cluster("10.5"), odd, nodes=IMP_NODES)
+    assert not prune(snap, store="cup-trust").changes_anything
 
 
 def test_nodes_narrow_the_deletes_but_not_the_pre_stops_before_11_0() -> None:

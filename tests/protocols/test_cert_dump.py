@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography import x509
 
 from uccert.protocols import CertDump, CliCommandFailed, CliParseError, parse_cert_dump
-from uccert.protocols.java_text import JAVA_ZONE_OFFSETS, common_name, split_name
+from uccert.protocols.java_text import (
+    JAVA_ZONE_OFFSETS,
+    common_name,
+    parse_java_date,
+    split_name,
+)
 
 from .conftest import read_fixture
 from .java_dump import make_certificate, render_java_dump
@@ -104,15 +110,62 @@ def test_gmt_offset_zone_is_read_without_a_table(ec_cert: x509.Certificate) -> N
     assert parse_cert_dump(text).not_after == NOT_AFTER
 
 
-def test_ambiguous_zone_is_refused_unless_the_caller_says_which(ec_cert: x509.Certificate) -> None:
-    text = render_java_dump(ec_cert, zone="CST", offset=timedelta(hours=8))
+def test_ambiguous_zone_without_pem_needs_the_node_zone(ec_cert: x509.Certificate) -> None:
+    text = render_java_dump(ec_cert, zone="CST", offset=timedelta(hours=8), include_pem=False)
     with pytest.raises(CliParseError, match="'CST' is unknown or ambiguous"):
         parse_cert_dump(text)
     shanghai = {**JAVA_ZONE_OFFSETS, "CST": timedelta(hours=8)}
     assert parse_cert_dump(text, zones=shanghai).not_before == NOT_BEFORE
+    assert parse_cert_dump(text, node_zone=ZoneInfo("Asia/Shanghai")).not_before == NOT_BEFORE
+    with pytest.raises(CliParseError, match="not a name of the node's zone Europe/London"):
+        parse_cert_dump(text, node_zone=ZoneInfo("Europe/London"))
+
+
+def test_with_a_pem_the_dates_come_from_the_pem_whatever_the_text(
+    ec_cert: x509.Certificate,
+) -> None:
+    text = render_java_dump(ec_cert, zone="CST", offset=timedelta(hours=8))
+    dump = parse_cert_dump(text)  # CST unresolvable without the zone: a warning, not a failure
+    assert (dump.not_before, dump.not_after) == (NOT_BEFORE, NOT_AFTER)
+    assert "printed validity not read" in dump.warnings[0]
     chicago = {**JAVA_ZONE_OFFSETS, "CST": timedelta(hours=-6)}
-    with pytest.raises(CliParseError, match="differs from the PEM"):
-        parse_cert_dump(text, zones=chicago)  # the PEM catches a wrong table
+    wrong = parse_cert_dump(text, zones=chicago)
+    assert wrong.not_before == NOT_BEFORE and "differs from the PEM" in wrong.warnings[0]
+    assert parse_cert_dump(text, node_zone=ZoneInfo("Asia/Shanghai")).warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("zone", "when", "name"),
+    [
+        ("Europe/London", datetime(2026, 7, 1, 12, tzinfo=UTC), "BST"),
+        ("Europe/London", datetime(2026, 12, 1, 12, tzinfo=UTC), "GMT"),
+        ("Asia/Kolkata", datetime(2026, 7, 1, 12, tzinfo=UTC), "IST"),
+        ("Europe/Dublin", datetime(2026, 7, 1, 12, tzinfo=UTC), "IST"),
+        ("America/Chicago", datetime(2026, 7, 1, 12, tzinfo=UTC), "CDT"),
+        ("America/Chicago", datetime(2026, 12, 1, 12, tzinfo=UTC), "CST"),
+        ("America/Los_Angeles", datetime(2026, 7, 1, 12, tzinfo=UTC), "PDT"),
+        ("America/Sao_Paulo", datetime(2026, 7, 1, 12, tzinfo=UTC), "BRT"),
+        ("Asia/Dubai", datetime(2026, 7, 1, 12, tzinfo=UTC), "GST"),
+        ("Europe/Paris", datetime(2026, 7, 1, 12, tzinfo=UTC), "CEST"),
+        ("Asia/Tokyo", datetime(2026, 7, 1, 12, tzinfo=UTC), "JST"),
+        ("Australia/Sydney", datetime(2026, 7, 1, 12, tzinfo=UTC), "AEST"),
+        ("Australia/Sydney", datetime(2026, 12, 1, 12, tzinfo=UTC), "AEDT"),
+    ],
+)
+def test_java_zone_names_resolve_with_the_node_zone_dst_included(
+    zone: str, when: datetime, name: str
+) -> None:
+    local = when.astimezone(ZoneInfo(zone))
+    text = local.strftime(f"%a %b %d %H:%M:%S {name} %Y")
+    assert parse_java_date(text, node_zone=ZoneInfo(zone)) == when
+
+
+def test_bst_capture_with_pem_reads_in_london() -> None:
+    dump = parse_cert_dump(read_fixture("cert_dump_bst.txt"), node_zone=ZoneInfo("Europe/London"))
+    certificate = dump.certificate()
+    assert certificate is not None and dump.warnings == ()
+    assert dump.not_before == certificate.not_valid_before_utc
+    assert dump.not_before.tzinfo is UTC
 
 
 def test_printed_serial_that_differs_from_the_pem_is_refused(ec_cert: x509.Certificate) -> None:

@@ -26,9 +26,24 @@ def test_commands_are_the_documented_strings() -> None:
 
 @pytest.mark.parametrize("file", ["x_01.pem", "tomcat-trust/x_01.pem"])
 def test_set_cert_delete_accepts_bare_and_store_prefixed_file(file: str) -> None:
-    assert cli.set_cert_delete("tomcat-trust", file) == (
-        "set cert delete tomcat-trust tomcat-trust/x_01.pem"
-    )
+    assert cli.set_cert_delete("tomcat-trust", file) == "set cert delete tomcat-trust x_01.pem"
+
+
+@pytest.mark.parametrize(
+    ("file", "plain"),
+    [
+        ("cucm14-pub.collabiz.ext_791a41de2f3d66a9a4a560204d2feb5a.pem", True),
+        ("Root CA (2019).pem", False),
+        ("ACME, Inc..pem", False),
+        ("x&y.pem", False),
+        ("tomcat-trust/x.pem", False),
+    ],
+)
+def test_trust_file_names_the_cli_cannot_carry_are_told_apart(file: str, plain: bool) -> None:
+    assert cli.is_cli_file_name(file) is plain
+    if not plain and "/" not in file:
+        with pytest.raises(ValueError, match="refusing"):
+            cli.set_cert_delete("tomcat-trust", file)
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,17 @@ def test_imp_database_publisher_reads_subscriber_cups_dbpub(line_end: str) -> No
     assert [node.host for node in nodes if node.publisher] == ["cucm-pub"]
 
 
+def test_dns_less_cluster_lines_have_no_fqdn_column(line_end: str) -> None:
+    nodes = parse_network_cluster(read_fixture("network_cluster_no_dns.txt", line_end))
+    assert [(n.host, n.fqdn, n.has_fqdn) for n in nodes] == [
+        ("cucm-pub", "cucm-pub", False),
+        ("cucm-sub1", "cucm-sub1", False),
+        ("imp-pub", "imp-pub", False),
+    ]
+    assert nodes[0].publisher and nodes[0].is_local
+    assert nodes[2].product is NodeProduct.IMP and nodes[2].db_publisher
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -18,6 +18,7 @@ from uccert.protocols import (
 from .conftest import read_fixture
 
 STARTED, STOPPED = ServiceRunState.STARTED, ServiceRunState.STOPPED
+STARTING, STOPPING = ServiceRunState.STARTING, ServiceRunState.STOPPING
 
 
 def test_service_list_separates_platform_from_services(line_end: str) -> None:
@@ -39,9 +40,29 @@ def test_service_list_separates_platform_from_services(line_end: str) -> None:
 
 
 def test_truncated_service_list_is_refused_not_read_as_missing_services() -> None:
-    text = read_fixture("service_list.txt").replace("Command successful\n", "")
+    text = read_fixture("service_list.txt")
+    cut = text[: text.index("Cisco Bulk Provisioning")]
     with pytest.raises(CliParseError, match="'Command successful' at the end"):
-        parse_service_list(text)
+        parse_service_list(cut)
+
+
+def test_real_115_list_ends_at_primary_node_and_names_unknown_services(line_end: str) -> None:
+    listing = parse_service_list(read_fixture("service_list_115_no_trailer.txt", line_end))
+    assert listing.primary_node is True
+    assert listing.get("Cisco DRF Master") == ServiceEntry("Cisco DRF Master", STARTED, None, True)
+    assert listing.get("Cisco CAR Scheduler") == ServiceEntry(
+        "Cisco CAR Scheduler", STOPPED, "Component is not running", True
+    )
+    odd = listing.get("Cisco Vendor Thing Nobody Documented")
+    assert odd is not None and odd.reason == "Commanded Out of Service"
+    assert len(listing.services) == 9
+
+
+def test_15_list_names_the_renamed_services(line_end: str) -> None:
+    listing = parse_service_list(read_fixture("service_list_15.txt", line_end))
+    assert listing.get("Cisco DRF Primary") is not None
+    assert listing.get("SNMP Primary Agent") is not None
+    assert listing.get("Cisco DRF Master") is None
 
 
 @pytest.mark.parametrize(
@@ -99,9 +120,18 @@ def test_restart_lines_of_another_service_or_none_are_refused() -> None:
     with pytest.raises(CliParseError, match="a state line of 'Cisco Tomcat'"):
         parse_service_control("Cisco XCP Router[STARTED]\n", "Cisco Tomcat")
     with pytest.raises(CliParseError, match="at least one"):
+        parse_service_control("Cisco Tomcat is being [RESTARTED] now\n", "Cisco Tomcat")
+    with pytest.raises(CliParseError, match="at least one"):
         parse_service_control("Service Manager is running\n", "Cisco Tomcat")
     with pytest.raises(CliCommandFailed):
         parse_service_control(read_fixture("command_failed.txt"), "Cisco Bogus")
+
+
+def test_12x_restart_notice_and_trailing_spaces_judged_by_state_lines(line_end: str) -> None:
+    text = read_fixture("service_restart_tomcat_12x.txt", line_end)
+    result = parse_service_control(text, "Cisco Tomcat")
+    assert result.states == (STOPPING, STOPPING, STARTING, STARTING, STARTED)
+    assert result.ended_started
 
 
 # ---------------------------------------------------------------- properties

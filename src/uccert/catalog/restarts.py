@@ -84,8 +84,12 @@ _CUP_XMPP_S2S = (
     _R("Cisco XCP Router"),
     _R("Cisco XCP XMPP Federation Connection Manager", _XMPP_FED),
 )
+# The DRF Master service is listed as "Cisco DRF Primary" from 15.0 (services.RENAMES); a
+# wrong name is not an error on the node (Control Center reports it Stopped), so each
+# version gets the name its nodes list.
 _IPSEC = (
-    _R("Cisco DRF Master", Condition.RUNS_DRF_MASTER),
+    _R("Cisco DRF Master", Condition.RUNS_DRF_MASTER, before("15.0")),
+    _R("Cisco DRF Primary", Condition.RUNS_DRF_MASTER, since("15.0")),
     _R("Cisco DRF Local"),
 )
 _TOMCAT = (_R("Cisco Tomcat"),)  # CLI only: utils service restart Cisco Tomcat

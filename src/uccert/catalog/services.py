@@ -62,8 +62,9 @@ _TABLE: tuple[Service, ...] = (
     Service("Cisco XCP XMPP Federation Connection Manager", _F, _IMP),
     Service("Cisco XCP Connection Manager", _F, _IMP, critical_for_ha=True),
     Service("Cisco XCP Authentication Service", _F, _IMP, critical_for_ha=True),
-    # §1: ipsec (DRF Master: "DRF Primary" in the note)
+    # ipsec (DRF Master: "DRF Primary" in the note; the service's name from 15, RENAMES)
     Service("Cisco DRF Master", _N, _BOTH),
+    Service("Cisco DRF Primary", _N, _BOTH),
     Service("Cisco DRF Local", _N, _BOTH),
     # §1: tomcat; INTERFACES §2: SOAP refuses Tomcat and DB
     Service("Cisco Tomcat", _N, _BOTH, control=_CLI),
@@ -80,6 +81,39 @@ _TABLE: tuple[Service, ...] = (
 # fmt: on
 
 SERVICES: Mapping[str, Service] = MappingProxyType({s.name: s for s in _TABLE})
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A service Cisco renamed: nodes of ``since`` and later list it as ``new``."""
+
+    old: str
+    new: str
+    since: str
+    source: str
+
+
+# The Administration Guide for CUCM Release 14 and SUs (Services chapter) still names "Cisco
+# DRF Master" and "SNMP Master Agent"; 15.0(1)'s `utils service list` on the same platform
+# prints "Cisco DRF Primary" and "SNMP Primary Agent" (Finesse 15.0(1) installation guide);
+# TAC doc 215534 (2024) names "Cisco DRF Primary". No 14 SU is documented with the new names.
+RENAMES: tuple[Rename, ...] = (
+    Rename(
+        "Cisco DRF Master",
+        "Cisco DRF Primary",
+        "15.0",
+        "https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cust_contact/contact_center/"
+        "finesse/finesse_1501/installation/guide/cfin_b_1501_cisco-installation-and-upgrade-"
+        "guide-15_0/network_and_system_services_used_for_cisco_finesse.html",
+    ),
+    Rename(
+        "SNMP Master Agent",
+        "SNMP Primary Agent",
+        "15.0",
+        "https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/admin/14SU2/adminGd/"
+        "cucm_b_administration-guide-14su2/cucm_b_test-adminguide_chapter_010111.html",
+    ),
+)
 
 # A federation is in use where its connection manager is activated on an IM/P node (§1): only
 # then does a cup or cup-xmpp-s2s change restart it.

@@ -21,6 +21,7 @@ skipped by every other check.
 | cn_clash       | cn-clash (info; warning with Expressway MRA)                 | §6        |
 | ha             | ha-disabled (warning)                                        | §3        |
 | services       | service-not-running, restart-pending (warning)               | §1, §7    |
+| partial_read   | read-warning (warning), web-only-delete (info)               |           |
 
 `exit_code_for` maps findings to the CLI's exit code: 3 when any is a warning or an error.
 """
@@ -31,7 +32,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from uccert.checks import cn_clash, duplicates, expiry, ha, ipsec, reachability, services
+from uccert.checks import (
+    cn_clash,
+    duplicates,
+    expiry,
+    ha,
+    ipsec,
+    partial_read,
+    reachability,
+    services,
+)
 from uccert.checks.context import MRA, CheckContext
 from uccert.model import Finding, Severity, Snapshot
 
@@ -59,6 +69,7 @@ CHECKS: tuple[Check, ...] = (
     Check("cn_clash", ("cn-clash",), cn_clash.check),
     Check("ha", ("ha-disabled",), ha.check),
     Check("services", ("service-not-running", "restart-pending"), services.check),
+    Check("partial_read", ("read-warning", "web-only-delete"), partial_read.check),
 )
 
 CODES: frozenset[str] = frozenset(code for c in CHECKS for code in c.codes)

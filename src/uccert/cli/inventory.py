@@ -93,6 +93,13 @@ def report_unreadable(snapshots: tuple[Snapshot, ...]) -> None:
             f"warning: {clean(cluster)}/{clean(node.node.name)}: not read: {clean(node.error)}",
             file=sys.stderr,
         )
+    for snap in snapshots:  # read, but one cert or line of it not
+        for node in snap.nodes:
+            for warning in node.warnings:
+                print(
+                    f"warning: {clean(snap.cluster)}/{clean(node.node.name)}: {clean(warning)}",
+                    file=sys.stderr,
+                )
 
 
 # --- the table ------------------------------------------------------------------------------

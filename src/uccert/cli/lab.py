@@ -13,7 +13,7 @@ from typing import Annotated, Literal, cast
 import typer
 
 from uccert.errors import ConfigError
-from uccert.lab.state import Topology, TopologyError, load_topology, preset
+from uccert.lab.state import Topology, TopologyError, load_topology, preset, without_dns
 
 from . import lab_ca as _lab_ca
 
@@ -45,8 +45,17 @@ def parse_time_scale(text: str) -> float:
     return value
 
 
-def resolve_topology(preset_name: str, topology_file: Path | None, version: str | None) -> Topology:
+def resolve_topology(
+    preset_name: str, topology_file: Path | None, version: str | None, dns: bool = True
+) -> Topology:
     """Check the flags and build the topology; raises ConfigError before anything starts."""
+    topo = _resolve_topology(preset_name, topology_file, version)
+    return topo if dns else without_dns(topo)
+
+
+def _resolve_topology(
+    preset_name: str, topology_file: Path | None, version: str | None
+) -> Topology:
     if preset_name not in PRESETS:
         raise ConfigError(f"unknown preset {preset_name!r} — use --preset demo or --preset minimal")
     try:
@@ -98,6 +107,10 @@ def up(
         Path | None,
         typer.Option("--replay", help="Serve the nodes `uccert doctor --record DIR` recorded."),
     ] = None,
+    no_dns: Annotated[
+        bool,
+        typer.Option("--no-dns", help="A cluster installed without DNS: nodes by host name."),
+    ] = False,
 ) -> None:
     """Run the lab in the foreground until Ctrl+C or SIGTERM."""
     if replay is not None:
@@ -117,7 +130,7 @@ def up(
         _check_replay(replay)
         asyncio.run(_serve_replay(replay, ready_file, state_dir))
         return
-    topo = resolve_topology(preset_name, topology, version)
+    topo = resolve_topology(preset_name, topology, version, dns=not no_dns)
     scale = parse_time_scale(time_scale)
     if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
         raise ConfigError(f"state dir {str(state_dir)!r} is not a directory — pick another path")

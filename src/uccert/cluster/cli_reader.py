@@ -3,11 +3,20 @@
 ``show cert list own|trust`` names the files, ``show cert own|trust <store>/<file>`` prints each
 one with its PEM (the cert is described from the PEM, not from the text), ``utils service
 list`` gives the services and ``show version active`` the version.
+
+One cert that cannot be read never aborts the node's read: it becomes a warning on the node
+(``NodeSnapshot.warnings``) naming the file and why. That covers a trust file whose name the
+CLI cannot carry (spaces, parentheses: imported from the web page), a dump without a PEM
+block, and a dump the parser refuses. A dump without a PEM has its printed dates read in the
+node's own zone (``show timezone config``, asked once, only then).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography import x509
 
@@ -15,6 +24,7 @@ from uccert.cluster.discovery import DiscoveredNode
 from uccert.model import CertInfo, Node, NodeSnapshot, RunState, ServiceState, TrustEntry
 from uccert.protocols import (
     CertListEntry,
+    CliCommandFailed,
     CliParseError,
     ServiceList,
     parse_cert_dump,
@@ -24,16 +34,86 @@ from uccert.protocols import (
 )
 from uccert.protocols import cli_commands as cli
 from uccert.protocols.cli_commands import CertListKind
+from uccert.protocols.timezone import parse_timezone_config
 from uccert.transport import AdminCliSession
 
 
-async def _certificate(session: AdminCliSession, entry: CertListEntry) -> x509.Certificate:
-    command = cli.show_cert_trust(entry.path) if entry.is_trust else cli.show_cert_own(entry.path)
-    dump = parse_cert_dump(await session.run(command))
-    cert = dump.certificate()
-    if cert is None:
-        raise CliParseError(f"{command}: the node printed no PEM block, so the cert cannot be read")
-    return cert
+async def read_time_zone(session: AdminCliSession) -> tuple[tzinfo | None, str]:
+    """The node's platform zone from ``show timezone config`` (Control Center start times and
+    printed certificate dates are in it), or None and why it is not known."""
+    try:
+        name = parse_timezone_config(await session.run(cli.SHOW_TIMEZONE_CONFIG))
+        return ZoneInfo(name), ""
+    except (CliParseError, CliCommandFailed, ZoneInfoNotFoundError, ValueError) as exc:
+        return None, str(exc) or type(exc).__name__
+
+
+@dataclass
+class _NodeZone:
+    """The node's platform zone, asked at most once (None: not asked yet or not known)."""
+
+    session: AdminCliSession
+    asked: bool = False
+    zone: tzinfo | None = None
+    why: str = ""
+
+    async def get(self) -> tzinfo | None:
+        if not self.asked:
+            self.asked = True
+            self.zone, self.why = await read_time_zone(self.session)
+        return self.zone
+
+
+@dataclass
+class _Reading:
+    session: AdminCliSession
+    zone: _NodeZone
+    warnings: list[str] = field(default_factory=list)
+
+    async def certificate(self, entry: CertListEntry) -> x509.Certificate | None:
+        """The entry's cert, or None with a warning saying why it could not be read."""
+        if not cli.is_cli_file_name(entry.file):
+            self.warnings.append(
+                f"{entry.path}: not read: its name cannot be given to the admin CLI (spaces or "
+                "punctuation); read it over REST on 14 and later, or in Cisco Unified OS "
+                "Administration > Security > Certificate Management"
+            )
+            return None
+        command = (
+            cli.show_cert_trust(entry.path) if entry.is_trust else cli.show_cert_own(entry.path)
+        )
+        try:
+            text = await self.session.run(command)
+        except CliCommandFailed as error:  # the node refused this one file
+            self.warnings.append(f"{entry.path}: not read: {error}")
+            return None
+        try:
+            dump = parse_cert_dump(text)
+            problem = "; ".join(dump.warnings)
+        except CliParseError as error:
+            dump, problem = None, str(error)
+        if problem and "time zone" in problem and (zone := await self.zone.get()) is not None:
+            try:  # the printed dates use a zone name that needs the node's zone
+                dump = parse_cert_dump(text, node_zone=zone)
+                problem = "; ".join(dump.warnings)
+            except CliParseError as again:
+                dump, problem = None, str(again)
+        if dump is None:
+            self.warnings.append(f"{entry.path}: not read: {problem}{self._zone_note()}")
+            return None
+        if problem:  # read from the PEM; the printed text disagreed or could not be read
+            self.warnings.append(f"{entry.path}: {problem}{self._zone_note()}")
+        cert = dump.certificate()
+        if cert is None:
+            until = dump.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.warnings.append(
+                f"{entry.path}: not inventoried: `{command}` printed no PEM block (serial "
+                f"{dump.serial}, CN {dump.subject_cn}, valid until {until} as printed)"
+            )
+        return cert
+
+    def _zone_note(self) -> str:
+        return f" (time zone not known: {self.zone.why})" if self.zone.why else ""
 
 
 def services_of(listing: ServiceList) -> tuple[ServiceState, ...]:
@@ -43,21 +123,33 @@ def services_of(listing: ServiceList) -> tuple[ServiceState, ...]:
     )
 
 
+async def read_certs_cli_with_warnings(
+    session: AdminCliSession, cluster_fqdns: Iterable[str]
+) -> tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...], tuple[str, ...]]:
+    """The node's identities and trusts as ``show cert list/own/trust`` print them, and what
+    could not be read (one warning per cert)."""
+    fqdns = tuple(cluster_fqdns)
+    reading = _Reading(session, _NodeZone(session))
+    identities: list[CertInfo] = []
+    for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.OWN))):
+        cert = await reading.certificate(entry)
+        if cert is not None:
+            identities.append(CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns))
+    trusts: list[TrustEntry] = []
+    for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.TRUST))):
+        cert = await reading.certificate(entry)
+        if cert is not None:
+            info = CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns)
+            trusts.append(TrustEntry(entry.unit_or_store, entry.file, info))
+    return tuple(identities), tuple(trusts), tuple(reading.warnings)
+
+
 async def read_certs_cli(
     session: AdminCliSession, cluster_fqdns: Iterable[str]
 ) -> tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...]]:
-    """The node's identities and trusts as ``show cert list/own/trust`` print them."""
-    fqdns = tuple(cluster_fqdns)
-    identities: list[CertInfo] = []
-    for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.OWN))):
-        cert = await _certificate(session, entry)
-        identities.append(CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns))
-    trusts: list[TrustEntry] = []
-    for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.TRUST))):
-        cert = await _certificate(session, entry)
-        info = CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns)
-        trusts.append(TrustEntry(entry.unit_or_store, entry.file, info))
-    return tuple(identities), tuple(trusts)
+    """The node's identities and trusts (certs that could not be read are left out)."""
+    identities, trusts, _ = await read_certs_cli_with_warnings(session, cluster_fqdns)
+    return identities, trusts
 
 
 async def read_version(session: AdminCliSession) -> str:
@@ -71,12 +163,14 @@ async def read_services(session: AdminCliSession) -> tuple[ServiceState, ...]:
 async def read_node_cli(
     session: AdminCliSession, node: DiscoveredNode, cluster_fqdns: Iterable[str]
 ) -> NodeSnapshot:
-    """Everything one node shows over its CLI (raises on a failed or unreadable command)."""
+    """Everything one node shows over its CLI (raises on a failed or unreadable command; one
+    unreadable cert is a warning)."""
     version = await read_version(session)
-    identities, trusts = await read_certs_cli(session, cluster_fqdns)
+    identities, trusts, warnings = await read_certs_cli_with_warnings(session, cluster_fqdns)
     return NodeSnapshot(
         node=Node(node.name, node.fqdn, node.product, node.role, version),
         identities=identities,
         trusts=trusts,
         services=await read_services(session),
+        warnings=warnings,
     )

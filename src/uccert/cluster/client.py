@@ -27,7 +27,11 @@ from pathlib import Path
 
 from uccert import catalog
 from uccert.catalog import WIRE_UNITS, features_in_use
-from uccert.cluster.cli_reader import read_certs_cli, read_services, read_version
+from uccert.cluster.cli_reader import (
+    read_certs_cli_with_warnings,
+    read_services,
+    read_version,
+)
 from uccert.cluster.discovery import (
     DiscoveredNode,
     discover_over_axl,
@@ -125,6 +129,7 @@ class ClusterClient:
         return nodes, ()
 
     async def _read(self, node: DiscoveredNode, fqdns: tuple[str, ...]) -> NodeSnapshot:
+        warnings: tuple[str, ...] = ()
         async with self.targets.cli_session(node.name, node.fqdn) as session:
             version = await read_version(session)
             if self.prefer_rest and major_version(version) >= REST_FROM_MAJOR:
@@ -136,13 +141,14 @@ class ClusterClient:
                         f"REST snapshot/server ({version}): {_reason(exc)}"
                     ) from exc
             else:
-                identities, trusts = await read_certs_cli(session, fqdns)
+                identities, trusts, warnings = await read_certs_cli_with_warnings(session, fqdns)
             services = await read_services(session)
         return NodeSnapshot(
             Node(node.name, node.fqdn, node.product, node.role, version),
             identities=identities,
             trusts=trusts,
             services=services,
+            warnings=warnings,
         )
 
     async def _probe(self, node: DiscoveredNode, unit: str) -> tuple[str, str] | None:

@@ -110,7 +110,7 @@ async def generate_csr(
         )
         async with targets.rest_http(target.node, target.fqdn) as http:
             response = await http.post(wire.CSR_PATH, json=body)
-            if response.status_code != 200:
+            if not response.is_success:  # any 2xx: third-party clients see 201
                 raise _refused(target.node, f"POST csr ({unit})", response)
             try:
                 return GeneratedCsr(wire.parse_csr_reply(_body(response), "POST csr"), VIA_REST)
@@ -184,7 +184,7 @@ async def upload_trust(
             for cert in certs:
                 body = wire.trust_body(store, [_pem(cert)], description)
                 response = await http.post(wire.TRUST_PATH, json=body)
-                if response.status_code != 200:
+                if not response.is_success:  # any 2xx (201 seen by third-party clients)
                     raise _refused(node.name, f"POST trust/certificates ({store})", response)
         return
     unit = wire.trust_service(store)
@@ -204,7 +204,7 @@ async def upload_identity(
         async with targets.rest_http(node.name, node.fqdn) as http:
             body = wire.identity_body(unit, [_pem(leaf)])
             response = await http.post(wire.IDENTITY_PATH, json=body)
-        if response.status_code != 200:
+        if not response.is_success:  # any 2xx (201 seen by third-party clients)
             raise _refused(node.name, f"POST identity/certificates ({unit})", response)
         return VIA_REST
     async with targets.cli_session(node.name, node.fqdn) as session:

@@ -41,10 +41,10 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography import x509
 
+from uccert.cluster.cli_reader import read_time_zone
 from uccert.cluster.discovery import axl_client
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
@@ -65,7 +65,6 @@ from uccert.protocols.cli_commands import CertListKind, ServiceAction
 from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
 from uccert.protocols.start_time import parse_start_time
-from uccert.protocols.timezone import parse_timezone_config
 from uccert.transport import AdminCliSession, ConnectFailed
 from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import HttpStatusError, TlsPinError
@@ -281,6 +280,9 @@ class ClusterOps:
             for entry in parse_cert_list(listing):
                 if store is not None and entry.unit_or_store != store:
                     continue
+                if not cli.is_cli_file_name(entry.file):  # only the web page can name it
+                    log.warning("%s: %s left out: the CLI cannot name it", node, entry.path)
+                    continue
                 dump = parse_cert_dump(await session.run(cli.show_cert_trust(entry.path)))
                 cert = dump.certificate()
                 if cert is None:
@@ -292,7 +294,8 @@ class ClusterOps:
         return await self._read(node, "show cert list trust", read)
 
     async def delete_trust(self, node: str, store: str, file: str) -> None:
-        """``set cert delete <store> <store>/<file>`` (a yes/no question, if asked, gets yes)."""
+        """``set cert delete <store> <file>``, the documented bare file name (a yes/no
+        question, if asked, gets yes)."""
         command = cli.set_cert_delete(store, file)
         with _mapped(node, command, f"check {file} is still in {store} (show cert list trust)"):
             session = await self._session(node)
@@ -356,12 +359,11 @@ class ClusterOps:
             return known
 
         async def read(session: AdminCliSession) -> tzinfo:
-            text = await session.run(cli.SHOW_TIMEZONE_CONFIG)
-            try:
-                return ZoneInfo(parse_timezone_config(text))
-            except (CliParseError, ZoneInfoNotFoundError, ValueError) as exc:
-                log.warning("%s: time zone not known (%s); reading start times as UTC", node, exc)
+            zone, why = await read_time_zone(session)
+            if zone is None:
+                log.warning("%s: time zone not known (%s); reading start times as UTC", node, why)
                 return UTC
+            return zone
 
         zone = await self._read(node, cli.SHOW_TIMEZONE_CONFIG, read)
         self._zones[node] = zone
@@ -495,7 +497,9 @@ class ClusterOps:
                 if stopped >= STOPPED_LOOKS or (stopped and not_activated):
                     raise ServiceFailed(
                         f"{node}: {service} is {last} instead of starting: look at the node "
-                        "(utils service list, RTMT), start it, then resume"
+                        "(utils service list, RTMT), start it, then resume (Control Center "
+                        "also reports Stopped for a name the node does not list: check the "
+                        "name for this version)"
                     )
             remaining = deadline - loop.time()
             if remaining <= 0:

@@ -1,7 +1,8 @@
 """Read one node's certificates over Certificate Management REST (14 and later).
 
 ``GET snapshot/server`` gives every identity (by service, e.g. ``tomcat``) and trust store (by
-service, ``tomcat`` for ``tomcat-trust``) with PEMs; each cert is described from its PEM, named
+service, ``tomcat`` for ``tomcat-trust``; some releases say ``tomcat-trust`` [seen: issue 13],
+both are read) with PEMs; each cert is described from its PEM, named
 as the admin CLI names it: identity ``<unit>/<unit>.pem``, trust ``<service>-trust/<filename>``.
 """
 
@@ -26,6 +27,11 @@ def _cert(pem: str, where: str) -> x509.Certificate:
         raise CertMgrPayloadError(f"snapshot/server: {where} is not a PEM certificate") from exc
 
 
+def trust_store_name(service: str) -> str:
+    """``tomcat`` or ``tomcat-trust`` (both forms occur) -> ``tomcat-trust``."""
+    return service if service.lower().endswith(TRUST_SUFFIX) else f"{service}{TRUST_SUFFIX}"
+
+
 def certs_from_snapshot(
     snap: ServerSnapshot, cluster_fqdns: Iterable[str]
 ) -> tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...]]:
@@ -36,7 +42,7 @@ def certs_from_snapshot(
     )
     trusts: list[TrustEntry] = []
     for store in snap.trusts:
-        name = f"{store.service}{TRUST_SUFFIX}"
+        name = trust_store_name(store.service)
         for filename, pem in store.certificates:
             info = CertInfo.from_x509(_cert(pem, f"{name}/{filename}"), name, filename, fqdns)
             trusts.append(TrustEntry(name, filename, info))

@@ -49,6 +49,10 @@ PROBE_KINDS: Final[Mapping[TlsMode, ProbeKind]] = MappingProxyType(
 )
 
 
+def _is_address(name: str) -> bool:
+    return name.replace(".", "").isdigit() or ":" in name
+
+
 def xmpp_domains(fqdn: str, presence_domains: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The ``to`` domains a probe tries: the cluster's presence domains from the inventory
     (IM/P serves XMPP only for its presence domains, which an administrator sets in IM and
@@ -71,9 +75,22 @@ class NodeTargets:
     pins_dir: Path
 
     def override(self, name: str, fqdn: str | None = None) -> NodeOverride:
-        """The node's override, looked up by CUCM name, then by FQDN (empty if none)."""
+        """The node's override, looked up by CUCM name, then by FQDN, then (a DNS-less
+        cluster knows its nodes by host name) by the host name of an FQDN key; empty if none."""
         nodes = self.cluster.nodes
         found = nodes.get(name) or (nodes.get(fqdn) if fqdn else None)
+        if found is None:
+            wanted = {name.lower(), (fqdn or name).lower()}
+            hosts = {n.split(".", 1)[0] for n in wanted if not _is_address(n)}
+            found = next(
+                (
+                    over
+                    for key, over in nodes.items()
+                    if key.lower() in wanted
+                    or (not _is_address(key) and key.lower().split(".", 1)[0] in hosts)
+                ),
+                None,
+            )
         return found if found is not None else NodeOverride()
 
     def ssh_target(self, name: str, fqdn: str) -> SshTarget:

@@ -6,7 +6,8 @@
      "identities": [{"unit", "file", "subject_cn", "issuer_cn", "self_signed", "distribution",
                      "key_type", "key_bits", "serial", "not_before", "not_after", "sha256"}],
      "trusts": [{"store", "file", "subject_cn", "issuer_cn", "serial", "not_after",
-                 "sha256"}]}]}]}
+                 "sha256"}],
+     "warnings": ["<what could not be read, and why>"]}]}]}
 ```
 
 Times are ISO 8601 UTC with a `Z` and whole seconds (`2026-11-28T04:00:00Z`). PEM text is
@@ -76,6 +77,7 @@ def _node(snap: NodeSnapshot) -> JsonObject:
         "version": node.version,
         "identities": [_identity(c) for c in snap.identities],
         "trusts": [_trust(t) for t in snap.trusts],
+        "warnings": list(snap.warnings),
     }
 
 

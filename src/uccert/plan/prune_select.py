@@ -23,6 +23,7 @@ from uccert.catalog.trust import TRUST_STORES
 from uccert.model import CertInfo, TrustEntry, iso_utc
 from uccert.plan.request import PlanError
 from uccert.plan.scope import NodeFacts
+from uccert.protocols.cli_commands import is_cli_file_name
 
 PRUNE_SCOPE: Final = "all"  # prune looks at every node unless --nodes narrows it
 
@@ -158,12 +159,17 @@ def select_candidates(
     now: datetime,
 ) -> tuple[Candidate, ...]:
     """Candidates on the nodes in `scope`, node by node in scope order. An expired cert is
-    selected in every copy; ``--duplicates`` adds the extra copies of certs still valid."""
+    selected in every copy; ``--duplicates`` adds the extra copies of certs still valid. A file
+    the admin CLI cannot name is never a candidate (`uccert check` says web-only-delete)."""
     prevalence = Counter((h.store, h.base, h.cert.sha256) for h in cluster)
     out: list[Candidate] = []
     for node in scope:
         mine = [
-            h for h in cluster if h.node.name == node.name and _wanted(h, request.store, pattern)
+            h
+            for h in cluster
+            if h.node.name == node.name
+            and _wanted(h, request.store, pattern)
+            and is_cli_file_name(h.base)
         ]
         expired = [h for h in mine if h.cert.is_expired(now)] if request.expired else []
         out += (Candidate(h, f"expired at {iso_utc(h.cert.not_after)}") for h in expired)

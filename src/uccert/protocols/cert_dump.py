@@ -21,10 +21,15 @@ The node prints a Java-style dump in brackets, then (own certificates; trust one
     ...
     -----END CERTIFICATE-----
 
+Dates are printed in the node's local zone with a Java short name that follows daylight
+saving (``BST``, ``IST``, ``CST``/``CDT``, ``BRT``, ...) [seen: real captures show BST, PST/PDT].
+
 Theory of operation: the header fields (up to ``Extensions:`` or ``Signature:``) are read by
 name, each exactly once; the extension and signature blocks are skipped. When the PEM is
-there it is decoded and must agree with the printed serial and validity, so a dump whose
-text and certificate disagree is refused rather than half-believed.
+there it is the truth: serial, dates and key come from it; its serial must match the printed
+one (a dump mixing two certificates is refused), and printed dates that cannot be read, or
+read differently, only give a warning. Without a PEM the printed dates are read with the
+node's zone (``show timezone config``) when given.
 """
 
 from __future__ import annotations
@@ -33,11 +38,12 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from uccert.protocols._lines import quote, raise_if_failed, split_lines, unexpected
 from uccert.protocols.errors import CliParseError
@@ -91,6 +97,8 @@ class CertDump:
     key_algorithm_oid: str | None
     pem: str | None
     """The PEM block (LF line ends, trailing newline) when the node printed it."""
+    warnings: tuple[str, ...] = ()
+    """What in the printed text could not be read or disagreed with the PEM (the PEM won)."""
 
     @property
     def serial_number(self) -> int:
@@ -179,11 +187,27 @@ def _algorithm(value: str, field: str) -> tuple[str, str | None]:
     return match.group("name"), match.group("oid")
 
 
-def parse_cert_dump(text: str, zones: Mapping[str, timedelta] = JAVA_ZONE_OFFSETS) -> CertDump:
-    """Parse a certificate dump; cross-check it against its PEM block when there is one.
+def _key_name(certificate: x509.Certificate) -> str:
+    """The key algorithm as the dump names it (``RSA``, ``EC``), from the certificate."""
+    key = certificate.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "EC"
+    return type(key).__name__
 
-    ``zones`` maps the time-zone short names the node may print to UTC offsets.
-    Raises CliCommandFailed on ``Executed command unsuccessfully``, CliParseError otherwise.
+
+def parse_cert_dump(
+    text: str,
+    zones: Mapping[str, timedelta] = JAVA_ZONE_OFFSETS,
+    node_zone: tzinfo | None = None,
+) -> CertDump:
+    """Parse a certificate dump; take serial, dates and key from its PEM block when there is one.
+
+    ``zones`` maps the time-zone short names read without the node's zone to UTC offsets;
+    ``node_zone`` (the node's platform zone) resolves the others, DST included.
+    Raises CliCommandFailed on ``Executed command unsuccessfully``, CliParseError otherwise
+    (without a PEM, also when a printed date cannot be read).
     """
     raise_if_failed(split_lines(text), _WHAT)
     dump_text, pem_text = _split_pem(text)
@@ -204,7 +228,51 @@ def parse_cert_dump(text: str, zones: Mapping[str, timedelta] = JAVA_ZONE_OFFSET
         fields["SignatureAlgorithm"], "SignatureAlgorithm"
     )
     key_algorithm, key_oid = _algorithm(fields["Key"], "Key")
-    dump = CertDump(
+    printed: tuple[datetime, datetime] | None = None
+    date_problem: str | None = None
+    try:
+        printed = (
+            parse_java_date(fields["Validity From"], zones, node_zone),
+            parse_java_date(fields["To"], zones, node_zone),
+        )
+    except CliParseError as error:
+        if pem_text is None:
+            raise
+        date_problem = str(error)
+    if pem_text is None:
+        assert printed is not None
+        return CertDump(
+            version=int(version_match.group("v")),
+            serial=serial,
+            signature_algorithm=signature_algorithm,
+            signature_algorithm_oid=signature_oid,
+            issuer=fields["Issuer Name"],
+            issuer_cn=common_name(fields["Issuer Name"]),
+            subject=fields["Subject Name"],
+            subject_cn=common_name(fields["Subject Name"]),
+            not_before=printed[0],
+            not_after=printed[1],
+            key_algorithm=key_algorithm,
+            key_algorithm_oid=key_oid,
+            pem=None,
+        )
+    pem, certificate = _decode_pem(pem_text)
+    if certificate.serial_number != int(serial, 16):
+        raise CliParseError(
+            f"{_WHAT}: printed serial {serial} differs from the PEM's "
+            f"{certificate.serial_number:x}: the output is corrupt or mixes two certificates"
+        )
+    actual = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+    warnings: list[str] = []
+    if date_problem is not None:
+        warnings.append(f"printed validity not read ({date_problem}); dates taken from the PEM")
+    elif printed != actual:
+        assert printed is not None
+        warnings.append(
+            f"printed validity {quote(str(printed[0]))}..{quote(str(printed[1]))} differs "
+            f"from the PEM's {actual[0]}..{actual[1]}; dates taken from the PEM"
+        )
+    return CertDump(
         version=int(version_match.group("v")),
         serial=serial,
         signature_algorithm=signature_algorithm,
@@ -213,25 +281,10 @@ def parse_cert_dump(text: str, zones: Mapping[str, timedelta] = JAVA_ZONE_OFFSET
         issuer_cn=common_name(fields["Issuer Name"]),
         subject=fields["Subject Name"],
         subject_cn=common_name(fields["Subject Name"]),
-        not_before=parse_java_date(fields["Validity From"], zones),
-        not_after=parse_java_date(fields["To"], zones),
-        key_algorithm=key_algorithm,
+        not_before=actual[0],
+        not_after=actual[1],
+        key_algorithm=_key_name(certificate),
         key_algorithm_oid=key_oid,
-        pem=None,
+        pem=pem,
+        warnings=tuple(warnings),
     )
-    if pem_text is None:
-        return dump
-    pem, certificate = _decode_pem(pem_text)
-    if certificate.serial_number != dump.serial_number:
-        raise CliParseError(
-            f"{_WHAT}: printed serial {dump.serial} differs from the PEM's "
-            f"{certificate.serial_number:x}: the output is corrupt or mixes two certificates"
-        )
-    printed = (dump.not_before, dump.not_after)
-    actual = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
-    if printed != actual:
-        raise CliParseError(
-            f"{_WHAT}: printed validity {quote(str(printed[0]))}..{quote(str(printed[1]))} "
-            f"differs from the PEM's {actual[0]}..{actual[1]} (wrong time-zone table?)"
-        )
-    return replace(dump, pem=pem)

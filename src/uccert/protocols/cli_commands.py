@@ -111,17 +111,31 @@ def set_cert_import(kind: CertListKind, unit: str) -> str:
 
 
 def set_cert_delete(store: str, file: str) -> str:
-    """``set cert delete <store> <store>/<file>.pem`` [guess: no confirmation prompt].
+    """``set cert delete <store> <file>.pem``: the unit, then the bare file name, as Cisco's
+    CLI reference documents it (``set cert delete unit name``, "name: certificate file name",
+    example ``set cert delete cucm siptest.pem``) [doc: https://www.cisco.com/c/en/us/td/docs/
+    voice_ip_comm/cucm/cli_ref/12_5_1SU2/cucm_b_command-line-interface-reference-guide-1251Su2/
+    cucm_b_command-line-interface-reference-guide-1251Su2_chapter_0110.html]. The unit is the
+    trust store (``tomcat-trust``), as a live script sends it [seen]; no prompt [guess].
 
     ``file`` may be given bare (``x.pem``) or store-prefixed (``tomcat-trust/x.pem``); the
-    command always carries the store-prefixed form, as the one live script does.
+    command carries the bare name. ValueError when the name is not a plain CLI token (see
+    :func:`is_cli_file_name`).
     """
     _token(store, "trust store")
     bare = file.split("/", 1)[1] if file.startswith(store + "/") else file
     if "/" in bare:
         raise ValueError(f"trust file {file!r} does not belong to store {store!r}")
     _token(bare, "trust file")
-    return f"set cert delete {store} {store}/{bare}"
+    return f"set cert delete {store} {bare}"
+
+
+def is_cli_file_name(file: str) -> bool:
+    """Whether uccert can name this trust file on the CLI (``show cert trust``, ``set cert
+    delete``): letters, digits, ``.``, ``_``, ``-``. Real stores also hold names with spaces,
+    parentheses or other punctuation (imported from the web page); those are read over REST
+    (14 and later) and deleted from the web page only."""
+    return "/" not in file and _TOKEN_RE.fullmatch(file) is not None
 
 
 def utils_service(action: ServiceAction, name: str) -> str:

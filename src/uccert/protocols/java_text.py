@@ -2,9 +2,14 @@
 
 * Dates: ``EEE MMM dd HH:mm:ss zzz yyyy`` (``java.util.Date.toString``), e.g.
   ``Mon Nov 30 09:12:44 UTC 2026``. The zone is a short name; a node set to a local time
-  zone prints that zone's name. Short names are ambiguous in general (CST is both Chicago
-  and Shanghai, IST both Kolkata and Dublin), so only the unambiguous names below are
-  read, plus ``GMT+hh:mm``; a caller can pass its own table [guess: which names occur].
+  zone prints that zone's name, following daylight saving (real captures show BST and
+  PST/PDT [seen]). Short names are ambiguous in general (CST is both Chicago and Shanghai,
+  IST both Kolkata and Dublin): without the node's zone only the unambiguous names of
+  ``JAVA_ZONE_OFFSETS`` are read, plus ``GMT+hh:mm``. With the node's IANA zone (``show
+  timezone config``) a name is read when that zone, at that local time, has one of the
+  offsets the name can stand for (``JAVA_ZONE_NAMES``); Java keeps names that the tz
+  database replaced by numbers (``BRT`` for America/Sao_Paulo, ``GST`` for Asia/Dubai), so
+  the name table is Java's, not the tz database's.
 * Names: printed most specific first (reverse of the encoding), ``, `` between attributes,
   values with special characters in double quotes or with backslash escapes.
 """
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Final
 
 from uccert.protocols.errors import CliParseError
@@ -43,6 +48,36 @@ JAVA_ZONE_OFFSETS: Final[Mapping[str, timedelta]] = {
 }
 """Zone short names read without a hint [guess]; ambiguous ones (CST, IST, BST) are absent."""
 
+_H = timedelta(hours=1)
+JAVA_ZONE_NAMES: Final[Mapping[str, frozenset[timedelta]]] = {
+    **{name: frozenset({offset}) for name, offset in JAVA_ZONE_OFFSETS.items()},
+    "CST": frozenset({-6 * _H, 8 * _H, -5 * _H}),  # Chicago, Shanghai/Taipei, Havana
+    "IST": frozenset({5.5 * _H, 1 * _H, 2 * _H}),  # Kolkata, Dublin (summer), Jerusalem
+    "BST": frozenset({1 * _H, 6 * _H}),  # London (summer), Dhaka
+    "BRT": frozenset({-3 * _H}),  # America/Sao_Paulo (tz database: -03)
+    "GST": frozenset({4 * _H}),  # Asia/Dubai (tz database: +04)
+    "WET": frozenset({0 * _H}),
+    "WEST": frozenset({1 * _H}),
+    "AST": frozenset({-4 * _H, 3 * _H}),  # Atlantic, Arabia
+    "ACST": frozenset({9.5 * _H}),
+    "ACDT": frozenset({10.5 * _H}),
+    "AWST": frozenset({8 * _H}),
+    "NZST": frozenset({12 * _H}),
+    "NZDT": frozenset({13 * _H}),
+    "MSK": frozenset({3 * _H}),
+    "SAST": frozenset({2 * _H}),
+    "ICT": frozenset({7 * _H}),
+    "PHT": frozenset({8 * _H}),
+    "WIB": frozenset({7 * _H}),
+    "HST": frozenset({-10 * _H}),
+    "AKST": frozenset({-9 * _H}),
+    "AKDT": frozenset({-8 * _H}),
+    "ART": frozenset({-3 * _H}),
+}
+"""Java's zone short names -> every UTC offset each can stand for (with the node's zone
+the offset that zone has at that moment picks one) [doc: the tz database; Java's own names
+from its TimeZoneNames]."""
+
 _DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS: Final = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -57,7 +92,9 @@ _GMT_OFFSET_RE: Final = re.compile(
 )
 
 
-def _zone_offset(zone: str, zones: Mapping[str, timedelta]) -> timedelta:
+def _zone_offset(
+    zone: str, zones: Mapping[str, timedelta], node_zone: tzinfo | None = None
+) -> timedelta:
     if zone in zones:
         return zones[zone]
     match = _GMT_OFFSET_RE.fullmatch(zone)
@@ -66,14 +103,40 @@ def _zone_offset(zone: str, zones: Mapping[str, timedelta]) -> timedelta:
         if hours <= 18 and minutes < 60:
             offset = timedelta(hours=hours, minutes=minutes)
             return -offset if match.group("sign") == "-" else offset
+    if node_zone is not None:
+        raise CliParseError(
+            f"certificate date: time zone {zone!r} is not a name of the node's zone "
+            f"{node_zone} at that time (show timezone config)"
+        )
     raise CliParseError(
-        f"certificate date: time zone {zone!r} is unknown or ambiguous; expected one of "
-        f"{', '.join(sorted(zones))} or GMT+hh:mm (pass a zone table, or set the node to UTC)"
+        f"certificate date: time zone {zone!r} is unknown or ambiguous without the node's "
+        f"zone; expected one of {', '.join(sorted(zones))} or GMT+hh:mm"
     )
 
 
-def parse_java_date(text: str, zones: Mapping[str, timedelta] = JAVA_ZONE_OFFSETS) -> datetime:
-    """``Mon Nov 30 09:12:44 UTC 2026`` -> aware UTC datetime; the weekday must agree."""
+def _in_node_zone(local: datetime, name: str, node_zone: tzinfo) -> datetime | None:
+    """``local`` (naive) in ``node_zone`` when the zone, then, is called ``name`` or has an
+    offset ``name`` can stand for; both sides of a daylight-saving fold are tried."""
+    for fold in (0, 1):
+        candidate = local.replace(tzinfo=node_zone, fold=fold)
+        offset = candidate.utcoffset()
+        if candidate.tzname() == name or (
+            offset is not None and offset in JAVA_ZONE_NAMES.get(name, frozenset())
+        ):
+            return candidate
+    return None
+
+
+def parse_java_date(
+    text: str,
+    zones: Mapping[str, timedelta] = JAVA_ZONE_OFFSETS,
+    node_zone: tzinfo | None = None,
+) -> datetime:
+    """``Mon Nov 30 09:12:44 UTC 2026`` -> aware UTC datetime; the weekday must agree.
+
+    ``node_zone`` (the node's platform zone) resolves names that are ambiguous on their own
+    (``CST``, ``IST``, ``BST``) and those only Java uses (``BRT``, ``GST``), DST included.
+    """
     match = _DATE_RE.fullmatch(text.strip())
     if match is None:
         raise CliParseError(
@@ -81,19 +144,23 @@ def parse_java_date(text: str, zones: Mapping[str, timedelta] = JAVA_ZONE_OFFSET
         )
     if match.group("mon") not in _MONTHS or match.group("dow") not in _DAYS:
         raise CliParseError(f"certificate date: unknown day or month name in {text.strip()!r}")
-    offset = _zone_offset(match.group("zone"), zones)
     try:
-        local = datetime(
+        wall = datetime(
             int(match.group("year")),
             _MONTHS.index(match.group("mon")) + 1,
             int(match.group("day")),
             int(match.group("h")),
             int(match.group("m")),
             int(match.group("s")),
-            tzinfo=timezone(offset),
         )
     except ValueError as error:
         raise CliParseError(f"certificate date: {error}: {text.strip()!r}") from error
+    zone_name = match.group("zone")
+    in_zone = None if node_zone is None else _in_node_zone(wall, zone_name, node_zone)
+    if in_zone is not None:
+        local = in_zone
+    else:
+        local = wall.replace(tzinfo=timezone(_zone_offset(zone_name, zones, node_zone)))
     if _DAYS[local.weekday()] != match.group("dow"):
         raise CliParseError(
             f"certificate date: {text.strip()!r} is a {_DAYS[local.weekday()]}, not a "

@@ -4,7 +4,9 @@
         ... and on the other nodes' lines: authenticated using TCP since <date>
 
 The IM/P database publisher reads ``Subscriber cups DBPub``; the node the command runs on
-reads plain ``authenticated``. On the CUCM publisher a ``Server Table (processnode)
+reads plain ``authenticated``. A cluster installed without DNS has no FQDN column
+(``<ip> <host> <Publisher|Subscriber> ...``) [seen]: the node is then known by its host name,
+which ``fqdn`` repeats (``has_fqdn`` False). On the CUCM publisher a ``Server Table (processnode)
 Entries`` section follows; parsing stops there.
 """
 
@@ -21,7 +23,7 @@ from uccert.protocols._lines import raise_if_failed, split_lines, unexpected
 _WHAT: Final = "show network cluster"
 _SERVER_TABLE_RE: Final = re.compile(r"Server Table \(processnode\) Entries\b.*", re.IGNORECASE)
 _NODE_RE: Final = re.compile(
-    r"(?P<ip>[0-9A-Fa-f.:]+) (?P<fqdn>[A-Za-z0-9._\-]+) (?P<host>[A-Za-z0-9_\-]+) "
+    r"(?P<ip>[0-9A-Fa-f.:]+) (?:(?P<fqdn>[A-Za-z0-9._\-]+) )?(?P<host>[A-Za-z0-9_\-]+) "
     r"(?P<role>Publisher|Subscriber) (?P<product>callmanager|cups) (?P<db>DBPub|DBSub) "
     r"(?P<status>authenticated(?: using TCP since (?P<since>\S.*))?)"
 )
@@ -41,6 +43,7 @@ class ClusterNodeLine:
 
     ip: str
     fqdn: str
+    """The FQDN column; the host name again on a DNS-less cluster (see ``has_fqdn``)."""
     host: str
     publisher: bool
     """The ``Publisher`` column (the CUCM publisher; IM/P nodes all read ``Subscriber``)."""
@@ -49,6 +52,8 @@ class ClusterNodeLine:
     """``DBPub``: the CUCM publisher, and the IM/P database publisher."""
     connected_since: str | None
     """The date after ``authenticated using TCP since``, as printed; ``None`` when absent."""
+    has_fqdn: bool = True
+    """False on a DNS-less cluster, whose lines have no FQDN column."""
 
     @property
     def is_local(self) -> bool:
@@ -65,7 +70,7 @@ def parse_network_cluster(text: str) -> tuple[ClusterNodeLine, ...]:
     raise_if_failed(lines, _WHAT)
     nodes: list[ClusterNodeLine] = []
     expected = (
-        "'<ip> <fqdn> <host> <Publisher|Subscriber> <callmanager|cups> <DBPub|DBSub> "
+        "'<ip> [<fqdn>] <host> <Publisher|Subscriber> <callmanager|cups> <DBPub|DBSub> "
         "authenticated[ using TCP since <date>]'"
     )
     for number, line in enumerate(lines, start=1):
@@ -82,15 +87,17 @@ def parse_network_cluster(text: str) -> tuple[ClusterNodeLine, ...]:
         except ValueError as error:
             raise unexpected(_WHAT, "an IP address first", line, number) from error
         since = match.group("since")
+        fqdn = match.group("fqdn")
         nodes.append(
             ClusterNodeLine(
                 ip=ip,
-                fqdn=match.group("fqdn"),
+                fqdn=fqdn or match.group("host"),
                 host=match.group("host"),
                 publisher=match.group("role") == "Publisher",
                 product=NodeProduct(_PRODUCT_TOKENS[match.group("product")]),
                 db_publisher=match.group("db") == "DBPub",
                 connected_since=since.rstrip() if since else None,
+                has_fqdn=fqdn is not None,
             )
         )
     return tuple(nodes)

@@ -14,8 +14,15 @@
     Primary Node =true
     Command successful
 
-Output that does not end with ``Command successful`` is refused: a truncated list must not
-read as "that service is missing".
+Some releases print no ``Command successful``: a real 11.5 capture ends at ``Primary Node
+=true`` [seen]. Either ending is accepted; output with neither is refused, so a truncated
+list does not read as "that service is missing". Service names are not checked against a
+list: releases rename services (``Cisco DRF Master`` is ``Cisco DRF Primary`` in 15).
+
+``utils service start|stop|restart`` print a notice that differs by release (12.x: `` Don't
+press Ctrl-c while the service is getting RESTARTED.If Service has not Restarted Properly,
+execute the same Command Again``, then ``[STOPPING]``/``[STARTING]`` lines, repeated, with
+trailing spaces [seen]); the result is judged by the state lines alone.
 """
 
 from __future__ import annotations
@@ -58,13 +65,6 @@ _CHATTER: Final = frozenset(
 )
 _SERVICES_START: Final = "getting list of all services"
 _DONE: Final = "command successful"
-# [seen, IM/P 2025] on one line; start/stop presumably say "starting"/"stopping" [guess].
-_RESTART_NOTICE_RE: Final = re.compile(
-    r"(?=.)(?:Do not press Ctrl\+C while the service is (?:restarting|starting|stopping)\.)?"
-    r"[ \t]*(?:If the service has not (?:restarted|started|stopped) properly, "
-    r"execute the same command again\.)?",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,11 @@ def parse_service_line(line: str) -> ServiceEntry | None:
     )
 
 
+def _ends_with_primary_node(lines: list[str]) -> bool:
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    return _PRIMARY_RE.fullmatch(last) is not None
+
+
 def parse_service_list(text: str) -> ServiceList:
     """Parse ``utils service list``; raise CliParseError on any undocumented line."""
     lines = split_lines(text)
@@ -162,31 +167,36 @@ def parse_service_list(text: str) -> ServiceList:
             (services if in_services else platform).append(entry)
         else:
             raise unexpected(_LIST, "'<service>[<STATE>]' or a status line", line, number)
-    if not done:
-        raise CliParseError(f"{_LIST}: expected 'Command successful' at the end (truncated?)")
+    if not done and not _ends_with_primary_node(lines):
+        raise CliParseError(
+            f"{_LIST}: expected 'Primary Node =<true|false>' or 'Command successful' at the "
+            "end (truncated?)"
+        )
     return ServiceList(tuple(platform), tuple(services), return_code, primary)
 
 
 def parse_service_control(text: str, name: str) -> ServiceControlResult:
     """Parse the streamed output of ``utils service start|stop|restart <name>``.
 
-    Every state line must name ``name``. Raises CliCommandFailed on the failure line and
-    CliParseError when no state line was printed or an undocumented line appears.
+    Only the state lines count: any other line (the release's notice, ``Service Manager is
+    running``) is passed over. Every state line must name ``name``. Raises CliCommandFailed on
+    the failure line and CliParseError when no state line of ``name`` was printed.
     """
     lines = split_lines(text)
     raise_if_failed(lines, _CONTROL)
     states: list[ServiceRunState] = []
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
-        if (
-            not stripped
-            or stripped.casefold() == "service manager is running"
-            or _RESTART_NOTICE_RE.fullmatch(stripped)
-        ):
+        if not stripped:
             continue
-        entry = parse_service_line(stripped)
+        try:
+            entry = parse_service_line(stripped)
+        except CliParseError:
+            entry = None  # a bracketed word that is no state: notice text
         if entry is None:
-            raise unexpected(_CONTROL, f"'{name}[<STATE>]'", line, number)
+            if name + "[" in stripped:  # our own state line, garbled
+                raise unexpected(_CONTROL, f"'{name}[<STATE>]'", line, number)
+            continue
         if entry.name != name:
             raise unexpected(_CONTROL, f"a state line of {name!r}", line, number)
         states.append(entry.state)

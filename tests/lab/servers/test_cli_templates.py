@@ -198,3 +198,70 @@ def test_banner_version_pagination() -> None:
     assert "Press <enter> for 1 line, <space> for one page, or <q> to quit" in t.PAGER_PROMPT
     assert t.PAGER_PROMPT.startswith("\x1b[1m")
     assert t.failed() == ["Executed command unsuccessfully"]
+
+
+def test_dump_dates_are_local_with_the_java_name_dst_included() -> None:
+    summer = dt.datetime(2026, 7, 1, 12, 0, 0, tzinfo=dt.UTC)
+    winter = dt.datetime(2026, 12, 1, 12, 0, 0, tzinfo=dt.UTC)
+    assert t.java_date(summer, "Europe/London") == "Wed Jul 01 13:00:00 BST 2026"
+    assert t.java_date(winter, "Europe/London") == "Tue Dec 01 12:00:00 GMT 2026"
+    assert t.java_date(summer, "Asia/Kolkata") == "Wed Jul 01 17:30:00 IST 2026"
+    assert t.java_date(summer, "America/Chicago") == "Wed Jul 01 07:00:00 CDT 2026"
+    assert t.java_date(winter, "America/Chicago") == "Tue Dec 01 06:00:00 CST 2026"
+    assert t.java_date(summer, "America/Sao_Paulo") == "Wed Jul 01 09:00:00 BRT 2026"
+    assert t.java_date(summer, "Asia/Dubai") == "Wed Jul 01 16:00:00 GST 2026"
+    assert t.java_date(summer) == "Wed Jul 01 12:00:00 UTC 2026"
+    lines = t.cert_dump(_documented_cert(), None, "Asia/Tokyo")
+    assert "  Validity From: Mon Nov 30 18:12:44 JST 2026" in lines
+
+
+def test_extended_key_usage_and_key_ids_print_as_java_does() -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "x")])
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(FROM)
+        .not_valid_after(FROM + dt.timedelta(days=1))
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [x509.ExtendedKeyUsageOID.SERVER_AUTH, x509.ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(ski, critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    lines = t.cert_dump(cert, None)
+    assert "   Usage oids: 1.3.6.1.5.5.7.3.1, 1.3.6.1.5.5.7.3.2," in lines
+    assert f"   keyID: {ski.digest.hex()}" in lines
+
+
+def test_older_releases_print_their_own_service_output() -> None:
+    services = [t.ServiceLine("Cisco Tomcat", "Started")]
+    assert t.service_list(services, 11)[-1] == "Primary Node =true"
+    assert t.service_list(services, 12)[-2:] == ["Primary Node =true", "Command successful"]
+    assert t.service_control_header("restart", 12)[0] == (
+        " Don't press Ctrl-c while the service is getting RESTARTED.If Service has not "
+        "Restarted Properly, execute the same Command Again"
+    )
+    assert t.service_state_lines("Cisco Tomcat", "Starting", 12) == ["Cisco Tomcat[STARTING]  "] * 2
+    assert t.service_state_lines("Cisco Tomcat", "Started", 12) == ["Cisco Tomcat[STARTED]"]
+    assert t.service_state_lines("Cisco Tomcat", "Starting", 14) == ["Cisco Tomcat[STARTING]"]
+
+
+def test_dns_less_cluster_has_no_fqdn_column() -> None:
+    nodes = [
+        t.ClusterNode("10.0.0.1", "cucm-pub", "cucm", "publisher"),
+        t.ClusterNode("10.0.0.3", "imp-pub", "imp", "publisher"),
+    ]
+    lines = t.network_cluster(nodes, "imp-pub", FROM, dns=False)
+    assert lines == [
+        "10.0.0.1 cucm-pub Publisher callmanager DBPub authenticated "
+        "using TCP since Mon Nov 30 09:12:44 2026",
+        "10.0.0.3 imp-pub Subscriber cups DBPub authenticated",
+    ]

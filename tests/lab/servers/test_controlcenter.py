@@ -124,7 +124,9 @@ async def test_status_of_all_services_and_reason_codes(lab: RunningLab, tmp_path
 
     unknown = await call(service.soapGetServiceStatus, ServiceStatus=["Cisco Nonexistent"])
     [item] = unknown.ServiceInfoList.item
-    assert (item.ServiceStatus, item.ReasonCode) == ("Unknown", -1010)
+    # as a real node: a name it does not know reads Stopped, not an error (issue 13)
+    seen = (unknown.ReturnCode._value_1, item.ServiceStatus, item.ReasonCode)
+    assert seen == ("0", "Stopped", -1)
 
 
 async def test_control_reason_codes(lab: RunningLab, tmp_path: Path) -> None:

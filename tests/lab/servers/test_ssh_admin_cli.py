@@ -195,6 +195,15 @@ async def test_a_trust_cert_is_deleted_by_bare_file_name(connect: Connect, lab: 
     assert victim.file not in {c.file for c in lab.lab.trust_certs("imp-pub")}
 
 
+async def test_a_store_prefixed_delete_is_refused(connect: Connect, lab: RunningLab) -> None:
+    victim = next(c for c in lab.lab.trust_certs("imp-pub") if c.store == "tomcat-trust")
+    s = await connect(lab)
+    out = await run(s.lines, f"set cert delete tomcat-trust {victim.file}")
+    s.close()
+    assert out[-1] == "Executed command unsuccessfully"
+    assert victim.file in {c.file for c in lab.lab.trust_certs("imp-pub")}
+
+
 async def test_a_trust_cert_is_imported_by_pasting_it(connect: Connect, lab: RunningLab) -> None:
     pem = next(c.pem for c in lab.lab.own_certs("cucm-pub") if c.unit == "CallManager")
     s = await connect(lab)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from uccert.lab.state import TopologyError, load_topology, preset
+from uccert.lab.state import TopologyError, load_topology, preset, without_dns
 
 
 def test_demo_preset_is_two_cucm_and_four_imp_nodes_in_two_ha_groups() -> None:
@@ -131,3 +131,29 @@ def test_toml_can_ask_for_a_trust_cert_with_a_hostile_cn() -> None:
     assert preset("demo").hostile_trust_cn is None, "the presets seed no such cert"
     with pytest.raises(TopologyError, match="hostile_trust_cn"):
         load_topology('preset = "minimal"\nhostile_trust_cn = 3\n', "x.toml")
+
+
+def test_nodes_carry_their_time_zone_and_a_cluster_may_have_no_dns() -> None:
+    topo = load_topology(
+        'timezone = "America/Chicago"\ndns = false\n'
+        '[[nodes]]\nname = "cucm-pub"\nproduct = "cucm"\nrole = "publisher"\n'
+        'timezone = "Europe/London"\n'
+        '[[nodes]]\nname = "cucm-sub1"\nproduct = "cucm"\nrole = "subscriber"\n',
+        "t.toml",
+    )
+    assert (topo.zone_of("cucm-pub"), topo.zone_of("cucm-sub1")) == (
+        "Europe/London",
+        "America/Chicago",
+    )
+    assert topo.dns is False
+    demo = preset("demo")
+    assert {demo.zone_of(n.name) for n in demo.nodes} == {
+        "Europe/London",
+        "Asia/Kolkata",
+        "America/Chicago",
+    }
+    dnsless = without_dns(demo)
+    assert [n.fqdn for n in dnsless.nodes] == [n.name for n in demo.nodes] and not dnsless.dns
+    with pytest.raises(TopologyError, match="not an IANA time zone"):
+        load_topology('timezone = "Mars/Olympus"\n[[nodes]]\nname = "a"\nproduct = "cucm"\n'
+                      'role = "publisher"\n', "t.toml")  # fmt: skip

@@ -87,6 +87,13 @@ def test_drf_master_runs_on_the_cucm_publisher_and_before_10_0_on_the_imp_publis
         assert all("Cisco DRF Local" in service_names(lab, n) for n in lab.node_names())
 
 
+def test_15_nodes_list_drf_primary_and_snmp_primary_agent(make_lab: LabFactory) -> None:
+    old, new = make_lab("minimal", "14.0"), make_lab("minimal", "15.0")
+    assert {"Cisco DRF Master", "SNMP Master Agent"} <= set(service_names(old, "cucm-pub"))
+    assert {"Cisco DRF Primary", "SNMP Primary Agent"} <= set(service_names(new, "cucm-pub"))
+    assert not {"Cisco DRF Master", "SNMP Master Agent"} & set(service_names(new, "cucm-pub"))
+
+
 @pytest.mark.parametrize(("version", "hashed"), [("10.5", False), ("11.5", True), ("15", True)])
 def test_trust_file_names_are_cn_and_serial_from_11_5_host_before(
     make_lab: LabFactory, version: str, hashed: bool

@@ -61,6 +61,14 @@ class AdminShell:
         self.term = term
         self.paging = True
 
+    @property
+    def _zone(self) -> str:
+        return self.lab.topology.zone_of(self.node)
+
+    @property
+    def _major(self) -> int:
+        return _major(self.lab.spec(self.node).version)
+
     # -- session -----------------------------------------------------------------------------
 
     async def run_command(self, line: str) -> None:
@@ -128,7 +136,7 @@ class AdminShell:
         file = wanted if "/" in wanted else f"{wanted}/{wanted}.pem"
         for c in self.lab.own_certs(self.node):
             if c.file == file:
-                await self._print(t.cert_dump(c.cert, c.pem))
+                await self._print(t.cert_dump(c.cert, c.pem, self._zone))
                 return
         self.term.write_lines(t.failed(f"No certificate found for {wanted}"))
 
@@ -140,7 +148,7 @@ class AdminShell:
         for c in self.lab.trust_certs(self.node):
             if wanted in (c.file, c.file.split("/", 1)[-1]):
                 pem = c.pem if t.TRUST_DUMP_INCLUDES_PEM else None
-                await self._print(t.cert_dump(c.cert, pem))
+                await self._print(t.cert_dump(c.cert, pem, self._zone))
                 return
         self.term.write_lines(t.failed(f"No certificate found for {wanted}"))
 
@@ -163,8 +171,10 @@ class AdminShell:
             self.term.write_lines(t.failed())
             return
         store, file = args
-        full = file if file.startswith(store + "/") else f"{store}/{file}"
-        self.lab.delete_trust(self.node, store, full, via=VIA)
+        if "/" in file:  # only the documented bare file name is accepted (DELETE_NOT_FOUND)
+            self.term.write_lines(t.delete_not_found(store, file))
+            return
+        self.lab.delete_trust(self.node, store, f"{store}/{file}", via=VIA)
         self.ctx.clock.settle()
         self.term.write_lines(t.delete_done(file))
 
@@ -222,7 +232,7 @@ class AdminShell:
             t.ServiceLine(s.name, s.state, s.activated, s.reason, s.platform)
             for s in self.lab.services(self.node)
         ]
-        await self._print(t.service_list(lines))
+        await self._print(t.service_list(lines, self._major))
 
     async def service_control(self, args: list[str]) -> None:
         if len(args) < 2 or args[0].lower() not in ("start", "stop", "restart"):
@@ -233,7 +243,7 @@ class AdminShell:
         names = {s.name.lower(): s.name for s in self.lab.services(self.node)}
         name = names.get(typed.lower(), typed)
         done = self.lab.control_service(self.node, name, action, via=VIA)  # type: ignore[arg-type]
-        self.term.write_lines(t.service_control_header(action))
+        self.term.write_lines(t.service_control_header(action, self._major))
         final = await self._stream_service(name, action, done)
         self.ctx.clock.settle()
         wanted = "Stopped" if action == "stop" else "Started"
@@ -249,7 +259,7 @@ class AdminShell:
             state = self.lab.service_state(self.node, name).state
             if state != last:
                 if state != "Stopped" or action == "stop" or self.lab.now >= done:
-                    self.term.write_lines([t.service_state_line(name, state)])
+                    self.term.write_lines(t.service_state_lines(name, state, self._major))
                 last = state
             if self.lab.now >= done and state in ("Started", "Stopped"):
                 return state
@@ -263,13 +273,13 @@ class AdminShell:
             for n in self.lab.topology.nodes
         ]
         me = self.lab.spec(self.node).fqdn
-        await self._print(t.network_cluster(nodes, me, self.ctx.since))
+        await self._print(t.network_cluster(nodes, me, self.ctx.since, self.lab.topology.dns))
 
     async def timezone_config(self, args: list[str]) -> None:
         if [a.lower() for a in args] != ["config"]:
             self.term.write_lines(t.failed())
             return
-        zone = self.lab.topology.timezone
+        zone = self._zone
         abbreviation = self.lab.now_datetime().astimezone(ZoneInfo(zone)).tzname() or zone
         self.term.write_lines(t.timezone_config(zone, abbreviation))
 

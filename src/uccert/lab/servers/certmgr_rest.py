@@ -25,6 +25,10 @@ from .http_context import HttpContext, authenticate
 
 BASE = "/platformcom/api/v1/certmgr/config"
 REST_FROM = (14, 0)
+# [guess] from 15.0 the lab answers a POST that created something with 201 Created (third-party
+# clients report 201, issue 13) and names trust stores in snapshot/server by their store name
+# (`tomcat-trust`), the other form clients meet (issue 13); 14.x keeps 200 and `tomcat`.
+CREATED_AND_STORE_NAMES_FROM = (15, 0)
 THIS_SERVER = "this-server"  # [seen]
 # [guess] the value for a multi-server (SAN) CSR; no public capture shows it. Configurable here.
 MULTI_SERVER = "multi-server"
@@ -95,9 +99,11 @@ class _CertMgr:
 
     def _trusts(self) -> dict[str, list[dict[str, str]]]:
         stores: dict[str, list[dict[str, str]]] = {}
+        by_store = _version(self.lab.spec(self.node).version) >= CREATED_AND_STORE_NAMES_FROM
         for t in self.lab.trust_certs(self.node):
             # [guess] filename without the store directory, as the file is named on disk
-            stores.setdefault(_service_of_store(t.store), []).append(
+            name = t.store if by_store else _service_of_store(t.store)
+            stores.setdefault(name, []).append(
                 {"filename": t.file.rsplit("/", 1)[-1], "certificate": t.pem}
             )
         return stores
@@ -145,9 +151,10 @@ class _CertMgr:
 
     def get_trust(self, service: str) -> dict[str, Any]:
         trusts = self._trusts()
-        if service not in trusts:
+        key = next((k for k in (service, f"{service}{TRUST_SUFFIX}") if k in trusts), None)
+        if key is None:
             raise RestError(404, f"no trust certificates for {service!r}")
-        return {"service": service, "certificate_data": trusts[service]}
+        return {"service": service, "certificate_data": trusts[key]}
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -264,6 +271,9 @@ def router(ctx: HttpContext) -> APIRouter:
         return api  # no Certificate Management REST before 14: every path is 404
     mgr = _CertMgr(ctx)
     accounts = ctx.accounts
+    created = (
+        201 if _version(ctx.lab.spec(ctx.node).version) >= CREATED_AND_STORE_NAMES_FROM else 200
+    )
 
     def guard(write: bool, work: Callable[[Request], Awaitable[Any]]) -> Handler:
         async def endpoint(request: Request) -> Response:
@@ -277,7 +287,8 @@ def router(ctx: HttpContext) -> APIRouter:
                 return _error(403, "this account may only read (CLI privilege 0)")
             try:
                 ctx.clock.sync()
-                return JSONResponse(await work(request))
+                status = created if write else 200
+                return JSONResponse(await work(request), status_code=status)
             except RestError as exc:
                 return _error(exc.status, exc.message)
 

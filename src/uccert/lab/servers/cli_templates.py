@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -32,8 +33,26 @@ PAGER_ERASE = "\r\x1b[K"
 TRUST_DUMP_INCLUDES_PEM = True
 # [guess] `set cert delete` asks nothing and prints this on success.
 DELETE_SUCCESS = "Successfully deleted certificate {file}."
+# [guess] the reason line before `Executed command unsuccessfully` when `set cert delete` is
+# given a store-prefixed name: Cisco's CLI reference documents the bare file name only
+# (`set cert delete unit name`, example `set cert delete cucm siptest.pem`) [doc:
+# https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/cli_ref/12_5_1SU2/
+# cucm_b_command-line-interface-reference-guide-1251Su2/
+# cucm_b_command-line-interface-reference-guide-1251Su2_chapter_0110.html].
+DELETE_NOT_FOUND = "Certificate file {file} not found in {unit}"
 # [guess] `utils service list` prints `Primary Node =true` on every node.
 PRIMARY_NODE_LINE = "Primary Node =true"
+# A real 11.5 capture ends `utils service list` at `Primary Node =true`, without `Command
+# successful` [seen: a real 11.5 capture]; [guess] every release before 12.0 does the same.
+SERVICE_LIST_SUCCESS_FROM = 12
+# Restart notices: 12.x prints this one, then repeats [STOPPING]/[STARTING] with trailing
+# spaces [seen: a 12.x capture quoted in the project's issue 13]; [guess] releases before 12
+# too. 14 and later print the IM/P 2025 notice [seen: an IM/P capture of 2025].
+OLD_NOTICE_UNTIL = 14
+OLD_CONTROL_NOTICE = (
+    " Don't press Ctrl-c while the service is getting {DONE}.If Service has not {Done} "
+    "Properly, execute the same Command Again"
+)
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -90,6 +109,9 @@ _ZONE_NAMES = {
     "Europe/Warsaw": "Central European Time",
     "America/New_York": "Eastern Standard Time",
     "Asia/Tokyo": "Japan Standard Time",
+    "Europe/London": "Greenwich Mean Time",  # [guess] the long names of the demo's zones
+    "Asia/Kolkata": "India Standard Time",
+    "America/Chicago": "Central Standard Time",
 }
 
 
@@ -112,16 +134,33 @@ def failed(reason: str | None = None) -> list[str]:
 
 
 def cert_list(entries: Iterable[tuple[str, str]]) -> list[str]:
-    """`show cert list own|trust`: one `<file>: <description>` line per cert, nothing else."""
-    return [f"{file}: {description}" for file, description in entries]
+    """`show cert list own|trust`: one `<file>: <description>` line per cert, nothing else; an
+    empty description leaves `<file>:` [seen: issue 13]."""
+    return [f"{file}: {description}".rstrip() for file, description in entries]
 
 
-def java_date(when: dt.datetime) -> str:
-    """Java's `EEE MMM dd HH:mm:ss zzz yyyy`, in UTC, English names whatever the locale."""
-    u = when.astimezone(dt.UTC)
+# Java's short names where the tz database prints a number instead (Java keeps its own
+# TimeZoneNames) [doc: the JDK's TimeZoneNames; guess: CUCM's JRE prints these].
+_JAVA_NAMES = {
+    ("America/Sao_Paulo", "-03"): "BRT",
+    ("America/Sao_Paulo", "-02"): "BRST",
+    ("Asia/Dubai", "+04"): "GST",
+    ("America/Argentina/Buenos_Aires", "-03"): "ART",
+}
+
+
+def java_date(when: dt.datetime, zone: str = "Etc/UTC") -> str:
+    """Java's `EEE MMM dd HH:mm:ss zzz yyyy` in the node's zone, with Java's short name of the
+    zone at that moment (daylight saving included: BST, CDT, ...), English names whatever the
+    locale [seen: real captures print BST and PST/PDT]."""
+    u = when.astimezone(ZoneInfo(zone))
+    abbreviation = u.tzname() or "UTC"
+    if zone in ("Etc/UTC", "UTC"):
+        abbreviation = "UTC"
+    abbreviation = _JAVA_NAMES.get((zone, abbreviation), abbreviation)
     return (
         f"{_DAYS[u.weekday()]} {_MONTHS[u.month - 1]} {u.day:02d} "
-        f"{u.hour:02d}:{u.minute:02d}:{u.second:02d} UTC {u.year}"
+        f"{u.hour:02d}:{u.minute:02d}:{u.second:02d} {abbreviation} {u.year}"
     )
 
 
@@ -202,8 +241,10 @@ def _extension_lines(ext: x509.Extension[x509.ExtensionType]) -> list[str]:
         body = ["   Usages: " + "".join(u + ", " for u in usages).rstrip()]
         return [f"   Extension: KeyUsage (OID.{oid})", head, *body]
     if isinstance(value, x509.ExtendedKeyUsage):
-        names = [_EKU_NAMES.get(u.dotted_string, u.dotted_string) for u in value]
-        body = ["   Usages: " + "".join(n + ", " for n in names).rstrip()]
+        # Java prints the OIDs: `Usage oids: 1.3.6.1.5.5.7.3.1, 1.3.6.1.5.5.7.3.2,` [seen: a
+        # sun.security.x509 dump in a public log; guess: CUCM's JRE prints the same]
+        oids = [u.dotted_string for u in value]
+        body = ["   Usage oids: " + "".join(o + ", " for o in oids).rstrip()]
         return [f"   Extension: ExtKeyUsageSyntax (OID.{oid})", head, *body]
     if isinstance(value, x509.SubjectAlternativeName):
         alts = [f"{g.value!s}" for g in value]
@@ -215,11 +256,11 @@ def _extension_lines(ext: x509.Extension[x509.ExtensionType]) -> list[str]:
             body.append(f"   PathLen: {value.path_length}")
         return [f"   Extension: BasicConstraints (OID.{oid})", head, *body]
     if isinstance(value, x509.SubjectKeyIdentifier):
-        body = [f"   KeyIdentifier: {value.digest.hex()}"]
+        body = [f"   keyID: {value.digest.hex()}"]  # [seen: same dump as `Usage oids:`]
         return [f"   Extension: SubjectKeyIdentifier (OID.{oid})", head, *body]
     if isinstance(value, x509.AuthorityKeyIdentifier):
         kid = value.key_identifier.hex() if value.key_identifier else ""
-        body = [f"   KeyIdentifier: {kid}"]
+        body = [f"   keyID: {kid}"]
         return [f"   Extension: AuthorityKeyIdentifier (OID.{oid})", head, *body]
     return [f"   Extension: OID.{oid}", head]
 
@@ -253,8 +294,9 @@ def hex_dump(data: bytes) -> list[str]:
     return lines
 
 
-def cert_dump(cert: x509.Certificate, pem: str | None) -> list[str]:
-    """`show cert own|trust ...`: the Java-style dump, then (when given) the PEM on the `]` line."""
+def cert_dump(cert: x509.Certificate, pem: str | None, zone: str = "Etc/UTC") -> list[str]:
+    """`show cert own|trust ...`: the Java-style dump (dates in the node's ``zone``), then
+    (when given) the PEM on the `]` line."""
     oid = cert.signature_algorithm_oid.dotted_string
     sig_name = _SIG_ALGS.get(oid, oid)
     try:
@@ -267,8 +309,8 @@ def cert_dump(cert: x509.Certificate, pem: str | None) -> list[str]:
         f"  Serial Number: {cert.serial_number:X}",
         f"  SignatureAlgorithm: {sig_name} ({oid})",
         f"  Issuer Name: {java_name(cert.issuer)}",
-        f"  Validity From: {java_date(cert.not_valid_before_utc)}",
-        f"           To:   {java_date(cert.not_valid_after_utc)}",
+        f"  Validity From: {java_date(cert.not_valid_before_utc, zone)}",
+        f"           To:   {java_date(cert.not_valid_after_utc, zone)}",
         f"  Subject Name: {java_name(cert.subject)}",
         *_public_key_lines(cert),
         f"  Extensions: {len(extensions)} present",
@@ -314,6 +356,10 @@ def regen_done(unit: str, major_version: int) -> list[str]:
 
 def delete_done(file: str) -> list[str]:
     return [DELETE_SUCCESS.format(file=file)]
+
+
+def delete_not_found(unit: str, file: str) -> list[str]:
+    return failed(DELETE_NOT_FOUND.format(unit=unit, file=file))
 
 
 PASTE_QUESTION = "Paste the Certificate and Hit Enter"
@@ -367,12 +413,14 @@ def _service_status(s: ServiceLine) -> str:
     return f"[{s.state.upper()}]"
 
 
-def service_list(services: Sequence[ServiceLine]) -> list[str]:
+def service_list(services: Sequence[ServiceLine], major_version: int = 14) -> list[str]:
     lines = ["Requesting service status, please wait..."]
     lines.extend(f"{s.name} [{s.state.upper()}]" for s in services if s.platform)
     lines += ["Service Manager is running", "Getting list of all services", ">> Return code = 0"]
     lines.extend(f"{s.name}{_service_status(s)}" for s in services if not s.platform)
-    lines += [PRIMARY_NODE_LINE, "Command successful"]
+    lines.append(PRIMARY_NODE_LINE)
+    if major_version >= SERVICE_LIST_SUCCESS_FROM:
+        lines.append("Command successful")
     return lines
 
 
@@ -383,13 +431,24 @@ _CONTROL_WORDS = {
 }
 
 
-def service_control_header(action: str) -> list[str]:
+def service_control_header(action: str, major_version: int = 14) -> list[str]:
     doing, done = _CONTROL_WORDS[action]
-    return [
-        f"Do not press Ctrl+C while the service is {doing}. If the service has not {done} "
-        "properly, execute the same command again.",
-        "Service Manager is running",
-    ]
+    if major_version < OLD_NOTICE_UNTIL:
+        notice = OLD_CONTROL_NOTICE.format(DONE=done.upper(), Done=done.capitalize())
+    else:
+        notice = (
+            f"Do not press Ctrl+C while the service is {doing}. If the service has not {done} "
+            "properly, execute the same command again."
+        )
+    return [notice, "Service Manager is running"]
+
+
+def service_state_lines(name: str, state: str, major_version: int = 14) -> list[str]:
+    """The streamed line(s) of one state of `utils service restart|start|stop`: `<name>[STARTED]`;
+    before 14 the moving states print twice, with trailing spaces (see OLD_NOTICE_UNTIL)."""
+    if major_version < OLD_NOTICE_UNTIL and state in ("Stopping", "Starting"):
+        return [f"{name}[{state.upper()}]  "] * 2
+    return [service_state_line(name, state)]
 
 
 def service_state_line(name: str, state: str) -> str:
@@ -412,8 +471,12 @@ class ClusterNode:
     role: str  # publisher | subscriber
 
 
-def network_cluster(nodes: Sequence[ClusterNode], me: str, since: dt.datetime) -> list[str]:
-    """`show network cluster` as run on the node whose fqdn is `me`."""
+def network_cluster(
+    nodes: Sequence[ClusterNode], me: str, since: dt.datetime, dns: bool = True
+) -> list[str]:
+    """`show network cluster` as run on the node whose fqdn is `me`; a cluster installed without
+    DNS prints no FQDN column (`<ip> <host> <Publisher|Subscriber> ...`) [seen: issue 13's
+    capture of a DNS-less cluster]."""
     lines = []
     for n in nodes:
         host = n.fqdn.split(".", 1)[0]
@@ -427,7 +490,8 @@ def network_cluster(nodes: Sequence[ClusterNode], me: str, since: dt.datetime) -
         auth = "authenticated"
         if n.fqdn != me:
             auth += f" using TCP since {cluster_date(since)}"
-        lines.append(f"{n.ip} {n.fqdn} {host} {usage} {kind} {db} {auth}")
+        name = f"{n.fqdn} {host}" if dns else host
+        lines.append(f"{n.ip} {name} {usage} {kind} {db} {auth}")
     mine = next((n for n in nodes if n.fqdn == me), None)
     if mine is not None and mine.product == "cucm" and mine.role == "publisher":
         lines += ["", "Server Table (processnode) Entries", "----------------------------------"]

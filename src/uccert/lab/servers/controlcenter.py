@@ -142,7 +142,7 @@ def status_item(ctx: HttpContext, view: ServiceView) -> Item:
     if view.state == "Started" and view.started_at is not None:
         up = max(0, int(lab.now - view.started_at))
         started = lab.now_datetime() - dt.timedelta(seconds=lab.now - view.started_at)
-        local = started.astimezone(ZoneInfo(lab.topology.timezone))  # a node prints local time
+        local = started.astimezone(ZoneInfo(lab.topology.zone_of(ctx.node)))  # node's local time
         return Item(view.name, "Started", SUCCESSFUL, None, _ctime(local), up)
     if view.state == "Stopped":
         code = NOT_RUNNING if view.reason == REASON_TEXT[NOT_RUNNING] else COMMANDED_OUT
@@ -151,7 +151,16 @@ def status_item(ctx: HttpContext, view: ServiceView) -> Item:
 
 
 def unknown_item(name: str) -> Item:
+    """A service name the node does not know, in a control request: no such service."""
     return Item(name, "Unknown", NO_SUCH_SERVICE, REASON_TEXT[NO_SUCH_SERVICE], None, -1)
+
+
+def unknown_status_item(name: str) -> Item:
+    """A service name the node does not know, in a status request: real Control Center
+    reports it Stopped, not an error, so a wrong (e.g. renamed) name reads like a stopped
+    service [seen: reported against a real node in the project's issue 13; guess: with the
+    Successful reason code, nothing telling it apart]."""
+    return Item(name, "Stopped", SUCCESSFUL, None, None, -1)
 
 
 def _info_response(operation: str, items: list[Item]) -> Response:
@@ -205,7 +214,7 @@ def get_service_status(ctx: HttpContext, request: Any) -> Response:
         items = []
         for name in names:
             view = _lookup(services, name)
-            items.append(unknown_item(name) if view is None else status_item(ctx, view))
+            items.append(unknown_status_item(name) if view is None else status_item(ctx, view))
     return _info_response("soapGetServiceStatus", items)
 
 

@@ -11,7 +11,14 @@ from uccert.lab.state.ha import GroupView
 from uccert.lab.state.keys import InMemoryKeySource, KeySource
 from uccert.lab.state.lab import Lab
 from uccert.lab.state.services import ServiceView
-from uccert.lab.state.topology import GroupSpec, NodeSpec, Topology, load_topology, preset
+from uccert.lab.state.topology import (
+    GroupSpec,
+    NodeSpec,
+    Topology,
+    load_topology,
+    preset,
+    without_dns,
+)
 
 __all__ = [
     "Event",
@@ -31,4 +38,5 @@ __all__ = [
     "TrustCert",
     "load_topology",
     "preset",
+    "without_dns",
 ]

@@ -319,7 +319,8 @@ class CertOps(ABC):
         name = file or trust_file(
             store, common_name_of(cert.subject), serial_hex(cert), parse_version(spec.version)
         )
-        entry = TrustCert(store, name, cert, to_pem(cert), description or TRUST_DESCRIPTION)
+        text = TRUST_DESCRIPTION if description is None else description
+        entry = TrustCert(store, name, cert, to_pem(cert), text)
         self._trust[spec.name][store][name] = entry
         if via is not None:
             self._emit(
@@ -382,6 +383,11 @@ class CertOps(ABC):
             else:  # [guess] a copy imported by hand under its FQDN
                 dup = f"tomcat-trust/{cucm_pub.fqdn}.pem"
             self._add_trust(imp_pub, "tomcat-trust", tomcat, file=dup)
+        # 5. a partner CA uploaded from the web page: a name the CLI cannot take, no description
+        partner = ca_cert(self._keys.rsa(RSA_BITS), seed.PARTNER_CA_NAME, start, VALIDITY_DAYS)
+        self._add_trust(
+            cucm_pub, "tomcat-trust", partner, file=seed.PARTNER_CA_FILE, description=""
+        )
         # 4. an old CUCM publisher ipsec cert instead of the current one
         holder = seed.stale_ipsec_holder(topology)
         if holder is not None:

@@ -77,15 +77,17 @@ def random_serial() -> int:
 
 
 def node_subject(cn: str) -> x509.Name:
-    # Encoded C, ST, L, O, OU, CN: printed (RFC 4514, reversed) as CN=..., OU=UC, ..., C=JP.
+    # Encoded C, O, OU, CN, ST, L, so that Java prints it (reversed) as a real node's dump does:
+    # "L=Tokyo, ST=Tokyo, CN=imp-pub.lab.example, OU=UC, O=Example, C=JP" [seen: a real
+    # capture of a dump].
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "Tokyo"),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, "Tokyo"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example"),
             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "UC"),
             x509.NameAttribute(NameOID.COMMON_NAME, cn),
+            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "Tokyo"),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, "Tokyo"),
         ]
     )
 

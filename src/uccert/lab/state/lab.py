@@ -41,6 +41,7 @@ from uccert.lab.state.tables import (
     display_version,
     parse_version,
     service_activated,
+    service_name,
     service_present,
 )
 from uccert.lab.state.topology import NodeSpec, Topology, validate
@@ -227,9 +228,10 @@ class Lab(CertOps):
     def _initial_services(self, spec: NodeSpec) -> dict[str, ServiceRecord]:
         version = parse_version(spec.version)
         records: dict[str, ServiceRecord] = {}
-        for sdef in SERVICES:
-            if not service_present(sdef, spec.product, spec.role, version):
+        for listed in SERVICES:
+            if not service_present(listed, spec.product, spec.role, version):
                 continue
+            sdef = replace(listed, name=service_name(listed, version))
             active = service_activated(
                 sdef,
                 sip_federation=self.topology.sip_federation,

@@ -9,6 +9,9 @@
    the second time under the other naming scheme (a leftover of an upgrade).
 4. The third IM/P node (imp-sub2 in the demo; else the last IM/P node) holds an OLD CUCM
    publisher ipsec cert in its ipsec-trust instead of the current one.
+5. A valid partner root CA in the CUCM publisher's tomcat-trust, uploaded through the web page
+   under a name with spaces and parentheses and with no description (`<file>:`), as real
+   stores hold [seen: issue 13]: the CLI cannot name it, REST (14 and later) reads it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ EXPIRING_FIRST_DAYS = 7  # IM/P node i's certs expire in 7 + 5 i days (all withi
 OLD_CERT_EXPIRED_DAYS_AGO = 60
 OLD_IPSEC_ISSUED_DAYS_AGO = 1500
 CA_NAME = "Example Legacy Root CA"
+PARTNER_CA_NAME = "Example Partner Root CA"
+PARTNER_CA_FILE = "tomcat-trust/Example Partner Root CA (2019).pem"
 
 
 def identity_not_before(

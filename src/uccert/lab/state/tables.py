@@ -243,6 +243,7 @@ SERVICES: tuple[ServiceDef, ...] = (
     ),
     ServiceDef(CCN, BOTH, stop_s=5, start_s=15),
     ServiceDef("Cisco Certificate Expiry Monitor", BOTH, stop_s=5, start_s=15),
+    ServiceDef("SNMP Master Agent", BOTH, stop_s=5, start_s=10),
     # IM and Presence
     ServiceDef(
         "Cisco SIP Proxy",
@@ -359,3 +360,23 @@ def service_activated(sdef: ServiceDef, *, sip_federation: bool, xmpp_federation
 
 
 SERVICE_BY_NAME: dict[str, ServiceDef] = {s.name: s for s in SERVICES}
+
+# Services Cisco renamed, and from which release the new name is listed. The Administration
+# Guide for CUCM Release 14 and SUs still lists "Cisco DRF Master" and "SNMP Master Agent"
+# [doc: https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/admin/14SU2/adminGd/
+# cucm_b_administration-guide-14su2/cucm_b_test-adminguide_chapter_010111.html]; 15.0's
+# `utils service list` on the same platform prints "Cisco DRF Primary[STARTED]" and "SNMP
+# Primary Agent[STARTED]" [doc: Cisco Finesse Installation and Upgrade Guide 15.0(1),
+# https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cust_contact/contact_center/finesse/
+# finesse_1501/installation/guide/cfin_b_1501_cisco-installation-and-upgrade-guide-15_0/
+# network_and_system_services_used_for_cisco_finesse.html]. [guess] no 14 SU renamed them.
+RENAMED: dict[str, tuple[Version, str]] = {
+    "Cisco DRF Master": ((15, 0), "Cisco DRF Primary"),
+    "SNMP Master Agent": ((15, 0), "SNMP Primary Agent"),
+}
+
+
+def service_name(sdef: ServiceDef, version: Version) -> str:
+    """The name a node of ``version`` lists the service under."""
+    renamed = RENAMED.get(sdef.name)
+    return renamed[1] if renamed is not None and version >= renamed[0] else sdef.name

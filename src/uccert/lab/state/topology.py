@@ -11,12 +11,15 @@ TOML shape (every key but ``nodes`` optional; ``preset`` starts from a preset)::
     seed_problems = false
     presence_domains = ["im.example.org"]   # IM/P serves XMPP only for these (default: domain)
     hostile_trust_cn = "Evil\u001b]0;pwned\u0007 CA"   # optional: an extra tomcat-trust CA
+    timezone = "Etc/UTC"         # every node's platform zone, unless the node names its own
+    dns = true                   # false: installed without DNS, nodes known by host name
+
 
     [[nodes]]
     name = "cucm-pub"
     product = "cucm"             # cucm | imp
     role = "publisher"           # publisher | subscriber
-    # fqdn = "cucm-pub.lab.example"   version = "12.5"
+    # fqdn = "cucm-pub.lab.example"   version = "12.5"   timezone = "Europe/London"
 
     [[groups]]
     name = "DefaultCUPSubcluster"
@@ -29,8 +32,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from uccert.lab.state.errors import TopologyError
 from uccert.lab.state.tables import NEWEST, OLDEST, Product, Role, is_supported, parse_version
@@ -47,6 +51,7 @@ class NodeSpec:
     product: Product
     role: Role
     version: str
+    timezone: str | None = None  # the node's platform zone; None: the topology's
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Topology:
     # An expired CA with this CN in every node's tomcat-trust, e.g. one carrying terminal escape
     # sequences: tests that whatever uccert prints of a node's text cannot steer a terminal.
     hostile_trust_cn: str | None = None
+    dns: bool = True  # False: installed without DNS (`show network cluster` has no FQDN column)
 
     def node(self, name: str) -> NodeSpec:
         for spec in self.nodes:
@@ -80,15 +86,23 @@ class Topology:
                 return spec
         raise KeyError(name)
 
+    def zone_of(self, name: str) -> str:
+        """The IANA zone node ``name`` runs in (``show timezone config``, local dates)."""
+        return self.node(name).timezone or self.timezone
 
-def _node(name: str, product: Product, role: Role, domain: str, version: str) -> NodeSpec:
-    return NodeSpec(name, f"{name}.{domain}", product, role, version)
+
+def _node(
+    name: str, product: Product, role: Role, domain: str, version: str, zone: str | None = None
+) -> NodeSpec:
+    return NodeSpec(name, f"{name}.{domain}", product, role, version, zone)
 
 
 def preset(name: Literal["demo", "minimal"], version: str | None = None) -> Topology:
     """``demo``: 2 CUCM + 4 IM/P nodes in two HA groups with seeded problems; ``minimal``: 3 nodes.
 
-    ``version`` overrides every node's version (8.6 .. 15).
+    ``version`` overrides every node's version (8.6 .. 15). The demo's nodes run in different
+    time zones (London, Kolkata, Chicago), so their certificate dumps print BST/GMT, IST and
+    CST/CDT dates, as real clusters spread over sites do.
     """
     v = version or DEFAULT_VERSION
     d = DEFAULT_DOMAIN
@@ -97,12 +111,12 @@ def preset(name: Literal["demo", "minimal"], version: str | None = None) -> Topo
             name="demo",
             domain=d,
             nodes=(
-                _node("cucm-pub", "cucm", "publisher", d, v),
-                _node("cucm-sub1", "cucm", "subscriber", d, v),
-                _node("imp-pub", "imp", "publisher", d, v),
-                _node("imp-sub1", "imp", "subscriber", d, v),
-                _node("imp-sub2", "imp", "subscriber", d, v),
-                _node("imp-sub3", "imp", "subscriber", d, v),
+                _node("cucm-pub", "cucm", "publisher", d, v, "Europe/London"),
+                _node("cucm-sub1", "cucm", "subscriber", d, v, "Asia/Kolkata"),
+                _node("imp-pub", "imp", "publisher", d, v, "Europe/London"),
+                _node("imp-sub1", "imp", "subscriber", d, v, "America/Chicago"),
+                _node("imp-sub2", "imp", "subscriber", d, v, "Asia/Kolkata"),
+                _node("imp-sub3", "imp", "subscriber", d, v, "America/Chicago"),
             ),
             groups=(
                 GroupSpec("DefaultCUPSubcluster", "imp-pub", "imp-sub1", True),
@@ -134,6 +148,13 @@ def preset(name: Literal["demo", "minimal"], version: str | None = None) -> Topo
     return topo
 
 
+def without_dns(topo: Topology) -> Topology:
+    """The same cluster installed without DNS: every node is known by its host name (its
+    certificates' CN, AXL's processnode name), and ``show network cluster`` prints no FQDN."""
+    nodes = tuple(replace(n, fqdn=n.fqdn.split(".", 1)[0]) for n in topo.nodes)
+    return replace(topo, nodes=nodes, dns=False)
+
+
 def validate(topo: Topology, source: str) -> None:
     """Raise `TopologyError` unless ``topo`` describes a cluster the lab can play."""
 
@@ -163,6 +184,15 @@ def validate(topo: Topology, source: str) -> None:
                 f"node {n.name!r} has version {n.version!r}, outside what the lab plays",
                 f"use a version from {OLDEST[0]}.{OLDEST[1]} to {NEWEST[0]}",
             )
+    for zone, where in [(topo.timezone, "timezone")] + [
+        (n.timezone, f"node {n.name!r} timezone") for n in topo.nodes if n.timezone
+    ]:
+        try:
+            ZoneInfo(zone or "")
+        except (ZoneInfoNotFoundError, ValueError):
+            raise fail(
+                f"{where} {zone!r} is not an IANA time zone", "write it like 'Europe/London'"
+            ) from None
     for product in ("cucm", "imp"):
         pubs = [n for n in topo.nodes if n.product == product and n.role == "publisher"]
         members = [n for n in topo.nodes if n.product == product]
@@ -188,7 +218,7 @@ def validate(topo: Topology, source: str) -> None:
 
 Fail = Callable[[str, str], TopologyError]
 
-_FLAGS = ("sip_federation", "xmpp_federation", "sso", "seed_problems")
+_FLAGS = ("sip_federation", "xmpp_federation", "sso", "seed_problems", "dns")
 _PRESET_KEYS = {"preset", "name", "version", "presence_domains", "hostile_trust_cn", *_FLAGS}
 _TOP_KEYS = {
     "name",
@@ -196,17 +226,19 @@ _TOP_KEYS = {
     "version",
     "nodes",
     "groups",
+    "timezone",
     "presence_domains",
     "hostile_trust_cn",
     *_FLAGS,
 }
-_NODE_KEYS = {"name", "fqdn", "product", "role", "version"}
+_NODE_KEYS = {"name", "fqdn", "product", "role", "version", "timezone"}
 _GROUP_KEYS = {"name", "server1", "server2", "ha_enabled"}
 _DEFAULT_FLAGS = {
     "sip_federation": True,
     "xmpp_federation": True,
     "sso": False,
     "seed_problems": False,
+    "dns": True,
 }
 
 
@@ -266,6 +298,7 @@ def load_topology(path_text: str, source: str) -> Topology:
                 product=cast(Product, _get(raw, "product", str, fail, where)),
                 role=cast(Role, _get(raw, "role", str, fail, where)),
                 version=_get(raw, "version", str, fail, where, default_version),
+                timezone=_get(raw, "timezone", str, fail, where, None),
             )
         )
     groups: list[GroupSpec] = []
@@ -291,6 +324,8 @@ def load_topology(path_text: str, source: str) -> Topology:
         seed_problems=flags["seed_problems"],
         presence_domains=_presence_domains(doc, fail),
         hostile_trust_cn=hostile,
+        timezone=_get(doc, "timezone", str, fail, "top level", "Etc/UTC"),
+        dns=flags["dns"],
     )
     validate(topo, source)
     return topo
