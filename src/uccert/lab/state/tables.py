@@ -6,6 +6,7 @@ Facts not stated by the sources are marked ``[guess]``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -143,13 +144,19 @@ def trust_stores_for(product: Product, version: Version) -> tuple[str, ...]:
 HASHED_TRUST_NAMES_FROM: Version = (11, 5)  # [guess] when "<CN>_<serial>.pem" replaced "<host>.pem"
 
 
+_FILE_UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]")
+
+
 def trust_file(store: str, cn: str, serial_hex: str, version: Version) -> str:
     """``<store>/<CN>_<serial>.pem`` in current releases, ``<store>/<host>.pem`` before.
 
     Spaces in a CN become underscores, as in the stock ``Cisco_Root_CA_2048.pem``: a file name
-    is one word on the admin CLI (``show cert trust <store>/<file>``).
+    is one word on the admin CLI (``show cert trust <store>/<file>``). [guess] Any other
+    character outside letters, digits, ``.``, ``_`` and ``-`` (control characters included)
+    becomes an underscore too; names with spaces or parentheses reach a store only through an
+    import from the web page, under the name the admin gave the file.
     """
-    name = cn.replace(" ", "_")
+    name = _FILE_UNSAFE_RE.sub("_", cn)
     if version >= HASHED_TRUST_NAMES_FROM:
         return f"{store}/{name}_{serial_hex}.pem"
     return f"{store}/{name.split('.')[0]}.pem"
