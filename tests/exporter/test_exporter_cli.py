@@ -56,3 +56,39 @@ def test_bad_options_exit_2_with_one_line_before_reading_the_inventory(
     assert err.count("\n") == 1 and "--interval 'soon' is not a duration" in err
     assert main(["exporter", "--listen", "localhost:9611", "--inventory", missing]) == 2
     assert "does not name an IP address" in capsys.readouterr().err
+
+
+def test_the_run_database_is_read_without_creating_or_locking_anything(tmp_path: Path) -> None:
+    from uccert.exporter.service import read_runs
+    from uccert.run.database import ExecutorLock, RunDatabase
+
+    state = tmp_path / "state"
+    database = RunDatabase.locate(directory=state)
+    assert read_runs(database) == []
+    assert not state.exists(), "reading created the state directory"
+    with ExecutorLock(database):  # a regen apply holding the lock: reading still works
+        assert read_runs(database) == []
+
+
+def test_an_unfinished_run_is_running_only_while_the_lock_holder_lives(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from uccert.exporter.service import _holder_alive
+    from uccert.run.database import ExecutorLock, RunDatabase
+
+    database = RunDatabase.locate(directory=tmp_path)
+    assert not _holder_alive(database)  # no lock file yet
+    with ExecutorLock(database):
+        assert _holder_alive(database)  # this process, as `uccert pid N`
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    database.lock_path.write_text(f"uccert pid {dead}\n")
+    assert not _holder_alive(database)
+    database.lock_path.write_text(f"uccert pid {os.getpid()}\n")
+    assert _holder_alive(database)

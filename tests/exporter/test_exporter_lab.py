@@ -212,7 +212,18 @@ def test_the_expiry_alerts_fire_for_the_labs_expiring_imp_certs(
 def test_a_cluster_that_goes_away_keeps_its_last_values_and_reads_as_failed(
     tmp_path: Path,
 ) -> None:
+    """Also: the last run of the cluster, read from the run database a regen left."""
     with lab_in_background(preset_name="minimal", time_scale=0, state_dir=tmp_path / "lab") as lab:
+        argv = ["regen", "apply", "--units", "cup", "--yes", "--inventory", str(lab.inventory)]
+        regen = subprocess.run(
+            [sys.executable, "-m", "uccert", *argv],
+            env={**os.environ, "UCCERT_STATE_DIR": str(tmp_path / "runs")},
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
+        assert regen.returncode == 0, regen.stdout + regen.stderr
         process, url = start_exporter(lab.inventory, tmp_path, "1s")
         try:
             before = wait_for(url, _read)
@@ -227,6 +238,10 @@ def test_a_cluster_that_goes_away_keeps_its_last_values_and_reads_as_failed(
         assert process.poll() is None, "the exporter keeps running"
         nodes = [v for (n, _), v in after.items() if n == "uccert_node_read_success"]
         assert nodes and set(nodes) == {0.0}
+        assert value(after, "uccert_last_run_status", cluster="lab", status="succeeded") == 1
+        assert value(after, "uccert_last_run_status", cluster="lab", status="failed") == 0
+        started = value(after, "uccert_last_run_start_timestamp_seconds", cluster="lab")
+        assert started is not None and abs(started - time.time()) < 300
     finally:
         process.terminate()
         process.wait(10)

@@ -81,13 +81,13 @@ def exporter(
 ) -> None:
     """Serve Prometheus metrics of every cluster's certificates, read every --interval."""
     import asyncio
+    import functools
 
     from prometheus_client import CollectorRegistry, start_http_server
 
     from uccert.config import load_inventory, resolve_credentials, select_clusters
-    from uccert.exporter.service import Refresher, SampleCollector, Target
+    from uccert.exporter.service import Refresher, SampleCollector, Target, read_runs
     from uccert.run.database import RunDatabase
-    from uccert.run.executor import RunBook
 
     host, port = parse_listen(listen)
     seconds = parse_interval(interval)
@@ -98,11 +98,14 @@ def exporter(
         Target(c, resolve_credentials(c.credentials, cluster=c.name, prompt=prompt))
         for c in clusters
     ]
-    book = RunBook(RunDatabase.locate(database_url))
+    database = RunDatabase.locate(database_url)
     collector = SampleCollector()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
-    refresher = Refresher(targets, inv.path.resolve().parent, collector, READ_TIMEOUT, book.runs)
+    pins_dir = inv.path.resolve().parent
+    refresher = Refresher(
+        targets, pins_dir, collector, READ_TIMEOUT, functools.partial(read_runs, database)
+    )
     try:
         server, _ = start_http_server(port, addr=host, registry=registry)
     except OSError as exc:

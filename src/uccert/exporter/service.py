@@ -9,6 +9,8 @@ line on stderr, never the end of the process.
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +24,7 @@ from prometheus_client.registry import Collector
 from uccert.cluster import ClusterClient
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import UccertError
+from uccert.run.database import RunDatabase
 from uccert.run.records import RunSummary
 
 from .samples import FAMILIES, ClusterState, ReadResult, Sample, advance, last_runs, samples
@@ -74,6 +77,39 @@ async def read_cluster(
     except Exception as exc:  # any failure is this cluster's, never the process's
         return ReadResult(name, None, _reason(exc), time.monotonic() - start, datetime.now(UTC))
     return ReadResult(name, snap, None, time.monotonic() - start, datetime.now(UTC))
+
+
+def _holder_alive(database: RunDatabase) -> bool:
+    """Whether the process that last took the run database's executor lock still runs. Read
+    from the lock file's text (``uccert pid N``), never by taking the lock: a probe by flock,
+    every interval, could make a `regen apply` starting at that moment refuse as busy."""
+    try:
+        text = database.lock_path.read_text()
+    except OSError:
+        return False
+    found = re.search(r"pid (\d+)", text)
+    if found is None:
+        return False
+    try:
+        os.kill(int(found.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_runs(database: RunDatabase) -> list[RunSummary]:
+    """Every run of the database, read without taking its lock (nothing when it does not
+    exist; nothing is created). An unfinished run is ``running`` while the process that last
+    executed runs is alive, else ``interrupted``."""
+    from uccert.run.executor import RunBook  # DBOS: imported only when there are runs
+
+    if not database.exists:
+        return []
+    book = RunBook(database)
+    busy = _holder_alive(database)
+    return [book._summary(run, a, busy) for run, a in book._attempts().items()]
 
 
 def _say(text: str) -> None:
