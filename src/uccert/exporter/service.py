@@ -137,7 +137,14 @@ class Refresher:
         )
         for target, read in zip(self.targets, reads, strict=True):
             name = target.config.name
-            state = advance(self.states.get(name), read, target.config.thresholds.warn_days)
+            previous, days = self.states.get(name), target.config.thresholds.warn_days
+            try:
+                state = advance(previous, read, days)
+            except Exception as exc:  # a snapshot the checks choke on is this cluster's failure
+                failed = ReadResult(
+                    name, None, f"cannot check: {_reason(exc)}", read.duration, read.finished
+                )
+                state = advance(previous, failed, days)
             self.states[name] = state
             if not state.success:
                 _say(f"warning: cluster {name}: not read: {state.error}")
