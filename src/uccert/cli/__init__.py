@@ -76,6 +76,7 @@ app.command("pin")(_pin.pin)
 app.command("csr")(_csr.csr)
 app.command("upload")(_csr.upload)
 app.command("export")(_export.export)
+app.command("exporter")(__import__("uccert.cli.exporter", fromlist=["exporter"]).exporter)
 
 
 def main(argv: list[str] | None = None) -> int:
