@@ -85,6 +85,24 @@ def assert_end_state(cli: Cli, units: tuple[str, ...] = IMP_UNITS) -> None:
     assert all(g.ha_enabled for g in lab.groups()), "HA was not restored"
 
 
+def assert_one_node_at_a_time(cli: Cli) -> None:
+    """§2.4 and §1: a node's restarts begin only when every service the previous one touched,
+    including what Cisco XCP Router restarted with it, is Started again. Read from the lab's
+    log: when a command takes a service down on one node, nothing is down on another."""
+    down: dict[str, set[str]] = {}
+    for e in cli.events("service-state"):
+        service, state = str(e.data["service"]), e.data["state"]
+        if state == "Started":
+            down.get(e.node, set()).discard(service)
+            continue
+        if state == "Stopping" and e.data.get("via") in COMMANDED:
+            elsewhere = {n: sorted(s) for n, s in down.items() if s and n != e.node}
+            assert not elsewhere, (
+                f"event {e.seq}: {e.node} {service} went down while {elsewhere} not Started yet"
+            )
+        down.setdefault(e.node, set()).add(service)
+
+
 def run_id_of(cli: Cli) -> tuple[str, str]:
     listed = json.loads(cli.run("runs", "list", "--json").stdout)
     assert len(listed) == 1
@@ -96,6 +114,7 @@ def test_apply_all_on_the_demo_lab(lab_cli: Cli) -> None:
     done = lab_cli.run("regen", "apply", "--units", "all", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert_end_state(lab_cli)
+    assert_one_node_at_a_time(lab_cli)
     lab = lab_cli.lab.lab
     assert lab_cli.events("failover") == [], "a node failed over during the run"
     # merged plan: XCP Router restarted once per IM/P node
@@ -159,6 +178,7 @@ def test_sigkill_then_resume_finishes_without_doing_anything_twice(
     resumed = lab_cli.run("runs", "resume", run_id, "--yes")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert_end_state(lab_cli)
+    assert_one_node_at_a_time(lab_cli)
     assert run_id_of(lab_cli) == (run_id, "succeeded")
 
 

@@ -369,11 +369,12 @@ class ClusterOps:
 
     async def service_status(self, node: str, names: Sequence[str]) -> dict[str, ServiceStatus]:
         """Each named service's state (Control Center; ``utils service list`` when that fails,
-        then without start times). A name the node does not list is Unknown."""
+        then without start times). A name the node does not list is Unknown. No names: every
+        service the node lists (a Control Center status call without names asks for all)."""
         zone = await self.time_zone(node)
         try:
             info = await self._soap(node, lambda c: c.status(list(names)))
-            picked = _pick(info.by_name(), names)
+            picked = _pick(info.by_name(), names or tuple(info.by_name()))
             return {
                 n: _missing(n, "Control Center") if i is None else _status_from_soap(i, zone)
                 for n, i in picked.items()
@@ -387,7 +388,7 @@ class ClusterOps:
             entries = {e.name: e for e in (*listing.platform, *listing.services)}
             return {
                 n: _missing(n, "utils service list") if e is None else _status_from_cli(e)
-                for n, e in _pick(entries, names).items()
+                for n, e in _pick(entries, names or tuple(entries)).items()
             }
 
         return await self._read(node, cli.UTILS_SERVICE_LIST, read)

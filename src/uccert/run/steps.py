@@ -24,12 +24,14 @@ from typing import Any, Final, TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from uccert.catalog.services import SERVICES, cascade_of
 from uccert.catalog.units import UNITS
 from uccert.checks import run_checks
 from uccert.cluster import ClusterClient
-from uccert.cluster.operations import Action, ClusterOps, OperationTransient
+from uccert.cluster.operations import Action, ClusterOps, OperationTransient, ServiceStatus
 from uccert.errors import ClusterError
 from uccert.model import CertInfo, Plan, RunState, Severity, Step, StepKind
+from uccert.protocols.service_list import NOT_ACTIVATED_REASON
 from uccert.run.records import StepOutcome, StepRecord, now_iso
 from uccert.transport.tls_pins import TlsPinStore
 
@@ -269,6 +271,36 @@ async def _repin_tomcat(ctx: StepContext, node: str) -> str:
     return f"; re-pinned tomcat ({stored.serial})"
 
 
+def _activated(status: ServiceStatus) -> bool:
+    return (status.reason or "").casefold() != NOT_ACTIVATED_REASON.casefold()
+
+
+async def _cascade_settled(
+    ctx: StepContext, node: str, service: str, since: datetime | None
+) -> tuple[str, ...]:
+    """The services a restart of ``service`` restarted with it on ``node``, each waited for
+    until Started again (at or after ``since``, node clock). Restarting Cisco XCP Router
+    restarts every active XCP service of its node (PROCEDURE.md §1): the node's restart is
+    complete only when all of them run again, and only then may the next node begin, or both
+    nodes of a redundancy group could be down at once. Read through Control Center."""
+    found = SERVICES.get(service)
+    if found is None or found.restart_cascades_to is None:
+        return ()
+    listed = await _retrying(
+        ctx, f"{node}: list services", partial(ctx.ops.service_status, node, ())
+    )
+    touched = cascade_of(service, [n for n, s in listed.items() if _activated(s)])
+    for name in touched:
+        await ctx.ops.wait_started(
+            node, name, since, ctx.plan.timing.restart_timeout, ctx.plan.timing.poll_interval
+        )
+    return touched
+
+
+def _cascade_detail(touched: tuple[str, ...]) -> str:
+    return f"; with it Started again: {', '.join(touched)}" if touched else ""
+
+
 async def control(step: Step, ctx: StepContext) -> StepRecord:
     """restart / start: done when the service runs and started after the change it serves."""
     started = now_iso()
@@ -292,7 +324,9 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
             if after is None or since is None
             else f"{service} already restarted after the change (running since {_iso(since)})"
         )
-        return _record(step, StepOutcome.ALREADY, detail, started)
+        # A run resumed right after the router came up: its cascade may still be starting.
+        touched = await _cascade_settled(ctx, node, service, after or since)
+        return _record(step, StepOutcome.ALREADY, detail + _cascade_detail(touched), started)
     action: Action = "restart" if running else "start"
     await _retrying(
         ctx,
@@ -307,6 +341,9 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
         ctx.plan.timing.poll_interval,
     )
     detail = f"{service} {action}ed"
+    if action == "restart":
+        touched = await _cascade_settled(ctx, node, service, after or final.started_at)
+        detail += _cascade_detail(touched)
     if service == TOMCAT_SERVICE and "tomcat" in step.serves:
         detail += await _repin_tomcat(ctx, node)
     return _record(

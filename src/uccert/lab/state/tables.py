@@ -271,20 +271,26 @@ SERVICES: tuple[ServiceDef, ...] = (
         loads_trust=("cup-xmpp", "cup-xmpp-s2s"),
         critical=True,
     ),
+    # The XCP services a router restart takes down come back one by one after the router, each
+    # at its own pace, so a client that moves on when the router alone is Started is caught.
+    # [guess] the seconds: no Cisco document gives start times; the order of magnitude is what
+    # admins see in Control Center on a small node (connection managers slowest).
     ServiceDef(
         "Cisco XCP Connection Manager",
         IMP,
+        start_s=45,
         loads=("cup-xmpp",),
         loads_trust=("cup-xmpp",),
         critical=True,
         xcp=True,
     ),
     ServiceDef("Cisco XCP Authentication Service", IMP, start_s=20, critical=True, xcp=True),
-    ServiceDef("Cisco XCP Text Conference Manager", IMP, xcp=True),
+    ServiceDef("Cisco XCP Text Conference Manager", IMP, start_s=35, xcp=True),
     ServiceDef(
         "Cisco XCP SIP Federation Connection Manager",
         IMP,
         activated="sip-federation",
+        start_s=50,
         loads=("cup",),
         loads_trust=("cup",),
         xcp=True,
@@ -293,6 +299,7 @@ SERVICES: tuple[ServiceDef, ...] = (
         "Cisco XCP XMPP Federation Connection Manager",
         IMP,
         activated="xmpp-federation",
+        start_s=60,
         loads=("cup-xmpp-s2s",),
         loads_trust=("cup-xmpp-s2s",),
         xcp=True,
