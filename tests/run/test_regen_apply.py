@@ -32,8 +32,8 @@ DEPENDENTS = {
     "cup": ("Cisco SIP Proxy", "Cisco Presence Engine"),
     "cup-xmpp": ("Cisco XCP Router",),
     "cup-xmpp-s2s": ("Cisco XCP Router",),
-    "ipsec": ("Cisco DRF Local",),
-    "tomcat": ("Cisco Tomcat",),
+    "ipsec": ("Cisco DRF Local",),  # up to 12.5: DRF uses ipsec
+    "tomcat": ("Cisco Tomcat", "Cisco DRF Local"),  # from 14 DRF uses tomcat (TAC 215534)
 }
 COMMANDED = ("ssh", "soap")
 
@@ -103,6 +103,25 @@ def assert_one_node_at_a_time(cli: Cli) -> None:
         down.setdefault(e.node, set()).add(service)
 
 
+def assert_drf_master_restarted_first(cli: Cli, drf_unit: str) -> None:
+    """§1: DRF Master, on the CUCM publisher, restarted once after every IM/P node's DRF cert
+    changed and before any DRF Local; it then holds every node's new DRF cert."""
+    lab = cli.lab.lab
+    master, local = "Cisco DRF Master", "Cisco DRF Local"
+    assert commanded_stops(cli, master) == Counter({"cucm-pub": 1})
+    stops = [
+        e
+        for e in cli.events("service-state")
+        if e.data["state"] == "Stopping" and e.data.get("via") in COMMANDED
+    ]
+    first_local = min(e.seq for e in stops if e.data["service"] == local)
+    assert next(e.seq for e in stops if e.data["service"] == master) < first_local
+    changed = max(e.t for e in cli.events("cert-regenerated") if e.data["unit"] == drf_unit)
+    view = lab.service_state("cucm-pub", master)
+    assert view.state == "Started" and view.started_at is not None
+    assert view.started_at >= changed
+
+
 def run_id_of(cli: Cli) -> tuple[str, str]:
     listed = json.loads(cli.run("runs", "list", "--json").stdout)
     assert len(listed) == 1
@@ -115,6 +134,7 @@ def test_apply_all_on_the_demo_lab(lab_cli: Cli) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert_end_state(lab_cli)
     assert_one_node_at_a_time(lab_cli)
+    assert_drf_master_restarted_first(lab_cli, "tomcat")
     lab = lab_cli.lab.lab
     assert lab_cli.events("failover") == [], "a node failed over during the run"
     # merged plan: XCP Router restarted once per IM/P node
@@ -255,6 +275,17 @@ def test_an_unreachable_publisher_stops_before_any_change(lab_cli: Cli) -> None:
     assert done.returncode == 2
     assert "cucm-pub" in done.stderr
     _no_changes(lab_cli)
+
+
+@pytest.mark.lab(preset="minimal", time_scale=0.004, version="12.5")
+def test_on_12_5_drf_follows_ipsec_and_its_master_restarts_on_the_cucm_publisher(
+    lab_cli: Cli,
+) -> None:
+    done = lab_cli.run("regen", "apply", "--units", "ipsec", "--nodes", "imp", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_end_state(lab_cli, ("ipsec",))
+    assert_drf_master_restarted_first(lab_cli, "ipsec")
+    assert not [n for n, _ in regenerations(lab_cli) if n.startswith("cucm")]
 
 
 @pytest.mark.lab(preset="minimal", time_scale=0.004, timezone="America/New_York")

@@ -12,7 +12,8 @@ able to check it against Cisco's documents by reading the tables:
 - ``trust``        the trust store each unit validates peers with, per version (§1)
 - ``services``     Control Center area, SOAP vs CLI-only, HA-critical, XCP Router cascade
 - ``restarts``     ordered restarts after a unit changes (§1) or a trust store loses a cert
-                   (§5.4), with conditions (federation, DRF Master host) as data
+                   (§5.4), with conditions (federation, DRF Master host) as data; which
+                   cert DRF uses per version (ipsec before 14, tomcat from 14: TAC 215534)
 - ``prune``        pre-stops and delete scope when deleting trust certs, per version (§5)
 - ``guards``       what is never done: delete identity certs, batch CallManager+TVS+ITLRecovery
 - ``ha``           HA off around IM/P restarts; SRM delay and sync wait (§3)
@@ -50,8 +51,12 @@ from uccert.catalog.ha import (
 from uccert.catalog.prune import DeleteScope, delete_scope, pre_stops_for
 from uccert.catalog.regeneration import RENEW_ACTION, CertKind, RenewAction
 from uccert.catalog.restarts import (
+    DRF_CERTIFICATE,
     Condition,
+    Placement,
     ServiceRestart,
+    drf_certificate,
+    drf_master_host,
     restarts_after_trust_delete,
     restarts_for,
     runs_drf_master,
@@ -83,6 +88,7 @@ from uccert.catalog.versions import Version, VersionRange
 from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_for
 
 __all__ = [
+    "DRF_CERTIFICATE",
     "FEATURE_SERVICES",
     "HA_SYNC_WAIT_DEFAULT",
     "NEVER_BATCH_TOGETHER",
@@ -106,6 +112,7 @@ __all__ = [
     "GuardCode",
     "KeyAlgorithm",
     "NotInProcedureError",
+    "Placement",
     "Product",
     "Refusal",
     "RenewAction",
@@ -124,6 +131,8 @@ __all__ = [
     "cascade_of",
     "delete_scope",
     "deletion_refusal",
+    "drf_certificate",
+    "drf_master_host",
     "features_in_use",
     "is_trust_store",
     "needs_ha_off",

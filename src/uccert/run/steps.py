@@ -220,16 +220,20 @@ async def import_trust(step: Step, ctx: StepContext) -> StepRecord:
 
 
 async def _change_time(ctx: StepContext, node: str, units: tuple[str, ...]) -> datetime | None:
-    """When the latest of ``units`` changed on ``node`` (its cert's notBefore, node clock)."""
+    """When the latest of ``units`` changed on ``node`` (its cert's notBefore, node clock). A
+    ``other/unit`` entry is that unit of another node: DRF Master restarts on the node that
+    runs it after the DRF cert of a node it serves changed (§1)."""
     times: list[datetime] = []
-    for unit in units:
-        if unit.endswith("-trust"):  # a trust store changed: no cert date tells when
+    for entry in units:
+        if entry.endswith("-trust"):  # a trust store changed: no cert date tells when
             return None
-        known = ctx.changes.get(node, {}).get(unit)
+        owner, _, unit = entry.rpartition("/")
+        owner = owner or node
+        known = ctx.changes.get(owner, {}).get(unit)
         if known is not None:
             times.append(_from_iso(known))
         else:
-            times.append((await _identity(ctx, node, unit)).not_before)
+            times.append((await _identity(ctx, owner, unit)).not_before)
     return max(times) if times else None
 
 

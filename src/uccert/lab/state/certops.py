@@ -36,12 +36,14 @@ from uccert.lab.state.services import ServiceRecord
 from uccert.lab.state.tables import (
     CCN,
     DELETE_PROPAGATES_FROM,
+    DRF_SERVICES,
     EC_BITS,
     HASHED_TRUST_NAMES_FROM,
     RSA_BITS,
     VALIDITY_DAYS,
     ServiceDef,
     common_name,
+    drf_unit,
     is_ecdsa,
     own_file,
     parse_version,
@@ -331,9 +333,12 @@ class CertOps(ABC):
         """What ``sdef`` loads when it starts on ``node``: its units and trust stores."""
         version = parse_version(self.spec(node).version)
         own = self._own[node]
-        certs = {u: own[u].cert for base in sdef.loads for u in (base, f"{base}-ECDSA") if u in own}
+        loads, loads_trust = sdef.loads, sdef.loads_trust
+        if sdef.name in DRF_SERVICES:  # ipsec, or tomcat from 14 (TAC 215534)
+            loads = loads_trust = (drf_unit(version),)
+        certs = {u: own[u].cert for base in loads for u in (base, f"{base}-ECDSA") if u in own}
         stores: dict[str, tuple[str, ...]] = {}
-        for unit in sdef.loads_trust:
+        for unit in loads_trust:
             store = trust_store_for(unit, version)
             if store is not None and store in self._trust[node]:
                 stores[store] = tuple(self._trust[node][store])

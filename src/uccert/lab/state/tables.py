@@ -181,6 +181,19 @@ DISTRIBUTION: dict[str, Scope] = {
 
 DELETE_PROPAGATES_FROM: Version = (11, 0)  # before: CCN puts a deleted trust cert back
 IMP_DRF_MASTER_UNTIL: Version = (10, 0)  # IM/P publisher runs its own DRF Master before 10.0
+# Cisco TAC 215534 rev 3.0 (Feb 2024), https://www.cisco.com/c/en/us/support/docs/unified-
+# communications/unified-communications-manager-callmanager/215534-create-windows-ca-certificate
+# -templates.html: "ipsec certificate is not related to Cisco DRF Primary and Cisco DRF Local
+# since 14, in newer versions, Tomcat certificate is used instead" (12.5 and earlier: ipsec).
+DRF_USES_TOMCAT_FROM: Version = (14, 0)
+DRF_SERVICES = frozenset({"Cisco DRF Master", "Cisco DRF Local"})
+
+
+def drf_unit(version: Version) -> str:
+    """The identity cert the DRF services load on a node of ``version``."""
+    return "tomcat" if version >= DRF_USES_TOMCAT_FROM else "ipsec"
+
+
 SSOSP_TOMCAT_FROM: Version = (11, 5)  # [guess]
 
 HA_SYNC_SECONDS = 120.0  # the guides: wait at least two minutes for the HA flag to sync
