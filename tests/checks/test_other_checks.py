@@ -9,7 +9,7 @@ import pytest
 
 from builders import DOMAIN, NOW, node_of, with_node
 from uccert.checks import CHECKS, CODES, exit_code_for, run_checks
-from uccert.model import Finding, RedundancyGroup, RunState, ServiceState, Severity
+from uccert.model import Finding, HaNodeState, RedundancyGroup, RunState, ServiceState, Severity
 
 from .build import FQDNS, cert, healthy_cluster, trust
 
@@ -168,3 +168,18 @@ def test_naive_now_and_negative_window_are_refused() -> None:
         run_checks(healthy_cluster(), datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="warn_days"):
         run_checks(healthy_cluster(), NOW, -1)
+
+
+def test_a_failed_over_node_is_reported_with_the_fallback_fix() -> None:
+    states = (
+        HaNodeState("prg-a", "imp-pub", "Failed Over", None),
+        HaNodeState("prg-a", "imp-sub1", "Running in Backup Mode", "Critical Service Down"),
+    )
+    snap = with_node(healthy_cluster(), "imp-pub", ha_states=states)
+    found = [f for f in run_checks(snap, NOW) if f.code == "ha-not-normal"]  # type: ignore[arg-type]
+    assert [(f.subject, f.severity) for f in found] == [("prg-a", Severity.ERROR)] * 2
+    assert "imp-pub is Failed Over" in found[0].message
+    assert "fall back" in found[0].fix
+    normal = (HaNodeState("prg-a", "imp-pub", "Normal"),)
+    clean = with_node(healthy_cluster(), "imp-pub", ha_states=normal)
+    assert not [f for f in run_checks(clean, NOW) if f.code == "ha-not-normal"]  # type: ignore[arg-type]

@@ -296,3 +296,17 @@ def test_nodes_in_another_time_zone_restart_after_the_change(lab_cli: Cli) -> No
     done = lab_cli.run("regen", "apply", "--units", "cup,tomcat", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert_end_state(lab_cli, ("cup", "tomcat"))
+
+
+def test_a_failed_over_node_is_refused_before_any_change(lab_cli: Cli) -> None:
+    """§3 assumes Normal groups: `utils ha status` on the IM/P publisher shows imp-sub1 failed
+    over, so nothing starts (exit 2, one line with the fix) and nothing changes."""
+    lab_cli.lab.lab.failover("imp-sub1", "test")
+    done = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [x for x in done.stderr.splitlines() if "fall back first" in x]  # one line
+    assert "imp-sub1 is Failed Over" in line
+    _no_changes(lab_cli)
+    checked = lab_cli.run("check", "--json")
+    codes = {f["code"] for f in json.loads(checked.stdout)["findings"]}
+    assert "ha-not-normal" in codes

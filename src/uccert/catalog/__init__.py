@@ -43,9 +43,11 @@ from uccert.catalog.guards import (
     deletion_refusal,
 )
 from uccert.catalog.ha import (
+    HA_FALLBACK_FIX,
     HA_SYNC_WAIT_DEFAULT,
     SRM_CRITICAL_SERVICE_DOWN_DELAY,
     ServiceAction,
+    ha_state_settled,
     needs_ha_off,
 )
 from uccert.catalog.prune import DeleteScope, delete_scope, pre_stops_for
@@ -90,6 +92,7 @@ from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_
 __all__ = [
     "DRF_CERTIFICATE",
     "FEATURE_SERVICES",
+    "HA_FALLBACK_FIX",
     "HA_SYNC_WAIT_DEFAULT",
     "NEVER_BATCH_TOGETHER",
     "NEVER_DELETE",
@@ -134,6 +137,7 @@ __all__ = [
     "drf_certificate",
     "drf_master_host",
     "features_in_use",
+    "ha_state_settled",
     "is_trust_store",
     "needs_ha_off",
     "pre_stops_for",

@@ -19,7 +19,7 @@ skipped by every other check.
 | ipsec          | ipsec-trust-missing, ipsec-trust-mismatch (error),           | §4        |
 |                | ipsec-publisher-missing (warning)                            |           |
 | cn_clash       | cn-clash (info; warning with Expressway MRA)                 | §6        |
-| ha             | ha-disabled (warning)                                        | §3        |
+| ha             | ha-disabled (warning), ha-not-normal (error)                 | §3        |
 | services       | service-not-running, restart-pending (warning)               | §1, §7    |
 
 `exit_code_for` maps findings to the CLI's exit code: 3 when any is a warning or an error.
@@ -57,7 +57,7 @@ CHECKS: tuple[Check, ...] = (
         ipsec.check,
     ),
     Check("cn_clash", ("cn-clash",), cn_clash.check),
-    Check("ha", ("ha-disabled",), ha.check),
+    Check("ha", ("ha-disabled", "ha-not-normal"), ha.check),
     Check("services", ("service-not-running", "restart-pending"), services.check),
 )
 

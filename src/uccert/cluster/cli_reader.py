@@ -7,14 +7,24 @@ list`` gives the services and ``show version active`` the version.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from cryptography import x509
 
 from uccert.cluster.discovery import DiscoveredNode
-from uccert.model import CertInfo, Node, NodeSnapshot, RunState, ServiceState, TrustEntry
+from uccert.model import (
+    CertInfo,
+    HaNodeState,
+    Node,
+    NodeSnapshot,
+    RunState,
+    ServiceState,
+    TrustEntry,
+)
 from uccert.protocols import (
     CertListEntry,
+    CliCommandFailed,
     CliParseError,
     ServiceList,
     parse_cert_dump,
@@ -24,7 +34,10 @@ from uccert.protocols import (
 )
 from uccert.protocols import cli_commands as cli
 from uccert.protocols.cli_commands import CertListKind
+from uccert.protocols.ha_status import parse_ha_status
 from uccert.transport import AdminCliSession
+
+log = logging.getLogger(__name__)
 
 
 async def _certificate(session: AdminCliSession, entry: CertListEntry) -> x509.Certificate:
@@ -62,6 +75,19 @@ async def read_certs_cli(
 
 async def read_version(session: AdminCliSession) -> str:
     return parse_version_active(await session.run(cli.SHOW_VERSION_ACTIVE))
+
+
+async def read_ha_states(session: AdminCliSession) -> tuple[HaNodeState, ...]:
+    """Every Presence Redundancy Group's node states (``utils ha status``). A node that
+    refuses the command (releases without it) gives none: the HA flag alone then tells."""
+    try:
+        status = parse_ha_status(await session.run(cli.UTILS_HA_STATUS))
+    except CliCommandFailed as exc:
+        log.warning("utils ha status: %s", exc)
+        return ()
+    for warning in status.warnings:
+        log.warning("%s", warning)
+    return tuple(HaNodeState(n.group, n.host, n.state, n.reason) for n in status.nodes)
 
 
 async def read_services(session: AdminCliSession) -> tuple[ServiceState, ...]:

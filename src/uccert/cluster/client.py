@@ -27,7 +27,7 @@ from pathlib import Path
 
 from uccert import catalog
 from uccert.catalog import WIRE_UNITS, features_in_use
-from uccert.cluster.cli_reader import read_certs_cli, read_services, read_version
+from uccert.cluster.cli_reader import read_certs_cli, read_ha_states, read_services, read_version
 from uccert.cluster.discovery import (
     DiscoveredNode,
     discover_over_axl,
@@ -38,7 +38,7 @@ from uccert.cluster.rest_reader import read_certs_rest
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, UccertError
-from uccert.model import Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
+from uccert.model import HaNodeState, Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
 from uccert.transport.tls_probe import ProbeError, probe_presented
 
 log = logging.getLogger(__name__)
@@ -138,11 +138,16 @@ class ClusterClient:
             else:
                 identities, trusts = await read_certs_cli(session, fqdns)
             services = await read_services(session)
+            # §3: the Server Recovery Manager's view of every group, from the IM/P publisher
+            ha_states: tuple[HaNodeState, ...] = ()
+            if node.product is Product.IMP and node.role is Role.PUBLISHER:
+                ha_states = await read_ha_states(session)
         return NodeSnapshot(
             Node(node.name, node.fqdn, node.product, node.role, version),
             identities=identities,
             trusts=trusts,
             services=services,
+            ha_states=ha_states,
         )
 
     async def _probe(self, node: DiscoveredNode, unit: str) -> tuple[str, str] | None:

@@ -21,6 +21,7 @@ from uccert.model.certs import (
     normalize_serial,
 )
 from uccert.model.cluster import (
+    HaNodeState,
     Node,
     NodeSnapshot,
     Product,
@@ -47,6 +48,7 @@ __all__ = [
     "CertInfo",
     "Distribution",
     "Finding",
+    "HaNodeState",
     "KeyType",
     "Node",
     "NodeSnapshot",

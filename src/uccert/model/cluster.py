@@ -69,6 +69,17 @@ class RedundancyGroup:
     ha_enabled: bool
 
 
+@dataclass(frozen=True)
+class HaNodeState:
+    """One node's High Availability state in its Presence Redundancy Group, as ``utils ha
+    status`` prints it (``host``: the host name it prints)."""
+
+    group: str
+    host: str
+    state: str
+    reason: str | None = None
+
+
 def _frozen_serials(presented: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType({unit: normalize_serial(s) for unit, s in presented.items()})
 
@@ -84,6 +95,7 @@ class NodeSnapshot:
     services: tuple[ServiceState, ...] = ()
     presented: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     error: str | None = None
+    ha_states: tuple[HaNodeState, ...] = ()  # every group's nodes, as read on this node
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "presented", _frozen_serials(self.presented))
@@ -115,6 +127,11 @@ class Snapshot:
             raise ValueError(f"taken_at must be timezone-aware, got {self.taken_at.isoformat()}")
         object.__setattr__(self, "taken_at", self.taken_at.astimezone(UTC))
         object.__setattr__(self, "features", frozenset(self.features))
+
+    @property
+    def ha_states(self) -> tuple[HaNodeState, ...]:
+        """The groups' node states as the first node that reported them printed them."""
+        return next((n.ha_states for n in self.nodes if n.ha_states), ())
 
     def publisher(self, product: Product) -> NodeSnapshot | None:
         return next(

@@ -25,7 +25,12 @@ from uccert import catalog
 from uccert.checks import CheckContext
 from uccert.checks.ipsec import IPSEC_UNIT
 from uccert.model import Plan, PlanTiming, RedundancyGroup, Snapshot, Step, StepKind, Via
-from uccert.plan.ha import groups_to_turn_off, ha_off_steps, ha_restore_steps
+from uccert.plan.ha import (
+    groups_to_turn_off,
+    ha_off_steps,
+    ha_restore_steps,
+    refuse_unsettled_ha,
+)
 from uccert.plan.merge import Change, activated, restart_steps, step_id
 from uccert.plan.repair import TrustRepair, ipsec_repairs
 from uccert.plan.request import RegenRequest
@@ -199,9 +204,11 @@ def plan_regen(
 ) -> Plan:
     """The plan for `request` on `snapshot`. Raises PlanError (exit 2) before planning
     anything when a node in scope or the CUCM publisher could not be read, a named node does
-    not exist, a version is unknown, or no asked-for unit exists on the nodes in scope."""
+    not exist, a version is unknown, a redundancy group is not Normal (§3), or no asked-for
+    unit exists on the nodes in scope."""
     publisher = cucm_publisher(snapshot)
     nodes = nodes_in_scope(snapshot, request.nodes)
+    refuse_unsettled_ha(snapshot)
     features = CheckContext(snapshot, snapshot.taken_at, 0).catalog_features()
     selection = select(nodes, request.units, request.force_self_signed)
     chosen = selection.chosen

@@ -89,3 +89,44 @@ def test_a_stopped_non_critical_service_never_fails_over(minimal: Lab) -> None:
     minimal.control_service("imp-pub", "Cisco Intercluster Sync Agent", "stop", "ssh")
     minimal.advance_to(1000)
     assert failovers(minimal) == []
+
+
+def states(lab: Lab, group: str) -> list[tuple[str, str, str | None]]:
+    return next(rows for name, rows in lab.ha_status() if name == group)
+
+
+def test_utils_ha_status_follows_a_failover_until_the_fallback(demo: Lab) -> None:
+    assert states(demo, "Subcluster2") == [
+        ("imp-sub2", "Normal", None),
+        ("imp-sub3", "Normal", None),
+    ]
+    demo.advance_to(1000)
+    demo.control_service("imp-sub2", "Cisco Presence Engine", "restart", "ssh")
+    demo.advance_to(1090)
+    assert states(demo, "Subcluster2") == [
+        ("imp-sub2", "Failed Over with Critical Services not Running", "Critical Service Down"),
+        ("imp-sub3", "Running in Backup Mode", "Critical Service Down"),
+    ]
+    demo.run_until_idle()  # services back: still failed over, users on the peer
+    assert states(demo, "Subcluster2")[0] == ("imp-sub2", "Failed Over", None)
+    assert states(demo, "DefaultCUPSubcluster")[0][1] == "Normal"
+    demo.fallback("Subcluster2", "test")
+    assert [s for _, s, _ in states(demo, "Subcluster2")] == ["Normal", "Normal"]
+
+
+def test_ha_off_shows_unknown_but_a_failover_outlives_it(demo: Lab) -> None:
+    demo.failover("imp-sub1", "test")
+    demo.set_ha("DefaultCUPSubcluster", False, "axl")
+    demo.advance_to(200)
+    assert states(demo, "DefaultCUPSubcluster") == [
+        ("imp-pub", "Running in Backup Mode", "Critical Service Down"),
+        ("imp-sub1", "Failed Over", None),
+    ]
+    assert states(demo, "Subcluster2")[0] == ("imp-sub2", "Normal", None)
+    demo.set_ha("Subcluster2", False, "axl")
+    demo.advance_to(400)
+    assert states(demo, "Subcluster2")[0] == (
+        "imp-sub2",
+        "Unknown",
+        "High Availability Not Enabled",
+    )

@@ -265,6 +265,18 @@ class AdminShell:
         me = self.lab.spec(self.node).fqdn
         await self._print(t.network_cluster(nodes, me, self.ctx.since))
 
+    async def ha_status(self, args: list[str]) -> None:
+        """``utils ha status [group]``: every Presence Redundancy Group, or the one named."""
+        groups = self.lab.ha_status()
+        if args:
+            groups = [g for g in groups if g[0].lower() == args[0].lower()]
+            if not groups:
+                self.term.write_lines(t.failed(f"no presence redundancy group {args[0]}"))
+                return
+        host = {n.name: n.fqdn.split(".", 1)[0] for n in self.lab.topology.nodes}
+        shown = [(name, [(host[n], s, r) for n, s, r in rows]) for name, rows in groups]
+        await self._print(t.ha_status(shown))
+
     async def timezone_config(self, args: list[str]) -> None:
         if [a.lower() for a in args] != ["config"]:
             self.term.write_lines(t.failed())
@@ -323,6 +335,7 @@ _COMMANDS: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("set", "csr", "gen"), AdminShell.csr),
     (("show", "csr", "list"), AdminShell.csr_list),
     (("show", "csr", "own"), AdminShell.show_csr),
+    (("utils", "ha", "status"), AdminShell.ha_status),
     (("utils", "service", "list"), AdminShell.service_list),
     (("utils", "service"), AdminShell.service_control),
     (("show", "network", "cluster"), AdminShell.network_cluster),

@@ -434,3 +434,22 @@ def network_cluster(nodes: Sequence[ClusterNode], me: str, since: dt.datetime) -
         lines.extend(n.fqdn for n in nodes)
         lines.append("")
     return lines
+
+
+# `utils ha status [group]`: the layout of the examples in Cisco's "Command Line Interface
+# Reference Guide for Cisco Unified Communications Solutions, Release 12.5(1)SU5", utils ha
+# status, https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/cli_ref/12_5_1SU5/
+# cucm_b_cli_reference-guide_release1251SU5/
+# cucm_b_cli_reference_guide_release_1401_chapter_01001.html
+# ("Subcluster Name: DefaultCluster" / "Node 1 Name : kal-cup1 State: Normal" / "... State:
+# Unknown Reason: High Availability Not Enabled").
+def ha_status(groups: Sequence[tuple[str, Sequence[tuple[str, str, str | None]]]]) -> list[str]:
+    """Per group: its name, then each node (host name) with its state and reason."""
+    lines: list[str] = []
+    for name, nodes in groups:
+        lines.append(f"Subcluster Name: {name}")
+        for i, (host, state, reason) in enumerate(nodes, start=1):
+            tail = f" Reason: {reason}" if reason else ""
+            lines.append(f"Node {i} Name : {host} State: {state}{tail}")
+        lines.append("")
+    return lines

@@ -64,6 +64,7 @@ class Lab(CertOps):
         self._queue: list[tuple[float, int, Scheduled]] = []
         self._queued = 0
         self._failed_over: set[str] = set()
+        self._in_failover: set[str] = set()  # failed over, until the group falls back
         self._groups = {
             g.name: GroupState(g.name, g.server1, g.server2, g.ha_enabled, g.ha_enabled, 0.0)
             for g in topology.groups
@@ -186,6 +187,43 @@ class Lab(CertOps):
         self._groups[group] = replace(state, configured=enabled)
         self._emit(self._cucm_publisher(), "ha-changed", group=group, enabled=enabled, via=via)
         self._schedule(self.now + HA_SYNC_SECONDS, HaApply(group, enabled))
+
+    def ha_status(self) -> list[tuple[str, list[tuple[str, str, str | None]]]]:
+        """Per group: each node's (name, state, reason) as ``utils ha status`` prints them."""
+        out: list[tuple[str, list[tuple[str, str, str | None]]]] = []
+        failed = frozenset(self._in_failover)
+        for group in self._groups.values():
+            rows: list[tuple[str, str, str | None]] = []
+            for node in (group.server1, group.server2):
+                down = any(
+                    r.sdef.critical and r.activated and r.state != "Started"
+                    for r in self._services[node].values()
+                )
+                rows.append((node, *ha.node_state(group, node, failed, down)))
+            out.append((group.name, rows))
+        return out
+
+    def failover(self, node: str, via: str) -> None:
+        """Fail ``node`` over to its peer now (as the Server Recovery Manager does when a
+        critical service stays down, or an admin's manual failover)."""
+        group = self._group_of(node)
+        if group is None:
+            raise LabCommandError(f"{node} is in no Presence Redundancy Group")
+        if node in self._in_failover:
+            return
+        self._in_failover.add(node)
+        peer = group.peer(node)
+        self._emit(node, "failover", group=group.name, from_node=node, to_node=peer, via=via)
+
+    def fallback(self, group: str, via: str) -> None:
+        """Users back on their home nodes: every node of ``group`` Normal again."""
+        state = self._groups.get(group)
+        if state is None:
+            raise LabCommandError(f"no Presence Redundancy Group {group!r}")
+        for node in (state.server1, state.server2):
+            if node in self._in_failover:
+                self._in_failover.discard(node)
+                self._emit(node, "fallback", group=group, via=via)
 
     # -- faults -----------------------------------------------------------------------------
 
@@ -352,6 +390,7 @@ class Lab(CertOps):
             return
         if ha.failover_due(group, check, record.down_since, self.now):
             self._failed_over.add(check.node)
+            self._in_failover.add(check.node)
             peer = group.peer(check.node)
             self._emit(check.node, "failover", group=group.name, from_node=check.node, to_node=peer)
 
