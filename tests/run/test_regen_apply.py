@@ -222,6 +222,8 @@ def test_a_service_that_fails_to_start_fails_the_run_with_ha_restored(lab_cli: C
     assert all(g.ha_enabled for g in lab.groups()), "HA must be restored after a failure"
     run_id, status = run_id_of(lab_cli)
     assert status == "failed"
+    if lab_cli.events("failover"):  # HA came back while the router was down: fall back first
+        lab.fallback("DefaultCUPSubcluster", "test")
     resumed = lab_cli.run("runs", "resume", run_id, "--yes")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert_end_state(lab_cli, ("cup-xmpp",))
@@ -310,3 +312,25 @@ def test_a_failed_over_node_is_refused_before_any_change(lab_cli: Cli) -> None:
     checked = lab_cli.run("check", "--json")
     codes = {f["code"] for f in json.loads(checked.stdout)["findings"]}
     assert "ha-not-normal" in codes
+
+
+def test_a_failover_during_the_run_stops_it_with_ha_restored_and_says_so(lab_cli: Cli) -> None:
+    lab = lab_cli.lab.lab
+    proc = lab_cli.spawn("regen", "apply", "--units", "cup-xmpp", "--yes")
+    lab_cli.wait_for(lambda: _mid_restarts(lab_cli), proc)
+    lab.failover("imp-sub1", "test")  # e.g. a crash before the HA change reached the SRM
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1, out
+    flat = " ".join(out.split())
+    assert "a failover happened during the run" in flat and "imp-sub1 is Failed Over" in flat
+    assert "fall back first" in flat
+    assert all(g.ha_enabled for g in lab.groups()), "HA must be restored after a failure"
+    assert run_id_of(lab_cli)[1] == "failed"
+    # nothing more was restarted after the failover was seen
+    failover_at = next(e.seq for e in lab_cli.events("failover"))
+    later = [
+        e
+        for e in lab_cli.events("service-state")
+        if e.seq > failover_at and e.data["state"] == "Stopping" and e.data.get("via") in COMMANDED
+    ]
+    assert len({e.node for e in later}) <= 1, later

@@ -24,13 +24,14 @@ from typing import Any, Final, TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from uccert.catalog.ha import HA_FALLBACK_FIX, HA_STATE_NORMAL, ha_state_settled
 from uccert.catalog.services import SERVICES, cascade_of
 from uccert.catalog.units import UNITS
 from uccert.checks import run_checks
 from uccert.cluster import ClusterClient
 from uccert.cluster.operations import Action, ClusterOps, OperationTransient, ServiceStatus
 from uccert.errors import ClusterError
-from uccert.model import CertInfo, Plan, RunState, Severity, Step, StepKind
+from uccert.model import CertInfo, HaNodeState, Plan, RunState, Severity, Step, StepKind
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON
 from uccert.run.records import StepOutcome, StepRecord, now_iso
 from uccert.transport.tls_pins import TlsPinStore
@@ -50,6 +51,7 @@ REGEN_FINDINGS: Final = frozenset(
         "restart-pending",
         "service-not-running",
         "identity-expired",
+        "ha-not-normal",  # a node failed over during the run (§3, §7)
     }
 )
 
@@ -132,6 +134,55 @@ async def preflight(step: Step, ctx: StepContext) -> StepRecord:
     return _record(step, StepOutcome.DONE, f"{len(nodes)} node(s) answer", started)
 
 
+def _shown(states: list[HaNodeState]) -> str:
+    return "; ".join(
+        f"{n.group}: {n.host} is {n.state}" + (f" ({n.reason})" if n.reason else "") for n in states
+    )
+
+
+async def _no_failover(ctx: StepContext, node: str) -> None:
+    """§3 and §7: nothing failed over. Read ``utils ha status`` on ``node`` after a service
+    step of a run that turned HA off; a failover (the HA change not synced yet, a crash)
+    stops the run here: its safety steps restore HA, and the admin falls back first."""
+    if not ctx.plan.of_kind(StepKind.HA_OFF):
+        return
+    states = await _retrying(ctx, f"{node}: utils ha status", partial(ctx.ops.ha_states, node))
+    moved = [n for n in states if not ha_state_settled(n.state, n.reason)]
+    if moved:
+        raise StepFailed(
+            f"a failover happened during the run ({_shown(moved)}, utils ha status on "
+            f"{node}): the run stops here and its safety steps restore HA; "
+            + HA_FALLBACK_FIX.replace("run again", "`uccert runs resume`")
+        )
+
+
+async def _until_normal(ctx: StepContext, group: str) -> str:
+    """After HA is back on: every node of ``group`` Normal once the Server Recovery Manager
+    took the flag (up to the sync wait and the restart timeout); a failover state fails at
+    once (waiting cannot fix it)."""
+    members = [
+        n for g in await ctx.ops.groups() if g.name == group for n in (g.server1, g.server2) if n
+    ]
+    if not members:
+        return ""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.plan.timing.ha_sync_wait + ctx.plan.timing.restart_timeout
+    while True:
+        states = await _retrying(
+            ctx, f"{members[0]}: utils ha status", partial(ctx.ops.ha_states, members[0])
+        )
+        mine = [n for n in states if n.group == group]
+        if mine and all(n.state == HA_STATE_NORMAL for n in mine):
+            return f"; {' and '.join(n.host for n in mine)} Normal"
+        moved = [n for n in mine if not ha_state_settled(n.state, n.reason)]
+        if moved or loop.time() >= deadline:
+            raise StepFailed(
+                f"{group}: HA is on but the group is not Normal ({_shown(mine) or 'not listed'},"
+                f" utils ha status on {members[0]}): {HA_FALLBACK_FIX}"
+            )
+        await asyncio.sleep(ctx.plan.timing.poll_interval)
+
+
 async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
     """ha-off / ha-restore: the group shows the flag ``expect`` ("off" / "on")."""
     started = now_iso()
@@ -146,11 +197,13 @@ async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
         raise StepFailed(f"redundancy group {group!r} is gone from AXL: check the cluster")
 
     if await _retrying(ctx, f"{group}: read HA", current) is want:
-        return _record(step, StepOutcome.ALREADY, f"HA already {step.expect}", started)
+        normal = await _until_normal(ctx, group) if want else ""
+        return _record(step, StepOutcome.ALREADY, f"HA already {step.expect}{normal}", started)
     await _retrying(ctx, f"{group}: set HA {step.expect}", lambda: ctx.ops.set_ha(group, want))
     if await _retrying(ctx, f"{group}: read HA", current) is not want:
         raise StepFailed(f"{group}: HA did not turn {step.expect}: set it in the IM/P admin UI")
-    return _record(step, StepOutcome.DONE, f"HA {step.expect}", started)
+    normal = await _until_normal(ctx, group) if want else ""  # §3: the group Normal again
+    return _record(step, StepOutcome.DONE, f"HA {step.expect}{normal}", started)
 
 
 async def ha_wait(step: Step, ctx: StepContext) -> StepRecord:
@@ -348,6 +401,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
     if action == "restart":
         touched = await _cascade_settled(ctx, node, service, after or final.started_at)
         detail += _cascade_detail(touched)
+    await _no_failover(ctx, node)
     if service == TOMCAT_SERVICE and "tomcat" in step.serves:
         detail += await _repin_tomcat(ctx, node)
     return _record(
@@ -380,6 +434,7 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
         if loop.time() >= deadline:
             raise StepFailed(f"{node}: {service} did not stop: stop it from the CLI, then resume")
         await asyncio.sleep(ctx.plan.timing.poll_interval)
+    await _no_failover(ctx, node)
     return _record(step, StepOutcome.DONE, f"{service} stopped", started)
 
 
@@ -485,7 +540,7 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
         for f in run_checks(snap, datetime.now(UTC), 0)
         if f.code in codes
         and f.severity is not Severity.INFO
-        and f.node in touched
+        and (f.node in touched or f.node is None)  # None: cluster-wide, e.g. ha-not-normal
         and (f.code != "identity-expired" or (f.node, f.subject) in regenerated)
     ]
     if findings:
