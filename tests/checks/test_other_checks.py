@@ -9,7 +9,15 @@ import pytest
 
 from builders import DOMAIN, NOW, node_of, with_node
 from uccert.checks import CHECKS, CODES, exit_code_for, run_checks
-from uccert.model import Finding, HaNodeState, RedundancyGroup, RunState, ServiceState, Severity
+from uccert.model import (
+    Finding,
+    HaNodeState,
+    RedundancyGroup,
+    ReplicationState,
+    RunState,
+    ServiceState,
+    Severity,
+)
 
 from .build import FQDNS, cert, healthy_cluster, trust
 
@@ -183,3 +191,12 @@ def test_a_failed_over_node_is_reported_with_the_fallback_fix() -> None:
     normal = (HaNodeState("prg-a", "imp-pub", "Normal"),)
     clean = with_node(healthy_cluster(), "imp-pub", ha_states=normal)
     assert not [f for f in run_checks(clean, NOW) if f.code == "ha-not-normal"]  # type: ignore[arg-type]
+
+
+def test_replication_not_good_is_an_error_naming_the_node() -> None:
+    rows = (ReplicationState("cucm-pub", 2, "Setup Completed"), ReplicationState("cucm-sub1", 3))
+    snap = with_node(healthy_cluster(), "cucm-pub", replication=rows)
+    [found] = [f for f in run_checks(snap, NOW) if f.code == "replication-not-good"]  # type: ignore[arg-type]
+    assert (found.subject, found.severity) == ("cucm-sub1", Severity.ERROR)
+    assert "Replication is bad in the cluster" in found.message
+    assert "utils dbreplication repair all" in found.fix

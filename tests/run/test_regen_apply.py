@@ -334,3 +334,21 @@ def test_a_failover_during_the_run_stops_it_with_ha_restored_and_says_so(lab_cli
         if e.seq > failover_at and e.data["state"] == "Stopping" and e.data.get("via") in COMMANDED
     ]
     assert len({e.node for e in later}) <= 1, later
+
+
+def test_broken_replication_is_refused_before_any_change_unless_forced(lab_cli: Cli) -> None:
+    """TAC reads `utils dbreplication runtimestate` before certificate work: a node whose
+    replication is bad (control API fault replication-broken) stops the run before it starts."""
+    lab = lab_cli.lab.lab
+    lab.inject_fault(Fault(FaultKind.REPLICATION_BROKEN, "imp-sub1", None, 1))
+    done = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [x for x in done.stderr.splitlines() if "--force-replication" in x]
+    assert "imp-sub1 is (3)" in line
+    _no_changes(lab_cli)
+    checked = json.loads(lab_cli.run("check", "--json").stdout)
+    assert ("replication-not-good", "imp-sub1") in {
+        (f["code"], f["subject"]) for f in checked["findings"]
+    }
+    shown = lab_cli.run("regen", "plan", "--units", "cup", "--force-replication")
+    assert shown.returncode == 0 and "replication" in shown.stdout

@@ -16,7 +16,8 @@ able to check it against Cisco's documents by reading the tables:
                    cert DRF uses per version (ipsec before 14, tomcat from 14: TAC 215534)
 - ``prune``        pre-stops and delete scope when deleting trust certs, per version (§5)
 - ``guards``       what is never done: delete identity certs, batch CallManager+TVS+ITLRecovery
-- ``ha``           HA off around IM/P restarts; SRM delay and sync wait (§3)
+- ``ha``           HA off around IM/P restarts; SRM delay and sync wait (§3); settled states
+- ``replication``  database replication must be good (state 2) before certificate work
 - ``warnings``     consequences outside the cluster the admin must be told about (§6)
 - ``regeneration`` self-signed vs CA-signed: regenerate, or CSR (§2)
 
@@ -52,6 +53,11 @@ from uccert.catalog.ha import (
 )
 from uccert.catalog.prune import DeleteScope, delete_scope, pre_stops_for
 from uccert.catalog.regeneration import RENEW_ACTION, CertKind, RenewAction
+from uccert.catalog.replication import (
+    REPLICATION_FIX,
+    REPLICATION_GOOD,
+    replication_meaning,
+)
 from uccert.catalog.restarts import (
     DRF_CERTIFICATE,
     Condition,
@@ -98,6 +104,8 @@ __all__ = [
     "NEVER_DELETE",
     "NODE_ORDER",
     "RENEW_ACTION",
+    "REPLICATION_FIX",
+    "REPLICATION_GOOD",
     "SERVICES",
     "SRM_CRITICAL_SERVICE_DOWN_DELAY",
     "UNITS",
@@ -141,6 +149,7 @@ __all__ = [
     "is_trust_store",
     "needs_ha_off",
     "pre_stops_for",
+    "replication_meaning",
     "restarts_after_trust_delete",
     "restarts_for",
     "runs_drf_master",

@@ -20,6 +20,7 @@ skipped by every other check.
 |                | ipsec-publisher-missing (warning)                            |           |
 | cn_clash       | cn-clash (info; warning with Expressway MRA)                 | §6        |
 | ha             | ha-disabled (warning), ha-not-normal (error)                 | §3        |
+| replication    | replication-not-good (error)                                 |           |
 | services       | service-not-running, restart-pending (warning)               | §1, §7    |
 
 `exit_code_for` maps findings to the CLI's exit code: 3 when any is a warning or an error.
@@ -31,7 +32,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from uccert.checks import cn_clash, duplicates, expiry, ha, ipsec, reachability, services
+from uccert.checks import (
+    cn_clash,
+    duplicates,
+    expiry,
+    ha,
+    ipsec,
+    reachability,
+    replication,
+    services,
+)
 from uccert.checks.context import MRA, CheckContext
 from uccert.model import Finding, Severity, Snapshot
 
@@ -58,6 +68,7 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check("cn_clash", ("cn-clash",), cn_clash.check),
     Check("ha", ("ha-disabled", "ha-not-normal"), ha.check),
+    Check("replication", ("replication-not-good",), replication.check),
     Check("services", ("service-not-running", "restart-pending"), services.check),
 )
 

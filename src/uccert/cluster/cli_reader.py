@@ -18,6 +18,7 @@ from uccert.model import (
     HaNodeState,
     Node,
     NodeSnapshot,
+    ReplicationState,
     RunState,
     ServiceState,
     TrustEntry,
@@ -34,6 +35,7 @@ from uccert.protocols import (
 )
 from uccert.protocols import cli_commands as cli
 from uccert.protocols.cli_commands import CertListKind
+from uccert.protocols.dbreplication import parse_dbreplication_runtimestate
 from uccert.protocols.ha_status import parse_ha_status
 from uccert.transport import AdminCliSession
 
@@ -88,6 +90,21 @@ async def read_ha_states(session: AdminCliSession) -> tuple[HaNodeState, ...]:
     for warning in status.warnings:
         log.warning("%s", warning)
     return tuple(HaNodeState(n.group, n.host, n.state, n.reason) for n in status.nodes)
+
+
+async def read_replication(session: AdminCliSession) -> tuple[ReplicationState, ...]:
+    """Each node's Replicate_State (``utils dbreplication runtimestate`` on a publisher). A
+    refused command gives none (logged): the preflight then has nothing to refuse on."""
+    try:
+        status = parse_dbreplication_runtimestate(
+            await session.run(cli.UTILS_DBREPLICATION_RUNTIMESTATE)
+        )
+    except CliCommandFailed as exc:
+        log.warning("utils dbreplication runtimestate: %s", exc)
+        return ()
+    for warning in status.warnings:
+        log.warning("%s", warning)
+    return tuple(ReplicationState(n.host, n.state, n.details) for n in status.nodes)
 
 
 async def read_services(session: AdminCliSession) -> tuple[ServiceState, ...]:

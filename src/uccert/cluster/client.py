@@ -27,7 +27,13 @@ from pathlib import Path
 
 from uccert import catalog
 from uccert.catalog import WIRE_UNITS, features_in_use
-from uccert.cluster.cli_reader import read_certs_cli, read_ha_states, read_services, read_version
+from uccert.cluster.cli_reader import (
+    read_certs_cli,
+    read_ha_states,
+    read_replication,
+    read_services,
+    read_version,
+)
 from uccert.cluster.discovery import (
     DiscoveredNode,
     discover_over_axl,
@@ -38,7 +44,16 @@ from uccert.cluster.rest_reader import read_certs_rest
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, UccertError
-from uccert.model import HaNodeState, Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
+from uccert.model import (
+    HaNodeState,
+    Node,
+    NodeSnapshot,
+    Product,
+    RedundancyGroup,
+    ReplicationState,
+    Role,
+    Snapshot,
+)
 from uccert.transport.tls_probe import ProbeError, probe_presented
 
 log = logging.getLogger(__name__)
@@ -142,12 +157,17 @@ class ClusterClient:
             ha_states: tuple[HaNodeState, ...] = ()
             if node.product is Product.IMP and node.role is Role.PUBLISHER:
                 ha_states = await read_ha_states(session)
+            # replication, as TAC reads it: on the CUCM publisher and the IM/P database publisher
+            replication: tuple[ReplicationState, ...] = ()
+            if node.role is Role.PUBLISHER:
+                replication = await read_replication(session)
         return NodeSnapshot(
             Node(node.name, node.fqdn, node.product, node.role, version),
             identities=identities,
             trusts=trusts,
             services=services,
             ha_states=ha_states,
+            replication=replication,
         )
 
     async def _probe(self, node: DiscoveredNode, unit: str) -> tuple[str, str] | None:

@@ -80,6 +80,16 @@ class HaNodeState:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class ReplicationState:
+    """One node's database replication as ``utils dbreplication runtimestate`` lists it on a
+    publisher (``host``: the host name it prints; ``state``: Replicate_State, 2 = good)."""
+
+    host: str
+    state: int
+    details: str = ""
+
+
 def _frozen_serials(presented: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType({unit: normalize_serial(s) for unit, s in presented.items()})
 
@@ -96,6 +106,7 @@ class NodeSnapshot:
     presented: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     error: str | None = None
     ha_states: tuple[HaNodeState, ...] = ()  # every group's nodes, as read on this node
+    replication: tuple[ReplicationState, ...] = ()  # its product's nodes, read on a publisher
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "presented", _frozen_serials(self.presented))
@@ -132,6 +143,11 @@ class Snapshot:
     def ha_states(self) -> tuple[HaNodeState, ...]:
         """The groups' node states as the first node that reported them printed them."""
         return next((n.ha_states for n in self.nodes if n.ha_states), ())
+
+    @property
+    def replication(self) -> tuple[ReplicationState, ...]:
+        """Every node's replication as the publishers (CUCM, IM/P) listed it."""
+        return tuple(r for n in self.nodes for r in n.replication)
 
     def publisher(self, product: Product) -> NodeSnapshot | None:
         return next(

@@ -33,6 +33,7 @@ from uccert.plan.ha import (
 )
 from uccert.plan.merge import Change, activated, restart_steps, step_id
 from uccert.plan.repair import TrustRepair, ipsec_repairs
+from uccert.plan.replication import replication_warnings
 from uccert.plan.request import RegenRequest
 from uccert.plan.scope import NodeFacts, cucm_publisher, drf_master_node, in_order, nodes_in_scope
 from uccert.plan.select import Candidate, select
@@ -209,6 +210,7 @@ def plan_regen(
     publisher = cucm_publisher(snapshot)
     nodes = nodes_in_scope(snapshot, request.nodes)
     refuse_unsettled_ha(snapshot)
+    replication = replication_warnings(snapshot, request.force_replication)
     features = CheckContext(snapshot, snapshot.taken_at, 0).catalog_features()
     selection = select(nodes, request.units, request.force_self_signed)
     chosen = selection.chosen
@@ -227,7 +229,10 @@ def plan_regen(
         build = _literal if request.literal else _merged
         more, restarts, groups = build(snapshot, nodes, chosen, changes, repairs, timing)
         steps += more
-    warnings = plan_warnings(selection, nodes, repairs, outside, restarts, groups, features)
+    warnings = (
+        *replication,
+        *plan_warnings(selection, nodes, repairs, outside, restarts, groups, features),
+    )
     return Plan(
         cluster=snapshot.cluster,
         command=request.command,

@@ -130,3 +130,22 @@ def test_ha_off_shows_unknown_but_a_failover_outlives_it(demo: Lab) -> None:
         "Unknown",
         "High Availability Not Enabled",
     )
+
+
+def test_replication_is_good_until_a_replication_broken_fault_and_back_when_cleared(
+    demo: Lab,
+) -> None:
+    from uccert.lab.state import Fault, FaultKind
+
+    assert demo.replication("cucm-pub") == [("cucm-pub", 2), ("cucm-sub1", 2)]
+    assert [n for n, _ in demo.replication("imp-sub2")] == [
+        "imp-pub",
+        "imp-sub1",
+        "imp-sub2",
+        "imp-sub3",
+    ]
+    demo.inject_fault(Fault(FaultKind.REPLICATION_BROKEN, "cucm-sub1", None, 1))
+    assert demo.replication("cucm-pub") == [("cucm-pub", 2), ("cucm-sub1", 3)]
+    assert demo.replication("cucm-sub1")[1] == ("cucm-sub1", 3)  # read, never consumed
+    demo.clear_faults()
+    assert demo.replication("cucm-pub")[1] == ("cucm-sub1", 2)

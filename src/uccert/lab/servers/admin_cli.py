@@ -277,6 +277,20 @@ class AdminShell:
         shown = [(name, [(host[n], s, r) for n, s, r in rows]) for name, rows in groups]
         await self._print(t.ha_status(shown))
 
+    async def dbreplication(self, args: list[str]) -> None:
+        """``utils dbreplication runtimestate``: this node's product's nodes and their state."""
+        if [a.lower() for a in args] != ["runtimestate"]:
+            self.term.write_lines(t.failed())
+            return
+        spec = {n.name: n for n in self.lab.topology.nodes}
+        rows = [
+            t.ReplicationRow(spec[n].fqdn.split(".", 1)[0], self.ctx.addresses[n], state)
+            for n, state in self.lab.replication(self.node)
+        ]
+        me = spec[self.node].fqdn.split(".", 1)[0]
+        version = self.lab.display_version(self.node)
+        await self._print(t.dbreplication_runtimestate(me, version, rows, self.lab.now_datetime()))
+
     async def timezone_config(self, args: list[str]) -> None:
         if [a.lower() for a in args] != ["config"]:
             self.term.write_lines(t.failed())
@@ -336,6 +350,7 @@ _COMMANDS: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("show", "csr", "list"), AdminShell.csr_list),
     (("show", "csr", "own"), AdminShell.show_csr),
     (("utils", "ha", "status"), AdminShell.ha_status),
+    (("utils", "dbreplication"), AdminShell.dbreplication),
     (("utils", "service", "list"), AdminShell.service_list),
     (("utils", "service"), AdminShell.service_control),
     (("show", "network", "cluster"), AdminShell.network_cluster),

@@ -7,6 +7,8 @@
   of that service goes Starting -> Stopped with reason "Component is not running".
 - ``node-unreachable``: the servers layer refuses connections to the node.
 - ``slow-login`` (``seconds``): the servers layer delays the login banner.
+- ``replication-broken`` (node): the node's database replication is bad (state 3) for as long
+  as the fault is there; it is read, never consumed (clear the faults to repair it).
 
 ``node=None`` matches every node, ``target=None`` every target. Each match consumes one count.
 """
@@ -24,6 +26,7 @@ class FaultKind(StrEnum):
     SERVICE_START_FAILS = "service-start-fails"
     NODE_UNREACHABLE = "node-unreachable"
     SLOW_LOGIN = "slow-login"
+    REPLICATION_BROKEN = "replication-broken"
 
 
 _PREFIX_MATCHED = frozenset({FaultKind.COMMAND_FAILS, FaultKind.DROP_AFTER_COMMAND})

@@ -18,7 +18,7 @@ from uccert.lab.state import ha
 from uccert.lab.state.certops import CertOps
 from uccert.lab.state.errors import LabCommandError
 from uccert.lab.state.events import Event, make_event
-from uccert.lab.state.faults import Fault, FaultKind, take
+from uccert.lab.state.faults import Fault, FaultKind, matches, take
 from uccert.lab.state.ha import FailoverCheck, GroupState, GroupView, HaApply
 from uccert.lab.state.keys import KeySource, PrivateKey
 from uccert.lab.state.services import (
@@ -224,6 +224,23 @@ class Lab(CertOps):
             if node in self._in_failover:
                 self._in_failover.discard(node)
                 self._emit(node, "fallback", group=group, via=via)
+
+    # -- database replication ---------------------------------------------------------------
+
+    def replication(self, node: str) -> list[tuple[str, int]]:
+        """(node, Replicate_State) of every node of ``node``'s product, as ``utils dbreplication
+        runtimestate`` lists them there: 2 (good), 3 (bad) where a replication-broken fault is.
+        [guess] CUCM nodes list the CUCM nodes, IM/P nodes the IM/P nodes (Cisco's IM/P guide:
+        run it on the IM/P database publisher for IM/P)."""
+        product = self.spec(node).product
+        return [
+            (n.name, 3 if self._replication_broken(n.name) else 2)
+            for n in self.topology.nodes
+            if n.product == product
+        ]
+
+    def _replication_broken(self, node: str) -> bool:
+        return any(matches(f, FaultKind.REPLICATION_BROKEN, node, None) for f in self._faults)
 
     # -- faults -----------------------------------------------------------------------------
 
