@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
-from builders import DOMAIN, NOW, node_of, with_node
+from builders import DOMAIN, NOW, node_of, with_identity, with_node
 from uccert.checks import CHECKS, CODES, exit_code_for, run_checks
 from uccert.model import (
     Finding,
@@ -200,3 +200,30 @@ def test_replication_not_good_is_an_error_naming_the_node() -> None:
     assert (found.subject, found.severity) == ("cucm-sub1", Severity.ERROR)
     assert "Replication is bad in the cluster" in found.message
     assert "utils dbreplication repair all" in found.fix
+
+
+def _drf_master_started(at: datetime) -> tuple[ServiceState, ...]:
+    pub = node_of(healthy_cluster(), "cucm-pub")
+    return tuple(
+        replace(s, started_at=at) if s.name == "Cisco DRF Master" else s for s in pub.services
+    )
+
+
+def test_drf_master_started_before_a_served_nodes_drf_cert_is_a_pending_restart() -> None:
+    snap = healthy_cluster()
+    tomcat = node_of(snap, "imp-sub1").identity("tomcat")  # 14.0: DRF uses tomcat (TAC 215534)
+    assert tomcat is not None
+    assert "Cisco DRF Master" in {s.name for s in node_of(snap, "cucm-pub").services}
+    before = with_node(snap, "cucm-pub", services=_drf_master_started(tomcat.not_before))
+    assert not [f for f in run_checks(before, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]
+    newer = replace(tomcat, not_before=tomcat.not_before + timedelta(minutes=5))
+    changed = with_identity(before, "imp-sub1", newer)
+    found = [f for f in run_checks(changed, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]
+    assert [(f.node, f.subject) for f in found] == [("cucm-pub", "imp-sub1")]
+    assert "utils service restart Cisco DRF Master" in found[0].fix
+    # before 14 DRF uses ipsec: the same tomcat change leaves DRF Master alone
+    old = replace(
+        changed,
+        nodes=tuple(replace(n, node=replace(n.node, version="12.5")) for n in changed.nodes),
+    )
+    assert not [f for f in run_checks(old, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]

@@ -161,7 +161,13 @@ def test_apply_all_on_the_demo_lab(lab_cli: Cli) -> None:
     assert commanded_stops(lab_cli, fcm) == Counter({n: 1 for n in imp_nodes(lab_cli)})  # cascade
     checked = lab_cli.run("check", "--json")
     codes = {f["code"] for f in json.loads(checked.stdout)["findings"]}
-    assert not codes & {"identity-expiring", "ipsec-trust-mismatch", "restart-pending"}
+    assert not codes & {
+        "identity-expiring",
+        "ipsec-trust-mismatch",
+        "restart-pending",
+        "drf-restart-pending",
+        "ha-not-normal",
+    }
 
 
 def _after_ha_off(cli: Cli) -> bool:
@@ -352,3 +358,11 @@ def test_broken_replication_is_refused_before_any_change_unless_forced(lab_cli: 
     }
     shown = lab_cli.run("regen", "plan", "--units", "cup", "--force-replication")
     assert shown.returncode == 0 and "replication" in shown.stdout
+
+
+def test_a_drf_cert_changed_after_drf_master_started_is_reported(lab_cli: Cli) -> None:
+    """14: DRF uses tomcat (TAC 215534); DRF Master on the CUCM publisher keeps what it loaded."""
+    lab_cli.lab.lab.regenerate("imp-sub1", "tomcat", "test")
+    checked = json.loads(lab_cli.run("check", "--json").stdout)
+    found = [f for f in checked["findings"] if f["code"] == "drf-restart-pending"]
+    assert [(f["node"], f["subject"]) for f in found] == [("cucm-pub", "imp-sub1")]

@@ -21,6 +21,7 @@ skipped by every other check.
 | cn_clash       | cn-clash (info; warning with Expressway MRA)                 | §6        |
 | ha             | ha-disabled (warning), ha-not-normal (error)                 | §3        |
 | replication    | replication-not-good (error)                                 |           |
+| drf            | drf-restart-pending (warning)                                | §1        |
 | services       | service-not-running, restart-pending (warning)               | §1, §7    |
 
 `exit_code_for` maps findings to the CLI's exit code: 3 when any is a warning or an error.
@@ -34,6 +35,7 @@ from datetime import UTC, datetime
 
 from uccert.checks import (
     cn_clash,
+    drf,
     duplicates,
     expiry,
     ha,
@@ -69,6 +71,7 @@ CHECKS: tuple[Check, ...] = (
     Check("cn_clash", ("cn-clash",), cn_clash.check),
     Check("ha", ("ha-disabled", "ha-not-normal"), ha.check),
     Check("replication", ("replication-not-good",), replication.check),
+    Check("drf", ("drf-restart-pending",), drf.check),
     Check("services", ("service-not-running", "restart-pending"), services.check),
 )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography import x509
 
@@ -37,6 +39,7 @@ from uccert.protocols import cli_commands as cli
 from uccert.protocols.cli_commands import CertListKind
 from uccert.protocols.dbreplication import parse_dbreplication_runtimestate
 from uccert.protocols.ha_status import parse_ha_status
+from uccert.protocols.timezone import parse_timezone_config
 from uccert.transport import AdminCliSession
 
 log = logging.getLogger(__name__)
@@ -105,6 +108,16 @@ async def read_replication(session: AdminCliSession) -> tuple[ReplicationState, 
     for warning in status.warnings:
         log.warning("%s", warning)
     return tuple(ReplicationState(n.host, n.state, n.details) for n in status.nodes)
+
+
+async def read_zone(session: AdminCliSession) -> tzinfo:
+    """The node's platform time zone (Control Center prints start times in it); UTC, logged,
+    when it cannot be read."""
+    try:
+        return ZoneInfo(parse_timezone_config(await session.run(cli.SHOW_TIMEZONE_CONFIG)))
+    except (CliParseError, CliCommandFailed, ZoneInfoNotFoundError, ValueError) as exc:
+        log.warning("show timezone config: %s; reading start times as UTC", exc)
+        return UTC
 
 
 async def read_services(session: AdminCliSession) -> tuple[ServiceState, ...]:

@@ -44,6 +44,7 @@ class ServiceState:
     activated: bool = True
     reason: str | None = None
     presented_serial: str | None = None
+    started_at: datetime | None = None  # Control Center's start time (UTC), where it was read
 
     def __post_init__(self) -> None:
         if self.presented_serial is not None:

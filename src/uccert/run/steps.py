@@ -52,6 +52,7 @@ REGEN_FINDINGS: Final = frozenset(
         "service-not-running",
         "identity-expired",
         "ha-not-normal",  # a node failed over during the run (§3, §7)
+        "drf-restart-pending",  # DRF Master restarted after the DRF certs it serves (§1)
     }
 )
 
