@@ -149,3 +149,34 @@ def test_replication_is_good_until_a_replication_broken_fault_and_back_when_clea
     assert demo.replication("cucm-sub1")[1] == ("cucm-sub1", 3)  # read, never consumed
     demo.clear_faults()
     assert demo.replication("cucm-pub")[1] == ("cucm-sub1", 2)
+
+
+def test_a_backup_fails_for_a_node_whose_drf_cert_changed_until_drf_restarts(demo: Lab) -> None:
+    """14: DRF uses tomcat (TAC 215534); DRF Master on the CUCM publisher keeps what it loaded."""
+    assert all(r == "SUCCESS" for _, r in demo.backup("test"))
+    demo.regenerate("imp-sub1", "tomcat", "test")
+    demo.regenerate("imp-sub2", "ipsec", "test")  # not DRF's cert on 14: no effect on backups
+    failed = {n: r for n, r in demo.backup("test") if r != "SUCCESS"}
+    assert list(failed) == ["imp-sub1"] and "Cisco DRF Master on cucm-pub" in failed["imp-sub1"]
+    demo.control_service("cucm-pub", "Cisco DRF Master", "restart", "soap")
+    demo.run_until_idle()
+    failed = {n: r for n, r in demo.backup("test") if r != "SUCCESS"}
+    assert list(failed) == ["imp-sub1"] and "DRF Local" in failed["imp-sub1"]
+    demo.control_service("imp-sub1", "Cisco DRF Local", "restart", "soap")
+    demo.run_until_idle()
+    assert all(r == "SUCCESS" for _, r in demo.backup("test"))
+
+
+def test_before_14_drf_follows_ipsec_and_before_10_the_imp_publisher_serves_imp() -> None:
+    from datetime import UTC, datetime
+
+    from uccert.lab.state import InMemoryKeySource, preset
+
+    for version, host in (("12.5", "cucm-pub"), ("9.1", "imp-pub")):
+        lab = Lab(preset("demo", version), InMemoryKeySource(), datetime(2026, 1, 1, tzinfo=UTC))
+        assert lab.drf_master_node("imp-sub1") == host
+        lab.regenerate("imp-sub1", "tomcat", "test")
+        assert all(r == "SUCCESS" for _, r in lab.backup("test"))
+        lab.regenerate("imp-sub1", "ipsec", "test")
+        failed = [n for n, r in lab.backup("test") if r != "SUCCESS"]
+        assert failed == ["imp-sub1"]

@@ -201,6 +201,13 @@ def make_app(lab: Lab, clock: VirtualClock | None = None) -> FastAPI:
         lab.clear_faults()
         return {"cleared": cleared}
 
+    @app.post("/backup")
+    async def post_backup() -> dict[str, str]:
+        """Run a DRF backup of every node now: node -> "SUCCESS" or why it failed."""
+        if clock is not None:
+            clock.sync()
+        return dict(lab.backup("control"))
+
     return app
 
 

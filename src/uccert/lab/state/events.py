@@ -9,6 +9,7 @@ Kinds and their data (lowercase hex serials, no separators):
 - ``fallback {group, via}`` (node = the node whose users return to it)
 - ``trust-deleted {store, file, serial}`` / ``trust-added {store, file, serial}``
 - ``cert-uploaded {unit, serial}`` / ``csr-generated {unit}``
+- ``backup {failed, via}`` (node = the CUCM publisher; ``failed``: the nodes whose backup failed)
 """
 
 from __future__ import annotations

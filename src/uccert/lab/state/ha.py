@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from uccert.lab.state.services import ServiceRecord
 from uccert.lab.state.tables import CRITICAL_DOWN_SECONDS
 
 
@@ -117,3 +119,19 @@ def node_state(
     if not group.effective:
         return UNKNOWN, HA_NOT_ENABLED
     return NORMAL, None
+
+
+def group_status(
+    group: GroupState,
+    failed_over: frozenset[str],
+    services: Mapping[str, Mapping[str, ServiceRecord]],
+) -> list[tuple[str, str, str | None]]:
+    """(node, state, reason) of both nodes of ``group``."""
+    rows: list[tuple[str, str, str | None]] = []
+    for node in (group.server1, group.server2):
+        down = any(
+            r.sdef.critical and r.activated and r.state != "Started"
+            for r in services[node].values()
+        )
+        rows.append((node, *node_state(group, node, failed_over, down)))
+    return rows

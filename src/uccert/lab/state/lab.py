@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 
-from uccert.lab.state import ha
+from uccert.lab.state import drf, ha, replication
 from uccert.lab.state.certops import CertOps
 from uccert.lab.state.errors import LabCommandError
 from uccert.lab.state.events import Event, make_event
-from uccert.lab.state.faults import Fault, FaultKind, matches, take
+from uccert.lab.state.faults import Fault, FaultKind, take
 from uccert.lab.state.ha import FailoverCheck, GroupState, GroupView, HaApply
 from uccert.lab.state.keys import KeySource, PrivateKey
 from uccert.lab.state.services import (
@@ -39,6 +39,7 @@ from uccert.lab.state.tables import (
     SERVICES,
     base_unit,
     display_version,
+    drf_unit,
     parse_version,
     service_activated,
     service_present,
@@ -190,18 +191,8 @@ class Lab(CertOps):
 
     def ha_status(self) -> list[tuple[str, list[tuple[str, str, str | None]]]]:
         """Per group: each node's (name, state, reason) as ``utils ha status`` prints them."""
-        out: list[tuple[str, list[tuple[str, str, str | None]]]] = []
         failed = frozenset(self._in_failover)
-        for group in self._groups.values():
-            rows: list[tuple[str, str, str | None]] = []
-            for node in (group.server1, group.server2):
-                down = any(
-                    r.sdef.critical and r.activated and r.state != "Started"
-                    for r in self._services[node].values()
-                )
-                rows.append((node, *ha.node_state(group, node, failed, down)))
-            out.append((group.name, rows))
-        return out
+        return [(g.name, ha.group_status(g, failed, self._services)) for g in self._groups.values()]
 
     def failover(self, node: str, via: str) -> None:
         """Fail ``node`` over to its peer now (as the Server Recovery Manager does when a
@@ -225,22 +216,32 @@ class Lab(CertOps):
                 self._in_failover.discard(node)
                 self._emit(node, "fallback", group=group, via=via)
 
+    # -- DRF backup -------------------------------------------------------------------------
+
+    def backup(self, via: str) -> list[tuple[str, str]]:
+        """A DRF backup of every node: (node, "SUCCESS" or why it failed); see `drf.py`."""
+        results = [
+            (
+                spec.name,
+                drf.backup_result(
+                    spec.name,
+                    self._own_unit(spec.name, drf_unit(parse_version(spec.version))).cert,
+                    self.drf_master_node(spec.name),
+                    self._services,
+                ),
+            )
+            for spec in self.topology.nodes
+        ]
+        failed = [n for n, r in results if r != drf.SUCCESS]
+        self._emit(self._cucm_publisher(), "backup", failed=failed, via=via)
+        return results
+
     # -- database replication ---------------------------------------------------------------
 
     def replication(self, node: str) -> list[tuple[str, int]]:
-        """(node, Replicate_State) of every node of ``node``'s product, as ``utils dbreplication
-        runtimestate`` lists them there: 2 (good), 3 (bad) where a replication-broken fault is.
-        [guess] CUCM nodes list the CUCM nodes, IM/P nodes the IM/P nodes (Cisco's IM/P guide:
-        run it on the IM/P database publisher for IM/P)."""
-        product = self.spec(node).product
-        return [
-            (n.name, 3 if self._replication_broken(n.name) else 2)
-            for n in self.topology.nodes
-            if n.product == product
-        ]
-
-    def _replication_broken(self, node: str) -> bool:
-        return any(matches(f, FaultKind.REPLICATION_BROKEN, node, None) for f in self._faults)
+        """(node, Replicate_State) as ``utils dbreplication runtimestate`` lists them on
+        ``node``; see `replication.py`."""
+        return replication.rows(self.topology, self.spec(node).product, self._faults)
 
     # -- faults -----------------------------------------------------------------------------
 

@@ -194,6 +194,15 @@ def drf_unit(version: Version) -> str:
     return "tomcat" if version >= DRF_USES_TOMCAT_FROM else "ipsec"
 
 
+def drf_master_product(product: Product, version: Version) -> Product:
+    """Whose publisher runs the DRF Master that backs up a node: the IM/P publisher for IM/P
+    before 10.0, else the CUCM publisher (PROCEDURE.md §1)."""
+    return "imp" if product == "imp" and version < IMP_DRF_MASTER_UNTIL else "cucm"
+
+
+DRF_LOADED_PREFIX = "drf:"  # DRF Master's copy of a served node's DRF cert: "drf:<node>"
+
+
 SSOSP_TOMCAT_FROM: Version = (11, 5)  # [guess]
 
 HA_SYNC_SECONDS = 120.0  # the guides: wait at least two minutes for the HA flag to sync
