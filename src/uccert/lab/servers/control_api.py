@@ -336,6 +336,11 @@ class LabControl:
         result: dict[str, Any] = await self._call("POST", "/faults", json=body)
         return result
 
+    async def backup(self) -> dict[str, str]:
+        """A DRF backup of every node now: node -> "SUCCESS" or why it failed."""
+        result: dict[str, str] = await self._call("POST", "/backup")
+        return result
+
     async def clear_faults(self) -> int:
         result: dict[str, int] = await self._call("DELETE", "/faults")
         return result["cleared"]
