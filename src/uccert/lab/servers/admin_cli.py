@@ -34,6 +34,10 @@ class NodeContext:
     addresses: Mapping[str, str]  # node name -> IP printed by `show network cluster`
     since: dt.datetime  # when the cluster's nodes authenticated to each other
     latency: Latency = NO_LATENCY  # real seconds the node takes to log in / to answer
+    # Real seconds an interactive session may sit at `admin:` before the node closes it (0:
+    # never). Real nodes close idle CLI sessions (`set cli session timeout`, minutes) [guess:
+    # the lab closes the connection without a message].
+    idle_timeout: float = 0.0
 
 
 class Drop(Exception):
