@@ -340,7 +340,11 @@ async def _cascade_settled(
     until Started again (at or after ``since``, node clock). Restarting Cisco XCP Router
     restarts every active XCP service of its node (PROCEDURE.md §1): the node's restart is
     complete only when all of them run again, and only then may the next node begin, or both
-    nodes of a redundancy group could be down at once. Read through Control Center."""
+    nodes of a redundancy group could be down at once. Read through Control Center.
+
+    The plan keeps the explicit Cisco XCP XMPP Federation Connection Manager step after the
+    router's (the note lists it): it then only observes that the cascade restarted it after the
+    change, and still restarts it where the cascade did not (e.g. activated since the plan)."""
     found = SERVICES.get(service)
     if found is None or found.restart_cascades_to is None:
         return ()
