@@ -47,7 +47,7 @@ def test_multi_server_cup_xmpp_changes_every_imp_node_and_needs_the_sync_agent()
     assert client_bundle_hint(change) is not None
 
 
-def test_single_node_tomcat_on_cucm_restarts_tomcat_there_only() -> None:
+def test_single_node_tomcat_on_cucm_restarts_tomcat_and_drf_there_only() -> None:
     snap = cluster()
     p = pki()
     up = plan_upload(
@@ -62,8 +62,11 @@ def test_single_node_tomcat_on_cucm_restarts_tomcat_there_only() -> None:
     assert change.changed == (("cucm-pub", "tomcat"),) and change.intercluster_sync_on is None
     (only,) = restarts_after_upload(change, snap)
     assert only.node == "cucm-pub"
+    # 14: DRF uses the tomcat cert (TAC 215534): DRF Master (it runs here) first, DRF Local
     assert [(r.service, r.cli_command) for r in only.restarts] == [
-        ("Cisco Tomcat", "utils service restart Cisco Tomcat")
+        ("Cisco DRF Master", "utils service restart Cisco DRF Master"),
+        ("Cisco Tomcat", "utils service restart Cisco Tomcat"),
+        ("Cisco DRF Local", "utils service restart Cisco DRF Local"),
     ]
 
 

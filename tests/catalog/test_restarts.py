@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from uccert.catalog import (
+    DRF_CERTIFICATE,
     ControlPath,
     Feature,
     NotInProcedureError,
+    Placement,
     Product,
     Role,
     Version,
+    drf_certificate,
+    drf_master_host,
     restarts_after_trust_delete,
     restarts_for,
     runs_drf_master,
@@ -63,13 +67,71 @@ def test_xmpp_federation_cm_only_when_xmpp_federation_configured() -> None:
     assert services("cup-xmpp-s2s", features=SIP_FED) == ["Cisco XCP Router"]
 
 
-def test_ipsec_on_cucm_publisher_restarts_drf_master_then_local() -> None:
-    assert services("ipsec", CUCM, PUB, "12.5") == ["Cisco DRF Master", "Cisco DRF Local"]
+def placed(unit: str, product: Product, role: Role, version: str) -> list[tuple[str, Placement]]:
+    return [(r.service, r.placement) for r in restarts_for(unit, product, role, V(version))]
 
 
-@pytest.mark.parametrize(("product", "version"), [(IMP, "12.5"), (CUCM, "9.1"), (IMP, "8.6")])
-def test_drf_local_everywhere_on_subscribers(product: Product, version: str) -> None:
-    assert services("ipsec", product, SUB, version) == ["Cisco DRF Local"]
+HERE, HOST = Placement.THIS_NODE, Placement.DRF_MASTER_HOST
+DRF = [("Cisco DRF Master", HOST), ("Cisco DRF Local", HERE)]
+VERSIONS = (
+    "8.6",
+    "9.1",
+    "10.0",
+    "10.5",
+    "11.0",
+    "11.5",
+    "12.0",
+    "12.5",
+    "14",
+    "14.0.1.10000-20",
+    "15",
+)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("product", [IMP, CUCM])
+@pytest.mark.parametrize("role", [PUB, SUB])
+def test_drf_follows_its_certificate_on_every_node_and_version(
+    version: str, product: Product, role: Role
+) -> None:
+    """TAC 215534: ipsec up to 12.5, tomcat from 14. DRF Master first, on the node that runs
+    it for this node (placement), then DRF Local on the node itself; whatever the role."""
+    ipsec, tomcat = (
+        placed("ipsec", product, role, version),
+        placed("tomcat", product, role, version),
+    )
+    if V(version) < V("14"):
+        assert drf_certificate(V(version)) == "ipsec"
+        assert ipsec == DRF
+        assert tomcat == [("Cisco Tomcat", HERE)]
+    else:
+        assert drf_certificate(V(version)) == "tomcat"
+        assert ipsec == []
+        assert tomcat == [("Cisco Tomcat", HERE), *DRF]
+
+
+def test_the_drf_certificate_table_covers_every_version_once() -> None:
+    for version in VERSIONS:
+        assert sum(V(version) in d.versions for d in DRF_CERTIFICATE) == 1
+    assert all(d.source for d in DRF_CERTIFICATE)
+
+
+@pytest.mark.parametrize(
+    ("product", "version", "host"),
+    [
+        (IMP, "8.6", IMP),
+        (IMP, "9.1", IMP),
+        (IMP, "10.0", CUCM),
+        (IMP, "12.5", CUCM),
+        (IMP, "15", CUCM),
+        (CUCM, "8.6", CUCM),
+        (CUCM, "14", CUCM),
+    ],
+)
+def test_drf_master_serving_a_node_runs_on_the_cucm_publisher_from_10(
+    product: Product, version: str, host: Product
+) -> None:
+    assert drf_master_host(product, V(version)) == (host, PUB)
 
 
 @pytest.mark.parametrize(
@@ -85,9 +147,9 @@ def test_ipsec_restarts_the_drf_master_under_the_name_its_version_lists(
 
 
 def test_drf_master_on_imp_publisher_only_before_10() -> None:
-    assert services("ipsec", IMP, PUB, "9.1") == ["Cisco DRF Master", "Cisco DRF Local"]
-    assert services("ipsec", IMP, PUB, "10.0") == ["Cisco DRF Local"]
     assert runs_drf_master(IMP, PUB, V("8.6"))
+    assert runs_drf_master(IMP, PUB, V("9.1"))
+    assert not runs_drf_master(IMP, PUB, V("10.0"))
     assert not runs_drf_master(IMP, PUB, V("11.5"))
 
 
@@ -99,7 +161,7 @@ def test_drf_master_on_cucm_publisher_in_every_version() -> None:
 
 @pytest.mark.parametrize("product", [IMP, CUCM])
 def test_tomcat_is_restarted_from_the_cli_only(product: Product) -> None:
-    (restart,) = restarts_for("tomcat", product, SUB, V("14"))
+    restart = restarts_for("tomcat", product, SUB, V("14"))[0]
     assert restart.service == "Cisco Tomcat"
     assert restart.via is ControlPath.CLI_ONLY
     assert restart.cli_command == "utils service restart Cisco Tomcat"

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
-from builders import DOMAIN, NOW, node_of, with_node
+from builders import DOMAIN, NOW, node_of, with_identity, with_node
 from uccert.checks import CHECKS, CODES, exit_code_for, run_checks
-from uccert.model import Finding, RedundancyGroup, RunState, ServiceState, Severity
+from uccert.model import (
+    Finding,
+    HaNodeState,
+    RedundancyGroup,
+    ReplicationState,
+    RunState,
+    ServiceState,
+    Severity,
+)
 
 from .build import FQDNS, cert, healthy_cluster, trust
 
@@ -168,3 +176,54 @@ def test_naive_now_and_negative_window_are_refused() -> None:
         run_checks(healthy_cluster(), datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="warn_days"):
         run_checks(healthy_cluster(), NOW, -1)
+
+
+def test_a_failed_over_node_is_reported_with_the_fallback_fix() -> None:
+    states = (
+        HaNodeState("prg-a", "imp-pub", "Failed Over", None),
+        HaNodeState("prg-a", "imp-sub1", "Running in Backup Mode", "Critical Service Down"),
+    )
+    snap = with_node(healthy_cluster(), "imp-pub", ha_states=states)
+    found = [f for f in run_checks(snap, NOW) if f.code == "ha-not-normal"]  # type: ignore[arg-type]
+    assert [(f.subject, f.severity) for f in found] == [("prg-a", Severity.ERROR)] * 2
+    assert "imp-pub is Failed Over" in found[0].message
+    assert "fall back" in found[0].fix
+    normal = (HaNodeState("prg-a", "imp-pub", "Normal"),)
+    clean = with_node(healthy_cluster(), "imp-pub", ha_states=normal)
+    assert not [f for f in run_checks(clean, NOW) if f.code == "ha-not-normal"]  # type: ignore[arg-type]
+
+
+def test_replication_not_good_is_an_error_naming_the_node() -> None:
+    rows = (ReplicationState("cucm-pub", 2, "Setup Completed"), ReplicationState("cucm-sub1", 3))
+    snap = with_node(healthy_cluster(), "cucm-pub", replication=rows)
+    [found] = [f for f in run_checks(snap, NOW) if f.code == "replication-not-good"]  # type: ignore[arg-type]
+    assert (found.subject, found.severity) == ("cucm-sub1", Severity.ERROR)
+    assert "Replication is bad in the cluster" in found.message
+    assert "utils dbreplication repair all" in found.fix
+
+
+def _drf_master_started(at: datetime) -> tuple[ServiceState, ...]:
+    pub = node_of(healthy_cluster(), "cucm-pub")
+    return tuple(
+        replace(s, started_at=at) if s.name == "Cisco DRF Master" else s for s in pub.services
+    )
+
+
+def test_drf_master_started_before_a_served_nodes_drf_cert_is_a_pending_restart() -> None:
+    snap = healthy_cluster()
+    tomcat = node_of(snap, "imp-sub1").identity("tomcat")  # 14.0: DRF uses tomcat (TAC 215534)
+    assert tomcat is not None
+    assert "Cisco DRF Master" in {s.name for s in node_of(snap, "cucm-pub").services}
+    before = with_node(snap, "cucm-pub", services=_drf_master_started(tomcat.not_before))
+    assert not [f for f in run_checks(before, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]
+    newer = replace(tomcat, not_before=tomcat.not_before + timedelta(minutes=5))
+    changed = with_identity(before, "imp-sub1", newer)
+    found = [f for f in run_checks(changed, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]
+    assert [(f.node, f.subject) for f in found] == [("cucm-pub", "imp-sub1")]
+    assert "utils service restart Cisco DRF Master" in found[0].fix
+    # before 14 DRF uses ipsec: the same tomcat change leaves DRF Master alone
+    old = replace(
+        changed,
+        nodes=tuple(replace(n, node=replace(n.node, version="12.5")) for n in changed.nodes),
+    )
+    assert not [f for f in run_checks(old, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]

@@ -55,20 +55,37 @@ DRF_LOCAL = "Cisco DRF Local"
 TOMCAT = "Cisco Tomcat"
 
 
+def _major(node: Node) -> float:
+    return float(".".join(node.version.split(".")[:2]))
+
+
+def drf_unit(node: Node) -> str:
+    """TAC 215534 (2024): DRF uses ipsec up to 12.5 and tomcat from 14."""
+    return "tomcat" if _major(node) >= 14 else "ipsec"
+
+
 def dependents(unit: str, node: Node, features: Iterable[str] = ()) -> tuple[str, ...]:
-    """§1 table, services to restart on `node` after `unit` changed there, in order."""
+    """§1 table, services to restart on `node` itself after `unit` changed there, in order
+    (DRF Master restarts on the node that serves it: `drf_master_node`)."""
     rsa = TWINS.get(unit, unit)
     feats = {f.replace("-", "_") for f in features}
-    major = float(".".join(node.version.split(".")[:2]))
-    drf_master_here = node.role is Role.PUBLISHER and (node.product is Product.CUCM or major < 10)
+    drf = (DRF_LOCAL,) if drf_unit(node) == rsa else ()
     table = {
         "cup": (SIP_PROXY, PRESENCE, *((SIP_FED,) if "sip_federation" in feats else ())),
         "cup-xmpp": (ROUTER,),
         "cup-xmpp-s2s": (ROUTER, *((XMPP_FED,) if "xmpp_federation" in feats else ())),
-        "ipsec": (*((DRF_MASTER,) if drf_master_here else ()), DRF_LOCAL),
-        "tomcat": (TOMCAT,),
+        "ipsec": drf,
+        "tomcat": (TOMCAT, *drf),
     }
     return table[rsa]
+
+
+def drf_master_node(unit: str, node: Node) -> str | None:
+    """§1: where DRF Master restarts after `unit` changed on `node` (None: it does not): the
+    IM/P publisher for IM/P nodes before 10.0, else the CUCM publisher."""
+    if drf_unit(node) != TWINS.get(unit, unit):
+        return None
+    return "imp-pub" if node.product is Product.IMP and _major(node) < 10 else "cucm-pub"
 
 
 def has_unit(node: Node, unit: str) -> bool:

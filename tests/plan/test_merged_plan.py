@@ -77,7 +77,8 @@ def test_each_unit_is_regenerated_on_the_publisher_first_then_each_subscriber() 
 def test_with_every_node_in_scope_cucm_nodes_come_before_imp_nodes() -> None:
     plan = plan_for("tomcat", nodes="all")
     assert [n for n, _ in regenerated(plan)] == list(NODES)
-    assert [s.node for s in restarts(plan)] == list(NODES)
+    assert [s.node for s in restarts(plan) if s.service == TOMCAT] == list(NODES)
+    assert [s.node for s in restarts(plan) if s.service == DRF_LOCAL] == list(NODES)
 
 
 def test_named_nodes_are_visited_in_procedure_order_not_the_order_given() -> None:
@@ -93,8 +94,19 @@ def test_named_nodes_match_by_fqdn_and_ignore_case() -> None:
 def test_restarts_sweep_service_by_service_publisher_first() -> None:
     plan = plan_for("cup,cup-xmpp,cup-xmpp-s2s,ipsec,tomcat", demo("14.0", FEDERATED))
     order = [(s.service, s.node) for s in restarts(plan)]
+    # 14: DRF follows tomcat (TAC 215534); DRF Master on the CUCM publisher first (§1)
+    services = [SIP_PROXY, PRESENCE, SIP_FED, ROUTER, XMPP_FED, TOMCAT, DRF_LOCAL]
+    assert order == [
+        (DRF_MASTER, "cucm-pub"),
+        *((svc, node) for svc in services for node in IMP_NODES),
+    ]
+    plan = plan_for("cup,cup-xmpp,cup-xmpp-s2s,ipsec,tomcat", demo("12.5", FEDERATED))
+    order = [(s.service, s.node) for s in restarts(plan)]
     services = [SIP_PROXY, PRESENCE, SIP_FED, ROUTER, XMPP_FED, DRF_LOCAL, TOMCAT]
-    assert order == [(svc, node) for svc in services for node in IMP_NODES]
+    assert order == [
+        (DRF_MASTER, "cucm-pub"),
+        *((svc, node) for svc in services for node in IMP_NODES),
+    ]
 
 
 def test_cup_restarts_sip_proxy_then_presence_engine_without_federation() -> None:
@@ -144,7 +156,7 @@ def test_cucm_scope_plans_tomcat_and_ipsec_on_cucm_nodes_only() -> None:
 
 
 def test_ipsec_on_the_cucm_publisher_restarts_drf_master_there_before_drf_local() -> None:
-    plan = plan_for("ipsec", nodes="cucm")
+    plan = plan_for("ipsec", demo("12.5"), nodes="cucm")
     order = [(s.node, s.service) for s in restarts(plan)]
     assert order == [
         ("cucm-pub", DRF_MASTER),
@@ -154,9 +166,21 @@ def test_ipsec_on_the_cucm_publisher_restarts_drf_master_there_before_drf_local(
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_imp_nodes_from_10_0_run_no_drf_master(version: str) -> None:
-    plan = plan_for("ipsec", demo(version))
-    assert DRF_MASTER not in {s.service for s in restarts(plan)}
+def test_imp_drf_cert_changes_restart_drf_master_once_on_the_cucm_publisher_first(
+    version: str,
+) -> None:
+    """From 10.0 DRF Master serving IM/P runs on the CUCM publisher (§1): --nodes imp names
+    whose certs change, not which services restart. DRF's cert: ipsec, tomcat from 14."""
+    unit = "tomcat" if version.startswith("14") else "ipsec"
+    plan = plan_for(unit, demo(version), nodes="imp")
+    order = [(s.node, s.service) for s in restarts(plan) if "DRF" in (s.service or "")]
+    assert order == [("cucm-pub", DRF_MASTER), *((n, DRF_LOCAL) for n in IMP_NODES)]
+    master = plan.step(f"restart:cucm-pub:{DRF_MASTER}")
+    assert master.serves == tuple(f"{n}/{unit}" for n in IMP_NODES)
+    assert "DRF Master" in master.reason and "imp-pub" in master.reason
+    assert "cucm-pub" not in {n for n, _ in regenerated(plan)}
+    other = "ipsec" if unit == "tomcat" else "tomcat"
+    assert "DRF" not in " ".join(s.service or "" for s in restarts(plan_for(other, demo(version))))
 
 
 def test_an_imp_publisher_before_10_0_restarts_its_own_drf_master() -> None:
@@ -177,7 +201,7 @@ def test_ecdsa_twins_are_skipped_on_nodes_before_11_0() -> None:
 
 def test_a_twin_shares_its_rsa_units_restart() -> None:
     plan = plan_for("tomcat,tomcat-ECDSA")
-    [tomcat] = [s for s in restarts(plan) if s.node == "imp-pub"]
+    [tomcat] = [s for s in restarts(plan) if s.node == "imp-pub" and s.service == TOMCAT]
     assert tomcat.serves == ("tomcat", "tomcat-ECDSA")
 
 
@@ -270,7 +294,7 @@ def test_plan_survives_a_json_round_trip() -> None:
 
 
 def test_only_unit_steps_are_planned_when_nothing_else_needs_doing() -> None:
-    plan: Plan = plan_for("tomcat", nodes="cucm")
+    plan: Plan = plan_for("tomcat", demo("12.5"), nodes="cucm")
     assert kinds(plan) == [
         StepKind.PREFLIGHT,
         StepKind.REGENERATE,

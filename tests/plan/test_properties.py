@@ -12,7 +12,19 @@ from builders import node_of
 from uccert.model import Plan, Product, Snapshot, StepKind, plan_from_json
 from uccert.plan import PlanError, RegenRequest, plan_regen
 
-from .build import ALL_UNITS, GROUPS, NODES, ca_signed, demo, dependents, has_unit, with_ha
+from .build import (
+    ALL_UNITS,
+    DRF_LOCAL,
+    DRF_MASTER,
+    GROUPS,
+    NODES,
+    ca_signed,
+    demo,
+    dependents,
+    drf_master_node,
+    has_unit,
+    with_ha,
+)
 
 SCOPES = st.one_of(
     st.sampled_from(["imp", "cucm", "all"]),
@@ -91,10 +103,27 @@ def test_every_regeneration_gets_its_restarts_and_every_restart_serves_one(
                 s.node == name and s.service == service and unit in s.serves and i > at
                 for i, s in restarts
             ), f"{name}: {service} not restarted after {unit}"
-    # no restart without a regeneration on that node that needs it
+        # DRF Master on the node serving it, after the change and before any DRF Local
+        host = drf_master_node(unit, node)
+        if host is not None:
+            masters = [
+                i
+                for i, s in restarts
+                if s.node == host and s.service == DRF_MASTER and f"{name}/{unit}" in s.serves
+            ]
+            assert masters and all(i > at for i in masters), f"{host}: no DRF Master for {name}"
+            if not request.literal:
+                assert all(i > masters[0] for i, s in restarts if s.service == DRF_LOCAL)
+    # no restart without a regeneration that needs it
     for _, s in restarts:
         assert s.serves
-        for unit in s.serves:
+        for entry in s.serves:
+            owner, _, unit = entry.rpartition("/")
+            if owner:
+                assert (owner, unit) in regens, f"{s.id} serves {entry}, not regenerated"
+                assert s.service == DRF_MASTER
+                assert s.node == drf_master_node(unit, node_of(snap, owner).node)
+                continue
             assert (s.node, unit) in regens, f"{s.id} serves {unit}, not regenerated there"
             node = node_of(snap, s.node or "").node
             assert s.service in dependents(unit, node, snap.features)
@@ -114,10 +143,16 @@ def test_restart_counts_merged_once_literal_once_per_unit(
         assert all(n == 1 for n in counts.values())
         return
     needed: Counter[tuple[str | None, str | None]] = Counter()
+    masters: set[tuple[str, str]] = set()  # (unit round, host): one DRF Master restart each
     for s in plan.of_kind(StepKind.REGENERATE):
         node = node_of(snap, s.node or "").node
         for service in dependents(s.unit or "", node, snap.features):
             needed[(s.node, service)] += 1
+        host = drf_master_node(s.unit or "", node)
+        if host is not None:
+            masters.add((s.unit or "", host))
+    for _, host in masters:
+        needed[(host, DRF_MASTER)] += 1
     assert counts == needed
 
 

@@ -12,9 +12,9 @@ from .build import DRF_LOCAL, demo, info, serial_of
 from .helpers import codes, index, plan_for, positions, warning
 
 
-def stale(name: str = "imp-sub2") -> Snapshot:
+def stale(name: str = "imp-sub2", version: str = "14.0") -> Snapshot:
     """`name` trusts an old CUCM publisher ipsec cert instead of the current one."""
-    snap = demo()
+    snap = demo(version)
     old = info("ipsec-trust", f"cucm-pub.{DOMAIN}", 0xDEAD)
     return with_node(snap, name, trusts=(TrustEntry("ipsec-trust", "cucm-pub.pem", old),))
 
@@ -44,7 +44,7 @@ def test_a_missing_ipsec_trust_entry_is_repaired_too() -> None:
 
 
 def test_the_repair_merges_with_an_ipsec_regeneration_into_one_drf_local_restart() -> None:
-    plan = plan_for("ipsec", stale())
+    plan = plan_for("ipsec", stale(version="12.5"))
     [drf] = [s for s in plan.of_kind(StepKind.RESTART) if s.node == "imp-sub2"]
     assert drf.service == DRF_LOCAL and drf.serves == ("ipsec", "ipsec-trust")
 

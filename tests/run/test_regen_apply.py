@@ -32,8 +32,8 @@ DEPENDENTS = {
     "cup": ("Cisco SIP Proxy", "Cisco Presence Engine"),
     "cup-xmpp": ("Cisco XCP Router",),
     "cup-xmpp-s2s": ("Cisco XCP Router",),
-    "ipsec": ("Cisco DRF Local",),
-    "tomcat": ("Cisco Tomcat",),
+    "ipsec": ("Cisco DRF Local",),  # up to 12.5: DRF uses ipsec
+    "tomcat": ("Cisco Tomcat", "Cisco DRF Local"),  # from 14 DRF uses tomcat (TAC 215534)
 }
 COMMANDED = ("ssh", "soap")
 
@@ -85,6 +85,43 @@ def assert_end_state(cli: Cli, units: tuple[str, ...] = IMP_UNITS) -> None:
     assert all(g.ha_enabled for g in lab.groups()), "HA was not restored"
 
 
+def assert_one_node_at_a_time(cli: Cli) -> None:
+    """§2.4 and §1: a node's restarts begin only when every service the previous one touched,
+    including what Cisco XCP Router restarted with it, is Started again. Read from the lab's
+    log: when a command takes a service down on one node, nothing is down on another."""
+    down: dict[str, set[str]] = {}
+    for e in cli.events("service-state"):
+        service, state = str(e.data["service"]), e.data["state"]
+        if state == "Started":
+            down.get(e.node, set()).discard(service)
+            continue
+        if state == "Stopping" and e.data.get("via") in COMMANDED:
+            elsewhere = {n: sorted(s) for n, s in down.items() if s and n != e.node}
+            assert not elsewhere, (
+                f"event {e.seq}: {e.node} {service} went down while {elsewhere} not Started yet"
+            )
+        down.setdefault(e.node, set()).add(service)
+
+
+def assert_drf_master_restarted_first(cli: Cli, drf_unit: str) -> None:
+    """§1: DRF Master, on the CUCM publisher, restarted once after every IM/P node's DRF cert
+    changed and before any DRF Local; it then holds every node's new DRF cert."""
+    lab = cli.lab.lab
+    master, local = "Cisco DRF Master", "Cisco DRF Local"
+    assert commanded_stops(cli, master) == Counter({"cucm-pub": 1})
+    stops = [
+        e
+        for e in cli.events("service-state")
+        if e.data["state"] == "Stopping" and e.data.get("via") in COMMANDED
+    ]
+    first_local = min(e.seq for e in stops if e.data["service"] == local)
+    assert next(e.seq for e in stops if e.data["service"] == master) < first_local
+    changed = max(e.t for e in cli.events("cert-regenerated") if e.data["unit"] == drf_unit)
+    view = lab.service_state("cucm-pub", master)
+    assert view.state == "Started" and view.started_at is not None
+    assert view.started_at >= changed
+
+
 def run_id_of(cli: Cli) -> tuple[str, str]:
     listed = json.loads(cli.run("runs", "list", "--json").stdout)
     assert len(listed) == 1
@@ -96,6 +133,8 @@ def test_apply_all_on_the_demo_lab(lab_cli: Cli) -> None:
     done = lab_cli.run("regen", "apply", "--units", "all", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert_end_state(lab_cli)
+    assert_one_node_at_a_time(lab_cli)
+    assert_drf_master_restarted_first(lab_cli, "tomcat")
     lab = lab_cli.lab.lab
     assert lab_cli.events("failover") == [], "a node failed over during the run"
     # merged plan: XCP Router restarted once per IM/P node
@@ -122,7 +161,13 @@ def test_apply_all_on_the_demo_lab(lab_cli: Cli) -> None:
     assert commanded_stops(lab_cli, fcm) == Counter({n: 1 for n in imp_nodes(lab_cli)})  # cascade
     checked = lab_cli.run("check", "--json")
     codes = {f["code"] for f in json.loads(checked.stdout)["findings"]}
-    assert not codes & {"identity-expiring", "ipsec-trust-mismatch", "restart-pending"}
+    assert not codes & {
+        "identity-expiring",
+        "ipsec-trust-mismatch",
+        "restart-pending",
+        "drf-restart-pending",
+        "ha-not-normal",
+    }
 
 
 def _after_ha_off(cli: Cli) -> bool:
@@ -159,6 +204,7 @@ def test_sigkill_then_resume_finishes_without_doing_anything_twice(
     resumed = lab_cli.run("runs", "resume", run_id, "--yes")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert_end_state(lab_cli)
+    assert_one_node_at_a_time(lab_cli)
     assert run_id_of(lab_cli) == (run_id, "succeeded")
 
 
@@ -182,6 +228,8 @@ def test_a_service_that_fails_to_start_fails_the_run_with_ha_restored(lab_cli: C
     assert all(g.ha_enabled for g in lab.groups()), "HA must be restored after a failure"
     run_id, status = run_id_of(lab_cli)
     assert status == "failed"
+    if lab_cli.events("failover"):  # HA came back while the router was down: fall back first
+        lab.fallback("DefaultCUPSubcluster", "test")
     resumed = lab_cli.run("runs", "resume", run_id, "--yes")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert_end_state(lab_cli, ("cup-xmpp",))
@@ -237,6 +285,17 @@ def test_an_unreachable_publisher_stops_before_any_change(lab_cli: Cli) -> None:
     _no_changes(lab_cli)
 
 
+@pytest.mark.lab(preset="minimal", time_scale=0.004, version="12.5")
+def test_on_12_5_drf_follows_ipsec_and_its_master_restarts_on_the_cucm_publisher(
+    lab_cli: Cli,
+) -> None:
+    done = lab_cli.run("regen", "apply", "--units", "ipsec", "--nodes", "imp", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_end_state(lab_cli, ("ipsec",))
+    assert_drf_master_restarted_first(lab_cli, "ipsec")
+    assert not [n for n, _ in regenerations(lab_cli) if n.startswith("cucm")]
+
+
 @pytest.mark.lab(preset="minimal", time_scale=0.004, timezone="America/New_York")
 def test_nodes_in_another_time_zone_restart_after_the_change(lab_cli: Cli) -> None:
     """Control Center prints start times in the node's local time. Read as UTC, behind UTC a
@@ -245,3 +304,65 @@ def test_nodes_in_another_time_zone_restart_after_the_change(lab_cli: Cli) -> No
     done = lab_cli.run("regen", "apply", "--units", "cup,tomcat", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert_end_state(lab_cli, ("cup", "tomcat"))
+
+
+def test_a_failed_over_node_is_refused_before_any_change(lab_cli: Cli) -> None:
+    """§3 assumes Normal groups: `utils ha status` on the IM/P publisher shows imp-sub1 failed
+    over, so nothing starts (exit 2, one line with the fix) and nothing changes."""
+    lab_cli.lab.lab.failover("imp-sub1", "test")
+    done = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [x for x in done.stderr.splitlines() if "fall back first" in x]  # one line
+    assert "imp-sub1 is Failed Over" in line
+    _no_changes(lab_cli)
+    checked = lab_cli.run("check", "--json")
+    codes = {f["code"] for f in json.loads(checked.stdout)["findings"]}
+    assert "ha-not-normal" in codes
+
+
+def test_a_failover_during_the_run_stops_it_with_ha_restored_and_says_so(lab_cli: Cli) -> None:
+    lab = lab_cli.lab.lab
+    proc = lab_cli.spawn("regen", "apply", "--units", "cup-xmpp", "--yes")
+    lab_cli.wait_for(lambda: _mid_restarts(lab_cli), proc)
+    lab.failover("imp-sub1", "test")  # e.g. a crash before the HA change reached the SRM
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1, out
+    flat = " ".join(out.split())
+    assert "a failover happened during the run" in flat and "imp-sub1 is Failed Over" in flat
+    assert "fall back first" in flat
+    assert all(g.ha_enabled for g in lab.groups()), "HA must be restored after a failure"
+    assert run_id_of(lab_cli)[1] == "failed"
+    # nothing more was restarted after the failover was seen
+    failover_at = next(e.seq for e in lab_cli.events("failover"))
+    later = [
+        e
+        for e in lab_cli.events("service-state")
+        if e.seq > failover_at and e.data["state"] == "Stopping" and e.data.get("via") in COMMANDED
+    ]
+    assert len({e.node for e in later}) <= 1, later
+
+
+def test_broken_replication_is_refused_before_any_change_unless_forced(lab_cli: Cli) -> None:
+    """TAC reads `utils dbreplication runtimestate` before certificate work: a node whose
+    replication is bad (control API fault replication-broken) stops the run before it starts."""
+    lab = lab_cli.lab.lab
+    lab.inject_fault(Fault(FaultKind.REPLICATION_BROKEN, "imp-sub1", None, 1))
+    done = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [x for x in done.stderr.splitlines() if "--force-replication" in x]
+    assert "imp-sub1 is (3)" in line
+    _no_changes(lab_cli)
+    checked = json.loads(lab_cli.run("check", "--json").stdout)
+    assert ("replication-not-good", "imp-sub1") in {
+        (f["code"], f["subject"]) for f in checked["findings"]
+    }
+    shown = lab_cli.run("regen", "plan", "--units", "cup", "--force-replication")
+    assert shown.returncode == 0 and "replication" in shown.stdout
+
+
+def test_a_drf_cert_changed_after_drf_master_started_is_reported(lab_cli: Cli) -> None:
+    """14: DRF uses tomcat (TAC 215534); DRF Master on the CUCM publisher keeps what it loaded."""
+    lab_cli.lab.lab.regenerate("imp-sub1", "tomcat", "test")
+    checked = json.loads(lab_cli.run("check", "--json").stdout)
+    found = [f for f in checked["findings"] if f["code"] == "drf-restart-pending"]
+    assert [(f["node"], f["subject"]) for f in found] == [("cucm-pub", "imp-sub1")]

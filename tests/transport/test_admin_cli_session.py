@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -182,3 +183,25 @@ async def test_pager_prompts_are_answered_when_pagination_is_on(lab: RunningLab)
         assert cli.pager_prompts_answered > 0
     assert "Press <enter>" not in dump
     assert dump.rstrip().endswith("-----END CERTIFICATE-----")
+
+
+async def test_a_session_the_node_closed_while_idle_logs_in_again_before_the_next_command(
+    tmp_path: Path,
+) -> None:
+    """Real nodes close idle CLI sessions; a run waits minutes between commands. Nothing was in
+    flight, so the command is sent once, on a new session; the old one is gone for good."""
+    async with (
+        running_lab(
+            preset_name="minimal", time_scale=0, state_dir=tmp_path, idle_timeout=0.3
+        ) as idle_lab,
+        session(idle_lab) as cli,
+    ):
+        before = parse_cert_list(await cli.run("show cert list own"))
+        await asyncio.sleep(0.8)  # the lab closes the session after 0.3 s at the prompt
+        assert not cli.connected
+        regen = await cli.run_confirm("set cert regen cup-xmpp", "yes")
+        assert "Successfully Regenerated" in regen
+        assert cli.reconnects == 1
+        regenerated = [e for e in idle_lab.lab.events if e.kind == "cert-regenerated"]
+        assert len(regenerated) == 1  # sent once
+        assert parse_cert_list(await cli.run("show cert list own")) == before

@@ -21,10 +21,12 @@ from uccert.catalog import (
     Event,
     Feature,
     NotInProcedureError,
+    Placement,
     ServiceRestart,
     UnknownNameError,
     Version,
     VersionError,
+    drf_master_host,
     restarts_for,
     service,
     warnings_for,
@@ -99,21 +101,30 @@ def restarts_after_upload(change: UploadChange, snapshot: Snapshot) -> tuple[Nod
     changed = {node for node, _ in change.changed}
     features = _features(snapshot)
     out: list[NodeRestarts] = []
+    elsewhere: dict[str, list[ServiceRestart]] = {}  # DRF Master on the node serving the changed
+    here: dict[str, list[ServiceRestart]] = {}
+    for n in snapshot.nodes:
+        if n.node.name not in changed:
+            continue
+        try:
+            version = Version.parse(n.node.version)
+            product = CatalogProduct(n.node.product.value)
+            found = restarts_for(
+                change.unit, product, CatalogRole(n.node.role.value), version, features
+            )
+        except (VersionError, NotInProcedureError, UnknownNameError):
+            continue  # outside the note's tables: the caller says to check Cisco's guide
+        here[n.node.name] = [r for r in found if r.placement is Placement.THIS_NODE]
+        remote = [r for r in found if r.placement is Placement.DRF_MASTER_HOST]
+        host_product, _ = drf_master_host(product, version)
+        host = snapshot.publisher(Product(host_product.value))
+        if remote and host is not None:
+            for r in remote:
+                if r.service not in {x.service for x in elsewhere.get(host.node.name, [])}:
+                    elsewhere.setdefault(host.node.name, []).append(r)
     for n in sorted(snapshot.nodes, key=_order):
         name = n.node.name
-        restarts: list[ServiceRestart] = []
-        if name in changed:
-            try:
-                version = Version.parse(n.node.version)
-                restarts += restarts_for(
-                    change.unit,
-                    CatalogProduct(n.node.product.value),
-                    CatalogRole(n.node.role.value),
-                    version,
-                    features,
-                )
-            except (VersionError, NotInProcedureError, UnknownNameError):
-                pass  # outside the note's tables: the caller says to check Cisco's guide
+        restarts: list[ServiceRestart] = [*elsewhere.get(name, ()), *here.get(name, ())]
         if name == change.intercluster_sync_on:
             isa = service(INTERCLUSTER_SYNC_AGENT)
             restarts.append(

@@ -12,10 +12,12 @@ able to check it against Cisco's documents by reading the tables:
 - ``trust``        the trust store each unit validates peers with, per version (§1)
 - ``services``     Control Center area, SOAP vs CLI-only, HA-critical, XCP Router cascade
 - ``restarts``     ordered restarts after a unit changes (§1) or a trust store loses a cert
-                   (§5.4), with conditions (federation, DRF Master host) as data
+                   (§5.4), with conditions (federation, DRF Master host) as data; which
+                   cert DRF uses per version (ipsec before 14, tomcat from 14: TAC 215534)
 - ``prune``        pre-stops and delete scope when deleting trust certs, per version (§5)
 - ``guards``       what is never done: delete identity certs, batch CallManager+TVS+ITLRecovery
-- ``ha``           HA off around IM/P restarts; SRM delay and sync wait (§3)
+- ``ha``           HA off around IM/P restarts; SRM delay and sync wait (§3); settled states
+- ``replication``  database replication must be good (state 2) before certificate work
 - ``warnings``     consequences outside the cluster the admin must be told about (§6)
 - ``regeneration`` self-signed vs CA-signed: regenerate, or CSR (§2)
 
@@ -42,16 +44,27 @@ from uccert.catalog.guards import (
     deletion_refusal,
 )
 from uccert.catalog.ha import (
+    HA_FALLBACK_FIX,
     HA_SYNC_WAIT_DEFAULT,
     SRM_CRITICAL_SERVICE_DOWN_DELAY,
     ServiceAction,
+    ha_state_settled,
     needs_ha_off,
 )
 from uccert.catalog.prune import DeleteScope, delete_scope, pre_stops_for
 from uccert.catalog.regeneration import RENEW_ACTION, CertKind, RenewAction
+from uccert.catalog.replication import (
+    REPLICATION_FIX,
+    REPLICATION_GOOD,
+    replication_meaning,
+)
 from uccert.catalog.restarts import (
+    DRF_CERTIFICATE,
     Condition,
+    Placement,
     ServiceRestart,
+    drf_certificate,
+    drf_master_host,
     restarts_after_trust_delete,
     restarts_for,
     runs_drf_master,
@@ -83,12 +96,16 @@ from uccert.catalog.versions import Version, VersionRange
 from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_for
 
 __all__ = [
+    "DRF_CERTIFICATE",
     "FEATURE_SERVICES",
+    "HA_FALLBACK_FIX",
     "HA_SYNC_WAIT_DEFAULT",
     "NEVER_BATCH_TOGETHER",
     "NEVER_DELETE",
     "NODE_ORDER",
     "RENEW_ACTION",
+    "REPLICATION_FIX",
+    "REPLICATION_GOOD",
     "SERVICES",
     "SRM_CRITICAL_SERVICE_DOWN_DELAY",
     "UNITS",
@@ -106,6 +123,7 @@ __all__ = [
     "GuardCode",
     "KeyAlgorithm",
     "NotInProcedureError",
+    "Placement",
     "Product",
     "Refusal",
     "RenewAction",
@@ -124,10 +142,14 @@ __all__ = [
     "cascade_of",
     "delete_scope",
     "deletion_refusal",
+    "drf_certificate",
+    "drf_master_host",
     "features_in_use",
+    "ha_state_settled",
     "is_trust_store",
     "needs_ha_off",
     "pre_stops_for",
+    "replication_meaning",
     "restarts_after_trust_delete",
     "restarts_for",
     "runs_drf_master",

@@ -48,3 +48,29 @@ HA_STEPS: tuple[str, ...] = (
 
 def needs_ha_off(product: Product, action: ServiceAction) -> bool:
     return any(r.product is product and action in r.actions for r in HA_OFF_WHILE)
+
+
+# §3 assumes a Normal group. `utils ha status` states (Cisco CLI Reference 12.5(1)SU5, utils ha
+# status examples, https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/cli_ref/12_5_1SU5/
+# cucm_b_cli_reference-guide_release1251SU5/
+# cucm_b_cli_reference_guide_release_1401_chapter_01001.html): a node is settled when it is
+# Normal, or Unknown because HA is not enabled on its group. Anything else (Failed Over, Running
+# in Backup Mode, Failing Over, Falling Back, Failed) means users are not on their home nodes.
+HA_STATE_NORMAL = "Normal"
+HA_STATE_UNKNOWN = "Unknown"
+HA_NOT_ENABLED_REASON = "High Availability Not Enabled"
+HA_FALLBACK_FIX = (
+    "fall back first (Cisco Unified CM Administration > System > Presence Topology, or "
+    "`utils ha fallback <group>` on an IM/P node), wait until `utils ha status` shows every "
+    "node Normal, then run again"
+)
+
+
+def ha_state_settled(state: str, reason: str | None) -> bool:
+    """Whether a node in this ``utils ha status`` state may have its services restarted."""
+    folded = state.strip().casefold()
+    if folded == HA_STATE_NORMAL.casefold():
+        return True
+    return folded == HA_STATE_UNKNOWN.casefold() and (reason or "").strip().casefold() == (
+        HA_NOT_ENABLED_REASON.casefold()
+    )

@@ -27,6 +27,15 @@ class Condition(StrEnum):
     SIP_FEDERATION = "where SIP federation is configured"
     XMPP_FEDERATION = "where XMPP federation is configured"
     RUNS_DRF_MASTER = "on the node that runs Cisco DRF Master"
+    # The restart happens on another node: the one whose DRF Master backs this node up (§1).
+    SERVED_BY_DRF_MASTER = "on the node whose Cisco DRF Master serves this node"
+
+
+class Placement(StrEnum):
+    """Where a restart the catalog asks for after a change on a node takes place."""
+
+    THIS_NODE = "this node"
+    DRF_MASTER_HOST = "the node running the DRF Master that serves this node"
 
 
 class Sweep(StrEnum):
@@ -50,6 +59,7 @@ class ServiceRestart:
     service: str
     via: ControlPath
     reason: str
+    placement: Placement = Placement.THIS_NODE
 
     @property
     def cli_command(self) -> str:
@@ -69,6 +79,41 @@ DRF_MASTER_HOSTS: tuple[DrfMasterHost, ...] = (
     DrfMasterHost(Product.CUCM, Role.PUBLISHER, ALL_VERSIONS),
     DrfMasterHost(Product.IMP, Role.PUBLISHER, before("10.0")),
 )
+
+
+@dataclass(frozen=True)
+class DrfCertificate:
+    """The identity cert DRF Master and DRF Local load (and whose change they must follow)."""
+
+    unit: str
+    versions: VersionRange
+    source: str
+
+
+# Cisco TAC document 215534, "Create Windows CA Certificate Templates for CUCM", revision 3.0
+# (21 Feb 2024), https://www.cisco.com/c/en/us/support/docs/unified-communications/
+# unified-communications-manager-callmanager/215534-create-windows-ca-certificate-templates.html:
+# "ipsec certificate is not related to Cisco DRF Primary and Cisco DRF Local since 14, in newer
+# versions, Tomcat certificate is used instead. There is no plan to add this change to 12.5 or
+# earlier versions." (there is no 13: 12.5 is followed by 14). The note (8.x era) says ipsec.
+DRF_CERTIFICATE: tuple[DrfCertificate, ...] = (
+    DrfCertificate("ipsec", before("14.0"), "the note; TAC 215534: unchanged in 12.5 and earlier"),
+    DrfCertificate("tomcat", since("14.0"), "TAC 215534 (2024): tomcat instead of ipsec from 14"),
+)
+
+
+def drf_certificate(version: Version) -> str:
+    """The unit DRF uses on a node of ``version``."""
+    return next(d.unit for d in DRF_CERTIFICATE if version in d.versions)
+
+
+def drf_master_host(product: Product, version: Version) -> tuple[Product, Role]:
+    """Which node's DRF Master serves a node of ``product`` at ``version``: its own product's
+    publisher where that runs one (IM/P before 10.0), else the CUCM publisher (§1)."""
+    if runs_drf_master(product, Role.PUBLISHER, version):
+        return product, Role.PUBLISHER
+    return Product.CUCM, Role.PUBLISHER
+
 
 _R = RestartRule
 _SIP_FED = Condition.SIP_FEDERATION
@@ -94,14 +139,30 @@ _IPSEC = (
 )
 _TOMCAT = (_R("Cisco Tomcat"),)  # CLI only: utils service restart Cisco Tomcat
 
+
+def _drf_rows(unit_name: str) -> tuple[RestartRule, ...]:
+    """§1, ipsec row, for the versions where DRF uses ``unit_name`` (`DRF_CERTIFICATE`): DRF
+    Master first, on the node that runs it for the changed node (the CUCM publisher from 10.0,
+    whatever the nodes whose certs change), then DRF Local on the changed node."""
+    return tuple(
+        rule
+        for d in DRF_CERTIFICATE
+        if d.unit == unit_name
+        for rule in (
+            _R("Cisco DRF Master", Condition.SERVED_BY_DRF_MASTER, d.versions),
+            _R("Cisco DRF Local", Condition.ALWAYS, d.versions),
+        )
+    )
+
+
 # §1 table, "services to restart" column. ECDSA twins: their RSA unit's row.
 AFTER_UNIT_CHANGE: Mapping[str, tuple[RestartRule, ...]] = MappingProxyType(
     {
         "cup": _CUP,
         "cup-xmpp": _CUP_XMPP,
         "cup-xmpp-s2s": _CUP_XMPP_S2S,
-        "ipsec": _IPSEC,
-        "tomcat": _TOMCAT,
+        "ipsec": _drf_rows("ipsec"),
+        "tomcat": (*_TOMCAT, *_drf_rows("tomcat")),
     }
 )
 
@@ -135,7 +196,12 @@ def _holds(
     version: Version,
     features: frozenset[Feature],
 ) -> bool:
-    if version not in rule.versions or product not in service(rule.service).products:
+    if version not in rule.versions:
+        return False
+    if (
+        rule.only is not Condition.SERVED_BY_DRF_MASTER
+        and product not in service(rule.service).products
+    ):
         return False
     match rule.only:
         case Condition.ALWAYS:
@@ -146,6 +212,14 @@ def _holds(
             return Feature.XMPP_FEDERATION in features
         case Condition.RUNS_DRF_MASTER:
             return runs_drf_master(product, role, version)
+        case Condition.SERVED_BY_DRF_MASTER:
+            return True
+
+
+def _placement(rule: RestartRule) -> Placement:
+    if rule.only is Condition.SERVED_BY_DRF_MASTER:
+        return Placement.DRF_MASTER_HOST
+    return Placement.THIS_NODE
 
 
 def _evaluate(
@@ -157,7 +231,7 @@ def _evaluate(
     features: frozenset[Feature],
 ) -> tuple[ServiceRestart, ...]:
     return tuple(
-        ServiceRestart(r.service, service(r.service).control, reason)
+        ServiceRestart(r.service, service(r.service).control, reason, _placement(r))
         for r in rules
         if _holds(r, product, role, version, features)
     )
@@ -170,7 +244,8 @@ def restarts_for(
     version: Version,
     features: frozenset[Feature] = frozenset(),
 ) -> tuple[ServiceRestart, ...]:
-    """Ordered restarts on one node after `unit_name` changed on every node (§1, §2.4)."""
+    """Ordered restarts after `unit_name` changed on a node (§1, §2.4): on that node, except
+    those whose `placement` names the node running the DRF Master that serves it."""
     u = unit(unit_name)
     if not u.exists_on(node_product, version):
         raise NotInProcedureError(

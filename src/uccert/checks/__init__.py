@@ -19,7 +19,9 @@ skipped by every other check.
 | ipsec          | ipsec-trust-missing, ipsec-trust-mismatch (error),           | §4        |
 |                | ipsec-publisher-missing (warning)                            |           |
 | cn_clash       | cn-clash (info; warning with Expressway MRA)                 | §6        |
-| ha             | ha-disabled (warning)                                        | §3        |
+| ha             | ha-disabled (warning), ha-not-normal (error)                 | §3        |
+| replication    | replication-not-good (error)                                 |           |
+| drf            | drf-restart-pending (warning)                                | §1        |
 | services       | service-not-running, restart-pending (warning)               | §1, §7    |
 | partial_read   | read-warning (warning), web-only-delete (info)               |           |
 
@@ -34,12 +36,14 @@ from datetime import UTC, datetime
 
 from uccert.checks import (
     cn_clash,
+    drf,
     duplicates,
     expiry,
     ha,
     ipsec,
     partial_read,
     reachability,
+    replication,
     services,
 )
 from uccert.checks.context import MRA, CheckContext
@@ -67,7 +71,9 @@ CHECKS: tuple[Check, ...] = (
         ipsec.check,
     ),
     Check("cn_clash", ("cn-clash",), cn_clash.check),
-    Check("ha", ("ha-disabled",), ha.check),
+    Check("ha", ("ha-disabled", "ha-not-normal"), ha.check),
+    Check("replication", ("replication-not-good",), replication.check),
+    Check("drf", ("drf-restart-pending",), drf.check),
     Check("services", ("service-not-running", "restart-pending"), services.check),
     Check("partial_read", ("read-warning", "web-only-delete"), partial_read.check),
 )

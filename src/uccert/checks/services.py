@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
-from uccert.catalog import NotInProcedureError, ServiceRestart, UnknownNameError, restarts_for
+from uccert.catalog import (
+    NotInProcedureError,
+    Placement,
+    ServiceRestart,
+    UnknownNameError,
+    drf_master_host,
+    restarts_for,
+)
 from uccert.checks.context import (
     CheckContext,
     catalog_product,
@@ -29,17 +36,21 @@ def unit_restarts(
     if version is None:
         return {}
     features = ctx.catalog_features()
+    product, role = catalog_product(snap), catalog_role(snap)
     table: dict[str, tuple[ServiceRestart, ...]] = {}
     for cert in snap.identities:
         try:
-            table[cert.unit] = restarts_for(
-                cert.unit, catalog_product(snap), catalog_role(snap), version, features
-            )
+            restarts = restarts_for(cert.unit, product, role, version, features)
         except (
             UnknownNameError,
             NotInProcedureError,
         ):  # unknown unit, or outside the note (CallManager, TVS, ...)
             continue
+        # on this node only: DRF Master restarts on the node that runs it for this one
+        hosts_drf = drf_master_host(product, version) == (product, role)
+        table[cert.unit] = tuple(
+            r for r in restarts if r.placement is Placement.THIS_NODE or hosts_drf
+        )
     return table
 
 

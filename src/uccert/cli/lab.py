@@ -111,6 +111,13 @@ def up(
         bool,
         typer.Option("--no-dns", help="A cluster installed without DNS: nodes by host name."),
     ] = False,
+    idle_timeout: Annotated[
+        str,
+        typer.Option(
+            "--idle-timeout",
+            help="Real seconds an admin CLI session may idle before it is closed (0: never).",
+        ),
+    ] = "0",
 ) -> None:
     """Run the lab in the foreground until Ctrl+C or SIGTERM."""
     if replay is not None:
@@ -132,9 +139,23 @@ def up(
         return
     topo = resolve_topology(preset_name, topology, version, dns=not no_dns)
     scale = parse_time_scale(time_scale)
+    idle = parse_idle_timeout(idle_timeout)
     if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
         raise ConfigError(f"state dir {str(state_dir)!r} is not a directory — pick another path")
-    asyncio.run(_serve(topo, scale, ready_file, state_dir))
+    asyncio.run(_serve(topo, scale, ready_file, state_dir, idle))
+
+
+def parse_idle_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(
+            f"idle timeout {text!r} is not a number >= 0 — use e.g. --idle-timeout 0 (never) or "
+            "--idle-timeout 1800 (30 minutes)"
+        )
+    return value
 
 
 def _check_replay(record: Path) -> None:
@@ -172,7 +193,11 @@ async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path |
 
 
 async def _serve(
-    topo: Topology, scale: float, ready_file: Path | None, state_dir: Path | None
+    topo: Topology,
+    scale: float,
+    ready_file: Path | None,
+    state_dir: Path | None,
+    idle_timeout: float = 0.0,
 ) -> None:
     from uccert.lab.servers.runtime import running_lab
 
@@ -182,7 +207,11 @@ async def _serve(
         loop.add_signal_handler(sig, stop.set)
     try:
         async with running_lab(
-            topology=topo, time_scale=scale, state_dir=state_dir, ready_file=ready_file
+            topology=topo,
+            time_scale=scale,
+            state_dir=state_dir,
+            ready_file=ready_file,
+            idle_timeout=idle_timeout,
         ) as running:
             err = sys.stderr
             print(f"lab {topo.name!r} up (time scale {scale:g}):", file=err)

@@ -70,6 +70,13 @@ ForceOption = Annotated[
         "--force-self-signed", help="Regenerate CA-signed units too (replaces the CA cert)."
     ),
 ]
+ForceReplicationOption = Annotated[
+    bool,
+    typer.Option(
+        "--force-replication",
+        help="Go on although a node's database replication is not good (a warning in the plan).",
+    ),
+]
 ReportOption = Annotated[
     Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
 ]
@@ -130,7 +137,13 @@ def snapshot_of(where: Target) -> Snapshot:
 
 
 def build_plan(
-    where: Target, units: str, nodes: str, literal: bool, force: bool, command: str
+    where: Target,
+    units: str,
+    nodes: str,
+    literal: bool,
+    force: bool,
+    command: str,
+    force_replication: bool = False,
 ) -> tuple[Snapshot, Plan]:
     request = RegenRequest(
         units=parse_units(units),
@@ -138,17 +151,22 @@ def build_plan(
         literal=literal,
         force_self_signed=force,
         command=command,
+        force_replication=force_replication,
     )
     snap = snapshot_of(where)
     return snap, plan_regen(snap, request, timing_of(where.config))
 
 
-def _command_line(sub: str, units: str, nodes: str, literal: bool, force: bool) -> str:
+def _command_line(
+    sub: str, units: str, nodes: str, literal: bool, force: bool, replication: bool = False
+) -> str:
     parts = ["uccert", "regen", sub, "--units", units, "--nodes", nodes]
     if literal:
         parts.append("--literal")
     if force:
         parts.append("--force-self-signed")
+    if replication:
+        parts.append("--force-replication")
     return " ".join(parts)
 
 
@@ -157,6 +175,7 @@ def plan(
     nodes: NodesOption = "imp",
     literal: LiteralOption = False,
     force_self_signed: ForceOption = False,
+    force_replication: ForceReplicationOption = False,
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,
     json_out: JsonOption = False,
@@ -164,8 +183,10 @@ def plan(
 ) -> None:
     """Show what `regen apply` would do, phase by phase, and the warnings that apply."""
     where = target(inventory, cluster)
-    command = _command_line("apply", units, nodes, literal, force_self_signed)
-    _, built = build_plan(where, units, nodes, literal, force_self_signed, command)
+    command = _command_line("apply", units, nodes, literal, force_self_signed, force_replication)
+    _, built = build_plan(
+        where, units, nodes, literal, force_self_signed, command, force_replication
+    )
     if json_out:
         sys.stdout.write(json.dumps(built.to_json(), indent=2) + "\n")
         return
@@ -248,6 +269,7 @@ def apply(
     nodes: NodesOption = "imp",
     literal: LiteralOption = False,
     force_self_signed: ForceOption = False,
+    force_replication: ForceReplicationOption = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     window: Annotated[
         str | None,
@@ -262,8 +284,10 @@ def apply(
     bounds = parse_window(window) if window is not None else None
     database = RunDatabase.locate(database_url)
     where = target(inventory, cluster)
-    command = _command_line("apply", units, nodes, literal, force_self_signed)
-    snap, built = build_plan(where, units, nodes, literal, force_self_signed, command)
+    command = _command_line("apply", units, nodes, literal, force_self_signed, force_replication)
+    snap, built = build_plan(
+        where, units, nodes, literal, force_self_signed, command, force_replication
+    )
     out = console()
     print_plan(out, built)
     if not built.changes_anything:

@@ -13,15 +13,25 @@ node's own zone (``show timezone config``, asked once, only then).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography import x509
 
 from uccert.cluster.discovery import DiscoveredNode
-from uccert.model import CertInfo, Node, NodeSnapshot, RunState, ServiceState, TrustEntry
+from uccert.model import (
+    CertInfo,
+    HaNodeState,
+    Node,
+    NodeSnapshot,
+    ReplicationState,
+    RunState,
+    ServiceState,
+    TrustEntry,
+)
 from uccert.protocols import (
     CertListEntry,
     CliCommandFailed,
@@ -34,8 +44,12 @@ from uccert.protocols import (
 )
 from uccert.protocols import cli_commands as cli
 from uccert.protocols.cli_commands import CertListKind
+from uccert.protocols.dbreplication import parse_dbreplication_runtimestate
+from uccert.protocols.ha_status import parse_ha_status
 from uccert.protocols.timezone import parse_timezone_config
 from uccert.transport import AdminCliSession
+
+log = logging.getLogger(__name__)
 
 
 async def read_time_zone(session: AdminCliSession) -> tuple[tzinfo | None, str]:
@@ -154,6 +168,44 @@ async def read_certs_cli(
 
 async def read_version(session: AdminCliSession) -> str:
     return parse_version_active(await session.run(cli.SHOW_VERSION_ACTIVE))
+
+
+async def read_ha_states(session: AdminCliSession) -> tuple[HaNodeState, ...]:
+    """Every Presence Redundancy Group's node states (``utils ha status``). A node that
+    refuses the command (releases without it) gives none: the HA flag alone then tells."""
+    try:
+        status = parse_ha_status(await session.run(cli.UTILS_HA_STATUS))
+    except CliCommandFailed as exc:
+        log.warning("utils ha status: %s", exc)
+        return ()
+    for warning in status.warnings:
+        log.warning("%s", warning)
+    return tuple(HaNodeState(n.group, n.host, n.state, n.reason) for n in status.nodes)
+
+
+async def read_replication(session: AdminCliSession) -> tuple[ReplicationState, ...]:
+    """Each node's Replicate_State (``utils dbreplication runtimestate`` on a publisher). A
+    refused command gives none (logged): the preflight then has nothing to refuse on."""
+    try:
+        status = parse_dbreplication_runtimestate(
+            await session.run(cli.UTILS_DBREPLICATION_RUNTIMESTATE)
+        )
+    except CliCommandFailed as exc:
+        log.warning("utils dbreplication runtimestate: %s", exc)
+        return ()
+    for warning in status.warnings:
+        log.warning("%s", warning)
+    return tuple(ReplicationState(n.host, n.state, n.details) for n in status.nodes)
+
+
+async def read_zone(session: AdminCliSession) -> tzinfo:
+    """The node's platform time zone (Control Center prints start times in it); UTC, logged,
+    when it cannot be read."""
+    zone, why = await read_time_zone(session)
+    if zone is None:
+        log.warning("show timezone config: %s; reading start times as UTC", why)
+        return UTC
+    return zone
 
 
 async def read_services(session: AdminCliSession) -> tuple[ServiceState, ...]:

@@ -22,15 +22,18 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from uccert import catalog
 from uccert.catalog import WIRE_UNITS, features_in_use
 from uccert.cluster.cli_reader import (
     read_certs_cli_with_warnings,
+    read_ha_states,
+    read_replication,
     read_services,
     read_version,
+    read_zone,
 )
 from uccert.cluster.discovery import (
     DiscoveredNode,
@@ -42,8 +45,24 @@ from uccert.cluster.rest_reader import read_certs_rest
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, UccertError
-from uccert.model import Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
+from uccert.model import (
+    HaNodeState,
+    Node,
+    NodeSnapshot,
+    Product,
+    RedundancyGroup,
+    ReplicationState,
+    Role,
+    RunState,
+    ServiceState,
+    Snapshot,
+)
+from uccert.protocols import CliParseError
+from uccert.protocols.start_time import parse_start_time
+from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.tls_probe import ProbeError, probe_presented
+
+DRF_MASTER = "Cisco DRF Master"
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +162,43 @@ class ClusterClient:
             else:
                 identities, trusts, warnings = await read_certs_cli_with_warnings(session, fqdns)
             services = await read_services(session)
+            # §3: the Server Recovery Manager's view of every group, from the IM/P publisher
+            ha_states: tuple[HaNodeState, ...] = ()
+            if node.product is Product.IMP and node.role is Role.PUBLISHER:
+                ha_states = await read_ha_states(session)
+            # replication, as TAC reads it: on the CUCM publisher and the IM/P database publisher
+            replication: tuple[ReplicationState, ...] = ()
+            if node.role is Role.PUBLISHER:
+                replication = await read_replication(session)
+            if any(s.name == DRF_MASTER and s.state is RunState.STARTED for s in services):
+                zone = await read_zone(session)
+                services = await self._with_start_time(node, services, DRF_MASTER, zone)
         return NodeSnapshot(
             Node(node.name, node.fqdn, node.product, node.role, version),
             identities=identities,
             trusts=trusts,
             services=services,
             warnings=warnings,
+            ha_states=ha_states,
+            replication=replication,
         )
+
+    async def _with_start_time(
+        self, node: DiscoveredNode, services: tuple[ServiceState, ...], name: str, zone: tzinfo
+    ) -> tuple[ServiceState, ...]:
+        """``services`` with ``name``'s start time from Control Center (drf-restart-pending
+        compares it with the DRF certs it serves); unchanged, logged, when that fails."""
+        try:
+            async with self.targets.soap_http(node.name, node.fqdn) as http:
+                info = await ControlCenterClient(http, node.fqdn).status([name])
+            item = info.by_name().get(name)
+            if item is None or not item.start_time:
+                return services
+            when = parse_start_time(item.start_time, zone)
+        except (*_FAILURES, CliParseError, ValueError) as exc:
+            log.warning("%s: start time of %s not read: %s", node.name, name, _reason(exc))
+            return services
+        return tuple(replace(s, started_at=when) if s.name == name else s for s in services)
 
     async def _probe(self, node: DiscoveredNode, unit: str) -> tuple[str, str] | None:
         target = self.targets.probe_target(node.name, node.fqdn, unit)

@@ -15,6 +15,7 @@ procedure calls for:
 |                                  | Tomcat and Cisco DB are CLI-only, INTERFACES.md §2)       |
 | wait_started                     | polls service_status                                      |
 | groups, set_ha                   | AXL on the CUCM publisher                                 |
+| ha_states                        | admin CLI ``utils ha status`` (every group's node states) |
 | presented                        | a read-only TLS / XMPP STARTTLS probe (transport.tls_probe)|
 
 SSH sessions are opened on first use, kept per node and reopened after a drop; idempotent reads
@@ -49,7 +50,7 @@ from uccert.cluster.discovery import axl_client
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, ConfigError, UccertError
-from uccert.model import CertInfo, RedundancyGroup, RunState, TrustEntry, Via
+from uccert.model import CertInfo, HaNodeState, RedundancyGroup, RunState, TrustEntry, Via
 from uccert.protocols import (
     CliCommandFailed,
     CliParseError,
@@ -63,6 +64,7 @@ from uccert.protocols import cli_commands as cli
 from uccert.protocols import controlcenter as cc
 from uccert.protocols.cli_commands import CertListKind, ServiceAction
 from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
+from uccert.protocols.ha_status import parse_ha_status
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
 from uccert.protocols.start_time import parse_start_time
 from uccert.transport import AdminCliSession, ConnectFailed
@@ -371,11 +373,12 @@ class ClusterOps:
 
     async def service_status(self, node: str, names: Sequence[str]) -> dict[str, ServiceStatus]:
         """Each named service's state (Control Center; ``utils service list`` when that fails,
-        then without start times). A name the node does not list is Unknown."""
+        then without start times). A name the node does not list is Unknown. No names: every
+        service the node lists (a Control Center status call without names asks for all)."""
         zone = await self.time_zone(node)
         try:
             info = await self._soap(node, lambda c: c.status(list(names)))
-            picked = _pick(info.by_name(), names)
+            picked = _pick(info.by_name(), names or tuple(info.by_name()))
             return {
                 n: _missing(n, "Control Center") if i is None else _status_from_soap(i, zone)
                 for n, i in picked.items()
@@ -389,7 +392,7 @@ class ClusterOps:
             entries = {e.name: e for e in (*listing.platform, *listing.services)}
             return {
                 n: _missing(n, "utils service list") if e is None else _status_from_cli(e)
-                for n, e in _pick(entries, names).items()
+                for n, e in _pick(entries, names or tuple(entries)).items()
             }
 
         return await self._read(node, cli.UTILS_SERVICE_LIST, read)
@@ -510,6 +513,22 @@ class ClusterOps:
             await asyncio.sleep(min(poll, remaining))
 
     # -- HA (AXL on the CUCM publisher) -------------------------------------------------------
+
+    async def ha_states(self, node: str) -> tuple[HaNodeState, ...]:
+        """Every group's node states as ``utils ha status`` prints them on ``node`` (hosts
+        mapped to node names where they match a node's host name)."""
+
+        async def read(session: AdminCliSession) -> tuple[HaNodeState, ...]:
+            status = parse_ha_status(await session.run(cli.UTILS_HA_STATUS))
+            for warning in status.warnings:
+                log.warning("%s: %s", node, warning)
+            hosts = {f.split(".", 1)[0].lower(): n for n, f in self.nodes.items()}
+            return tuple(
+                HaNodeState(n.group, hosts.get(n.host.lower(), n.host), n.state, n.reason)
+                for n in status.nodes
+            )
+
+        return await self._read(node, cli.UTILS_HA_STATUS, read)
 
     def _node_name(self, server: str | None) -> str | None:
         if server is None:

@@ -21,10 +21,12 @@ from uccert.model.certs import (
     normalize_serial,
 )
 from uccert.model.cluster import (
+    HaNodeState,
     Node,
     NodeSnapshot,
     Product,
     RedundancyGroup,
+    ReplicationState,
     Role,
     RunState,
     ServiceState,
@@ -47,6 +49,7 @@ __all__ = [
     "CertInfo",
     "Distribution",
     "Finding",
+    "HaNodeState",
     "KeyType",
     "Node",
     "NodeSnapshot",
@@ -55,6 +58,7 @@ __all__ = [
     "PlanWarning",
     "Product",
     "RedundancyGroup",
+    "ReplicationState",
     "Role",
     "RunState",
     "ServiceState",

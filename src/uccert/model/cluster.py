@@ -44,6 +44,7 @@ class ServiceState:
     activated: bool = True
     reason: str | None = None
     presented_serial: str | None = None
+    started_at: datetime | None = None  # Control Center's start time (UTC), where it was read
 
     def __post_init__(self) -> None:
         if self.presented_serial is not None:
@@ -69,6 +70,27 @@ class RedundancyGroup:
     ha_enabled: bool
 
 
+@dataclass(frozen=True)
+class HaNodeState:
+    """One node's High Availability state in its Presence Redundancy Group, as ``utils ha
+    status`` prints it (``host``: the host name it prints)."""
+
+    group: str
+    host: str
+    state: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplicationState:
+    """One node's database replication as ``utils dbreplication runtimestate`` lists it on a
+    publisher (``host``: the host name it prints; ``state``: Replicate_State, 2 = good)."""
+
+    host: str
+    state: int
+    details: str = ""
+
+
 def _frozen_serials(presented: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType({unit: normalize_serial(s) for unit, s in presented.items()})
 
@@ -86,6 +108,8 @@ class NodeSnapshot:
     presented: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    ha_states: tuple[HaNodeState, ...] = ()  # every group's nodes, as read on this node
+    replication: tuple[ReplicationState, ...] = ()  # its product's nodes, read on a publisher
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "presented", _frozen_serials(self.presented))
@@ -117,6 +141,16 @@ class Snapshot:
             raise ValueError(f"taken_at must be timezone-aware, got {self.taken_at.isoformat()}")
         object.__setattr__(self, "taken_at", self.taken_at.astimezone(UTC))
         object.__setattr__(self, "features", frozenset(self.features))
+
+    @property
+    def ha_states(self) -> tuple[HaNodeState, ...]:
+        """The groups' node states as the first node that reported them printed them."""
+        return next((n.ha_states for n in self.nodes if n.ha_states), ())
+
+    @property
+    def replication(self) -> tuple[ReplicationState, ...]:
+        """Every node's replication as the publishers (CUCM, IM/P) listed it."""
+        return tuple(r for n in self.nodes for r in n.replication)
 
     def publisher(self, product: Product) -> NodeSnapshot | None:
         return next(

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from uccert import catalog
 from uccert.model import PlanTiming, RedundancyGroup, Snapshot, Step, StepKind, Via
 from uccert.plan.merge import needs_ha_off, step_id
+from uccert.plan.request import PlanError
 from uccert.plan.scope import NodeFacts
 
 
@@ -67,4 +69,20 @@ def ha_restore_steps(
             reason=f"restore the recorded flag (on) once every service on {_members(g)} runs again",
         )
         for g in groups
+    )
+
+
+def refuse_unsettled_ha(snapshot: Snapshot) -> None:
+    """§3 assumes Normal groups: PlanError (exit 2, nothing changed) when ``utils ha status``
+    shows a node failed over, in backup mode, failing over or falling back."""
+    unsettled = [n for n in snapshot.ha_states if not catalog.ha_state_settled(n.state, n.reason)]
+    if not unsettled:
+        return
+    shown = "; ".join(
+        f"{n.group}: {n.host} is {n.state}" + (f" ({n.reason})" if n.reason else "")
+        for n in unsettled
+    )
+    raise PlanError(
+        f"High Availability is not Normal ({shown}): restarting services now would move users "
+        f"again; {catalog.HA_FALLBACK_FIX}"
     )

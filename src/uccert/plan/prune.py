@@ -51,7 +51,7 @@ from uccert.model import (
     StepKind,
     Via,
 )
-from uccert.plan.ha import ha_off_steps, ha_restore_steps
+from uccert.plan.ha import ha_off_steps, ha_restore_steps, refuse_unsettled_ha
 from uccert.plan.merge import VIA_FOR, Change, activated, restart_steps, step_id
 from uccert.plan.prune_guards import Guards, Refusal
 from uccert.plan.prune_select import (
@@ -485,6 +485,7 @@ def plan_prune(
     when = now if now is not None else snapshot.taken_at
     publisher = cucm_publisher(snapshot)
     scope = nodes_in_scope(snapshot, request.nodes)
+    refuse_unsettled_ha(snapshot)
     nodes = _cluster(snapshot)
     features = CheckContext(snapshot, when, 0).catalog_features()
     cluster = holdings_of(nodes)

@@ -25,11 +25,17 @@ from uccert import catalog
 from uccert.checks import CheckContext
 from uccert.checks.ipsec import IPSEC_UNIT
 from uccert.model import Plan, PlanTiming, RedundancyGroup, Snapshot, Step, StepKind, Via
-from uccert.plan.ha import groups_to_turn_off, ha_off_steps, ha_restore_steps
+from uccert.plan.ha import (
+    groups_to_turn_off,
+    ha_off_steps,
+    ha_restore_steps,
+    refuse_unsettled_ha,
+)
 from uccert.plan.merge import Change, activated, restart_steps, step_id
 from uccert.plan.repair import TrustRepair, ipsec_repairs
+from uccert.plan.replication import replication_warnings
 from uccert.plan.request import RegenRequest
-from uccert.plan.scope import NodeFacts, cucm_publisher, nodes_in_scope
+from uccert.plan.scope import NodeFacts, cucm_publisher, drf_master_node, in_order, nodes_in_scope
 from uccert.plan.select import Candidate, select
 from uccert.plan.warnings import plan_warnings
 
@@ -55,10 +61,29 @@ def _regenerate(c: Candidate) -> Step:
     )
 
 
-def _change(c: Candidate, features: frozenset[catalog.Feature]) -> Change:
+def _changes(
+    snapshot: Snapshot, c: Candidate, features: frozenset[catalog.Feature]
+) -> tuple[Change | None, Change]:
+    """(the restarts on the node whose DRF Master serves ``c.node``, if the catalog asks for
+    any; the restarts on ``c.node`` itself). The first names the changed node in its subject
+    (``node/unit``): the executor restarts it after that node's cert changed."""
     n = c.node
     restarts = catalog.restarts_for(c.unit, n.product, n.role, n.version, features)
-    return Change(n, c.unit, activated(n, restarts))
+    here = tuple(r for r in restarts if r.placement is catalog.Placement.THIS_NODE)
+    there = tuple(r for r in restarts if r.placement is catalog.Placement.DRF_MASTER_HOST)
+    local = Change(n, c.unit, activated(n, here))
+    if not there:
+        return None, local
+    host = drf_master_node(snapshot, n)
+    reason = (
+        f"the DRF cert ({c.unit} on {n.version}) of {n.name} changed; the DRF Master here "
+        "serves it: restarted first, then DRF Local node by node (§1)"
+    )
+    return Change(host, f"{n.name}/{c.unit}", activated(host, there), reason), local
+
+
+def _subject_unit(change: Change) -> str:
+    return change.subject.rpartition("/")[2]
 
 
 def preflight_step(nodes: Sequence[NodeFacts], publisher: str) -> Step:
@@ -111,8 +136,9 @@ def _round(
 ) -> tuple[tuple[Step, ...], tuple[Step, ...], tuple[RedundancyGroup, ...]]:
     """Restarts for `changes` and the HA steps around them: (ha-off + ha-wait, restarts,
     groups turned off)."""
-    restarts = restart_steps(changes, nodes, suffix)
-    groups = groups_to_turn_off(snapshot, _restarted(restarts, nodes))
+    everyone = in_order(snapshot, (*nodes, *(c.node for c in changes)))
+    restarts = restart_steps(changes, everyone, suffix)
+    groups = groups_to_turn_off(snapshot, _restarted(restarts, everyone))
     return ha_off_steps(groups, timing, suffix), restarts, groups
 
 
@@ -153,7 +179,7 @@ def _literal(
     for unit in units:
         mine = [c for c in chosen if c.unit == unit]
         off, done, turned = _round(
-            snapshot, nodes, [ch for ch in changes if ch.subject == unit], timing, unit
+            snapshot, nodes, [ch for ch in changes if _subject_unit(ch) == unit], timing, unit
         )
         steps += [
             *(_regenerate(c) for c in mine),
@@ -179,15 +205,23 @@ def plan_regen(
 ) -> Plan:
     """The plan for `request` on `snapshot`. Raises PlanError (exit 2) before planning
     anything when a node in scope or the CUCM publisher could not be read, a named node does
-    not exist, a version is unknown, or no asked-for unit exists on the nodes in scope."""
+    not exist, a version is unknown, a redundancy group is not Normal (§3), or no asked-for
+    unit exists on the nodes in scope."""
     publisher = cucm_publisher(snapshot)
     nodes = nodes_in_scope(snapshot, request.nodes)
+    refuse_unsettled_ha(snapshot)
+    replication = replication_warnings(snapshot, request.force_replication)
     features = CheckContext(snapshot, snapshot.taken_at, 0).catalog_features()
     selection = select(nodes, request.units, request.force_self_signed)
     chosen = selection.chosen
     pub_regenerated = any(c.node.snap is publisher and c.unit == IPSEC_UNIT for c in chosen)
     repairs, outside = ipsec_repairs(snapshot, nodes, publisher, features, pub_regenerated)
-    changes = tuple(_change(c, features) for c in chosen)
+    pairs = [_changes(snapshot, c, features) for c in chosen]
+    # DRF Master restarts first (§1): their changes come first so the sweep orders them first.
+    changes = (
+        *(host for host, _ in pairs if host is not None),
+        *(local for _, local in pairs),
+    )
     steps: list[Step] = [preflight_step(nodes, publisher.node.name)]
     restarts: tuple[Step, ...] = ()
     groups: tuple[RedundancyGroup, ...] = ()
@@ -195,7 +229,10 @@ def plan_regen(
         build = _literal if request.literal else _merged
         more, restarts, groups = build(snapshot, nodes, chosen, changes, repairs, timing)
         steps += more
-    warnings = plan_warnings(selection, nodes, repairs, outside, restarts, groups, features)
+    warnings = (
+        *replication,
+        *plan_warnings(selection, nodes, repairs, outside, restarts, groups, features),
+    )
     return Plan(
         cluster=snapshot.cluster,
         command=request.command,

@@ -38,6 +38,7 @@ class RegenRequest:
     literal: bool = False
     force_self_signed: bool = False
     command: str = ""
+    force_replication: bool = False  # go on although a node's replication is not good
 
 
 def _valid_units() -> str:

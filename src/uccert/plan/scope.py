@@ -136,3 +136,26 @@ def nodes_in_scope(snapshot: Snapshot, nodes: tuple[str, ...] | str) -> tuple[No
     position = {id(n): i for i, n in enumerate(snapshot.nodes)}
     facts = [facts_of(s) for s in selected]
     return tuple(sorted(facts, key=lambda f: f.order_key(position[id(f.snap)])))
+
+
+def drf_master_node(snapshot: Snapshot, node: NodeFacts) -> NodeFacts:
+    """The node whose DRF Master serves ``node`` (§1: the CUCM publisher from 10.0, whatever
+    the plan's scope), readable; PlanError when it is missing or unread."""
+    product, _role = catalog.drf_master_host(node.product, node.version)
+    host = snapshot.publisher(Product(product.value))
+    if host is None:
+        raise PlanError(
+            f"cluster {snapshot.cluster} has no {product.value} publisher in the snapshot: its "
+            f"DRF Master serves {node.name} and must restart after {node.name}'s DRF cert "
+            "changes; check the inventory"
+        )
+    if not host.reachable:
+        raise _unreadable(host, f"its DRF Master serves {node.name}")
+    return facts_of(host)
+
+
+def in_order(snapshot: Snapshot, nodes: Iterable[NodeFacts]) -> tuple[NodeFacts, ...]:
+    """``nodes`` once each, in procedure order."""
+    position = {id(n): i for i, n in enumerate(snapshot.nodes)}
+    unique = {n.name: n for n in nodes}
+    return tuple(sorted(unique.values(), key=lambda f: f.order_key(position[id(f.snap)])))

@@ -50,6 +50,8 @@ SHOW_NETWORK_CLUSTER: Final = "show network cluster"
 SHOW_TIMEZONE_CONFIG: Final = "show timezone config"
 SHOW_VERSION_ACTIVE: Final = "show version active"
 UTILS_SERVICE_LIST: Final = "utils service list"
+UTILS_HA_STATUS: Final = "utils ha status"  # Presence Redundancy Groups, every node's HA state
+UTILS_DBREPLICATION_RUNTIMESTATE: Final = "utils dbreplication runtimestate"
 
 _TOKEN_RE: Final = re.compile(r"[A-Za-z0-9._\-]+(?:/[A-Za-z0-9._\-]+)?")
 # Service names contain spaces ("Cisco Tomcat"); they are the rest of the line.

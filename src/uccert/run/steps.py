@@ -24,12 +24,15 @@ from typing import Any, Final, TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from uccert.catalog.ha import HA_FALLBACK_FIX, HA_STATE_NORMAL, ha_state_settled
+from uccert.catalog.services import SERVICES, cascade_of
 from uccert.catalog.units import UNITS
 from uccert.checks import run_checks
 from uccert.cluster import ClusterClient
-from uccert.cluster.operations import Action, ClusterOps, OperationTransient
+from uccert.cluster.operations import Action, ClusterOps, OperationTransient, ServiceStatus
 from uccert.errors import ClusterError
-from uccert.model import CertInfo, Plan, RunState, Severity, Step, StepKind
+from uccert.model import CertInfo, HaNodeState, Plan, RunState, Severity, Step, StepKind
+from uccert.protocols.service_list import NOT_ACTIVATED_REASON
 from uccert.run.records import StepOutcome, StepRecord, now_iso
 from uccert.transport.tls_pins import TlsPinStore
 
@@ -48,6 +51,8 @@ REGEN_FINDINGS: Final = frozenset(
         "restart-pending",
         "service-not-running",
         "identity-expired",
+        "ha-not-normal",  # a node failed over during the run (§3, §7)
+        "drf-restart-pending",  # DRF Master restarted after the DRF certs it serves (§1)
     }
 )
 
@@ -130,6 +135,55 @@ async def preflight(step: Step, ctx: StepContext) -> StepRecord:
     return _record(step, StepOutcome.DONE, f"{len(nodes)} node(s) answer", started)
 
 
+def _shown(states: list[HaNodeState]) -> str:
+    return "; ".join(
+        f"{n.group}: {n.host} is {n.state}" + (f" ({n.reason})" if n.reason else "") for n in states
+    )
+
+
+async def _no_failover(ctx: StepContext, node: str) -> None:
+    """§3 and §7: nothing failed over. Read ``utils ha status`` on ``node`` after a service
+    step of a run that turned HA off; a failover (the HA change not synced yet, a crash)
+    stops the run here: its safety steps restore HA, and the admin falls back first."""
+    if not ctx.plan.of_kind(StepKind.HA_OFF):
+        return
+    states = await _retrying(ctx, f"{node}: utils ha status", partial(ctx.ops.ha_states, node))
+    moved = [n for n in states if not ha_state_settled(n.state, n.reason)]
+    if moved:
+        raise StepFailed(
+            f"a failover happened during the run ({_shown(moved)}, utils ha status on "
+            f"{node}): the run stops here and its safety steps restore HA; "
+            + HA_FALLBACK_FIX.replace("run again", "`uccert runs resume`")
+        )
+
+
+async def _until_normal(ctx: StepContext, group: str) -> str:
+    """After HA is back on: every node of ``group`` Normal once the Server Recovery Manager
+    took the flag (up to the sync wait and the restart timeout); a failover state fails at
+    once (waiting cannot fix it)."""
+    members = [
+        n for g in await ctx.ops.groups() if g.name == group for n in (g.server1, g.server2) if n
+    ]
+    if not members:
+        return ""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.plan.timing.ha_sync_wait + ctx.plan.timing.restart_timeout
+    while True:
+        states = await _retrying(
+            ctx, f"{members[0]}: utils ha status", partial(ctx.ops.ha_states, members[0])
+        )
+        mine = [n for n in states if n.group == group]
+        if mine and all(n.state == HA_STATE_NORMAL for n in mine):
+            return f"; {' and '.join(n.host for n in mine)} Normal"
+        moved = [n for n in mine if not ha_state_settled(n.state, n.reason)]
+        if moved or loop.time() >= deadline:
+            raise StepFailed(
+                f"{group}: HA is on but the group is not Normal ({_shown(mine) or 'not listed'},"
+                f" utils ha status on {members[0]}): {HA_FALLBACK_FIX}"
+            )
+        await asyncio.sleep(ctx.plan.timing.poll_interval)
+
+
 async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
     """ha-off / ha-restore: the group shows the flag ``expect`` ("off" / "on")."""
     started = now_iso()
@@ -144,11 +198,13 @@ async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
         raise StepFailed(f"redundancy group {group!r} is gone from AXL: check the cluster")
 
     if await _retrying(ctx, f"{group}: read HA", current) is want:
-        return _record(step, StepOutcome.ALREADY, f"HA already {step.expect}", started)
+        normal = await _until_normal(ctx, group) if want else ""
+        return _record(step, StepOutcome.ALREADY, f"HA already {step.expect}{normal}", started)
     await _retrying(ctx, f"{group}: set HA {step.expect}", lambda: ctx.ops.set_ha(group, want))
     if await _retrying(ctx, f"{group}: read HA", current) is not want:
         raise StepFailed(f"{group}: HA did not turn {step.expect}: set it in the IM/P admin UI")
-    return _record(step, StepOutcome.DONE, f"HA {step.expect}", started)
+    normal = await _until_normal(ctx, group) if want else ""  # §3: the group Normal again
+    return _record(step, StepOutcome.DONE, f"HA {step.expect}{normal}", started)
 
 
 async def ha_wait(step: Step, ctx: StepContext) -> StepRecord:
@@ -218,16 +274,20 @@ async def import_trust(step: Step, ctx: StepContext) -> StepRecord:
 
 
 async def _change_time(ctx: StepContext, node: str, units: tuple[str, ...]) -> datetime | None:
-    """When the latest of ``units`` changed on ``node`` (its cert's notBefore, node clock)."""
+    """When the latest of ``units`` changed on ``node`` (its cert's notBefore, node clock). A
+    ``other/unit`` entry is that unit of another node: DRF Master restarts on the node that
+    runs it after the DRF cert of a node it serves changed (§1)."""
     times: list[datetime] = []
-    for unit in units:
-        if unit.endswith("-trust"):  # a trust store changed: no cert date tells when
+    for entry in units:
+        if entry.endswith("-trust"):  # a trust store changed: no cert date tells when
             return None
-        known = ctx.changes.get(node, {}).get(unit)
+        owner, _, unit = entry.rpartition("/")
+        owner = owner or node
+        known = ctx.changes.get(owner, {}).get(unit)
         if known is not None:
             times.append(_from_iso(known))
         else:
-            times.append((await _identity(ctx, node, unit)).not_before)
+            times.append((await _identity(ctx, owner, unit)).not_before)
     return max(times) if times else None
 
 
@@ -269,6 +329,40 @@ async def _repin_tomcat(ctx: StepContext, node: str) -> str:
     return f"; re-pinned tomcat ({stored.serial})"
 
 
+def _activated(status: ServiceStatus) -> bool:
+    return (status.reason or "").casefold() != NOT_ACTIVATED_REASON.casefold()
+
+
+async def _cascade_settled(
+    ctx: StepContext, node: str, service: str, since: datetime | None
+) -> tuple[str, ...]:
+    """The services a restart of ``service`` restarted with it on ``node``, each waited for
+    until Started again (at or after ``since``, node clock). Restarting Cisco XCP Router
+    restarts every active XCP service of its node (PROCEDURE.md §1): the node's restart is
+    complete only when all of them run again, and only then may the next node begin, or both
+    nodes of a redundancy group could be down at once. Read through Control Center.
+
+    The plan keeps the explicit Cisco XCP XMPP Federation Connection Manager step after the
+    router's (the note lists it): it then only observes that the cascade restarted it after the
+    change, and still restarts it where the cascade did not (e.g. activated since the plan)."""
+    found = SERVICES.get(service)
+    if found is None or found.restart_cascades_to is None:
+        return ()
+    listed = await _retrying(
+        ctx, f"{node}: list services", partial(ctx.ops.service_status, node, ())
+    )
+    touched = cascade_of(service, [n for n, s in listed.items() if _activated(s)])
+    for name in touched:
+        await ctx.ops.wait_started(
+            node, name, since, ctx.plan.timing.restart_timeout, ctx.plan.timing.poll_interval
+        )
+    return touched
+
+
+def _cascade_detail(touched: tuple[str, ...]) -> str:
+    return f"; with it Started again: {', '.join(touched)}" if touched else ""
+
+
 async def control(step: Step, ctx: StepContext) -> StepRecord:
     """restart / start: done when the service runs and started after the change it serves."""
     started = now_iso()
@@ -292,7 +386,9 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
             if after is None or since is None
             else f"{service} already restarted after the change (running since {_iso(since)})"
         )
-        return _record(step, StepOutcome.ALREADY, detail, started)
+        # A run resumed right after the router came up: its cascade may still be starting.
+        touched = await _cascade_settled(ctx, node, service, after or since)
+        return _record(step, StepOutcome.ALREADY, detail + _cascade_detail(touched), started)
     action: Action = "restart" if running else "start"
     await _retrying(
         ctx,
@@ -307,6 +403,10 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
         ctx.plan.timing.poll_interval,
     )
     detail = f"{service} {action}ed"
+    if action == "restart":
+        touched = await _cascade_settled(ctx, node, service, after or final.started_at)
+        detail += _cascade_detail(touched)
+    await _no_failover(ctx, node)
     if service == TOMCAT_SERVICE and "tomcat" in step.serves:
         detail += await _repin_tomcat(ctx, node)
     return _record(
@@ -339,6 +439,7 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
         if loop.time() >= deadline:
             raise StepFailed(f"{node}: {service} did not stop: stop it from the CLI, then resume")
         await asyncio.sleep(ctx.plan.timing.poll_interval)
+    await _no_failover(ctx, node)
     return _record(step, StepOutcome.DONE, f"{service} stopped", started)
 
 
@@ -444,7 +545,7 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
         for f in run_checks(snap, datetime.now(UTC), 0)
         if f.code in codes
         and f.severity is not Severity.INFO
-        and f.node in touched
+        and (f.node in touched or f.node is None)  # None: cluster-wide, e.g. ha-not-normal
         and (f.code != "identity-expired" or (f.node, f.subject) in regenerated)
     ]
     if findings:

@@ -8,8 +8,11 @@ sent as one line; what arrives is read until :func:`~uccert.protocols.cli_comman
 and cut with :func:`~uccert.protocols.cli_commands.command_output`. Every read has a deadline.
 
 After a timeout or a dropped connection the session is closed (what the node will print next
-is unknown); :meth:`ensure_connected` opens a new one. Nothing reconnects by itself: a
-command that was cut off may or may not have run, and only the caller knows whether to retry.
+is unknown); :meth:`ensure_connected` opens a new one. A command is never sent twice: one that
+was cut off may or may not have run, and only the caller knows whether to retry. What does
+reconnect by itself is a session found closed *before* a command is sent (real nodes close CLI
+sessions left idle, and a run can wait minutes for a Tomcat restart): nothing was in flight,
+so the session logs in again, then sends the command once.
 The password is never logged and never part of an error message or repr.
 """
 
@@ -99,6 +102,8 @@ class AdminCliSession:
         self._client: _Client | None = None
         self._process: Any = None
         self._lock = asyncio.Lock()
+        self._logged_in_once = False  # a session closed after this reopens before a command
+        self.reconnects = 0  # sessions reopened because they were closed while idle
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -132,30 +137,57 @@ class AdminCliSession:
     async def connect(self) -> None:
         """Log in and wait for ``admin:``; then ``set cli pagination off``."""
         async with self._lock:
-            try:
-                async with asyncio.timeout(self.login_timeout):
-                    await self._open()
-                    buffer = await self._read_until(lambda b: cli.ends_with_prompt(b), "login")
-            except TimeoutError:
-                await self._abort()
-                raise CliTimeout(
-                    f"{self.target.label}: no 'admin:' prompt within {self.login_timeout:g} s of "
-                    "connecting (real nodes take 10-15 s); retry, or raise the login timeout"
-                ) from None
-            except BaseException:
-                await self._abort()
-                raise
-            self.banner = cli.command_output(buffer, "")
+            await self._login()
         try:
             out = await self.run(cli.SET_PAGINATION_OFF)
         except BaseException:
             await self.close()
             raise
+        self._pagination_confirmed(out)
+
+    async def _login(self) -> None:
+        """Open the connection and read to the first ``admin:`` (the lock is held)."""
+        try:
+            async with asyncio.timeout(self.login_timeout):
+                await self._open()
+                buffer = await self._read_until(lambda b: cli.ends_with_prompt(b), "login")
+        except TimeoutError:
+            await self._abort()
+            raise CliTimeout(
+                f"{self.target.label}: no 'admin:' prompt within {self.login_timeout:g} s of "
+                "connecting (real nodes take 10-15 s); retry, or raise the login timeout"
+            ) from None
+        except BaseException:
+            await self._abort()
+            raise
+        self.banner = cli.command_output(buffer, "")
+        self._logged_in_once = True
+
+    def _pagination_confirmed(self, out: str) -> None:
         if cli.PAGINATION_OFF_CONFIRMATION.lower() not in out.lower():
             log.warning("%s: pagination off not confirmed: %r", self.target.label, out)
 
+    async def _reopen_idle(self, command: str) -> None:
+        """The session was closed while no command was in flight (an idle timeout on the node):
+        log in again before sending ``command`` (the lock is held)."""
+        log.info(
+            "%s: the SSH session was closed while idle; logging in again before `%s`",
+            self.target.label,
+            command,
+        )
+        await self._abort()
+        await self._login()
+        self.reconnects += 1
+        ends = cli.ends_with_prompt
+        out = self._checked(
+            cli.SET_PAGINATION_OFF, await self._exchange(cli.SET_PAGINATION_OFF, None, ends)
+        )
+        self._pagination_confirmed(out)
+
     async def close(self) -> None:
-        """Close the session (best effort: the node may already be gone)."""
+        """Close the session (best effort: the node may already be gone). A closed session
+        does not reopen by itself: ``connect``/``ensure_connected`` log in again."""
+        self._logged_in_once = False
         if self._process is not None:
             try:
                 self._process.stdin.write("exit\n")
@@ -337,6 +369,9 @@ class AdminCliSession:
         """Send ``command`` and read until ``done``; yes/no questions get ``answer``."""
         if "\n" in command or "\r" in command:
             raise ValueError(f"a command is one line: {command!r}")
+        await asyncio.sleep(0)  # let a close the node already sent be noticed first
+        if not self.connected and self._logged_in_once:
+            await self._reopen_idle(command)
         if not self.connected:
             raise SessionDropped(
                 f"{self.target.label}: no open SSH session for `{command}`; "
@@ -364,6 +399,7 @@ class AdminCliSession:
                 return await self._read_until(finished, command)
         except TimeoutError:
             await self._abort()
+            self._logged_in_once = False  # the command may be running: no reopening by itself
             raise CliTimeout(
                 f"{self.target.label}: no 'admin:' prompt within {limit:g} s after `{command}`; "
                 "the session was closed, check the node before running it again"
@@ -397,6 +433,7 @@ class AdminCliSession:
 
     def _dropped(self, what: str, exc: BaseException | None) -> SessionDropped:
         self._client = None  # marks the session unusable; ensure_connected() reconnects
+        self._logged_in_once = False  # cut off mid-command: the caller looks, then reconnects
         why = f" ({_reason(exc)})" if exc is not None else ""
         return SessionDropped(
             f"{self.target.label}: the SSH session dropped during `{what}`{why}; "

@@ -174,3 +174,28 @@ async def test_control_api_binds_loopback_only(lab: RunningLab) -> None:
     assert lab.control_url is not None and lab.control_url.startswith("http://127.0.0.1:")
     assert lab.ready["control_url"] == lab.control_url
     assert "control" not in str(lab.ready["credentials"])
+
+
+async def test_a_backup_fails_where_the_drf_cert_changed_since_drf_master_started(
+    lab: RunningLab,
+) -> None:
+    async with control(lab) as c:
+        assert set((await c.backup()).values()) == {"SUCCESS"}
+        lab.lab.regenerate("imp-sub1", "tomcat", via="lab")  # 14: DRF's cert (TAC 215534)
+        failed = {n: r for n, r in (await c.backup()).items() if r != "SUCCESS"}
+    assert list(failed) == ["imp-sub1"] and "DRF Master on cucm-pub" in failed["imp-sub1"]
+
+
+async def test_replication_broken_shows_in_the_cli_and_clears_with_the_faults(
+    lab: RunningLab, connect: Connect
+) -> None:
+    s = await connect(lab, node="imp-pub")  # IM/P: the database publisher lists IM/P nodes
+    command = "utils dbreplication runtimestate"
+    async with control(lab) as c:
+        await c.inject_fault("replication-broken", node="imp-sub1")
+        broken = "\n".join(await asyncio.to_thread(s.lines, command))
+        await c.clear_faults()
+        good = "\n".join(await asyncio.to_thread(s.lines, command))
+    s.close()
+    assert "(3) Out Of Sync" in broken and "(2) Setup Completed" in broken
+    assert "(3)" not in good and "imp-sub1" in good

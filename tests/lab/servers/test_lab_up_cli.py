@@ -95,6 +95,8 @@ def test_lab_up_writes_the_ready_file_and_stops_on_sigterm(tmp_path: Path) -> No
         (["--version", "banana"], "banana"),
         (["--time-scale", "-1"], "time scale '-1'"),
         (["--time-scale", "fast"], "time scale 'fast'"),
+        (["--idle-timeout", "-5"], "idle timeout '-5'"),
+        (["--idle-timeout", "never"], "idle timeout 'never'"),
         (["--topology", "/nonexistent/topo.toml"], "cannot read topology file"),
     ],
 )

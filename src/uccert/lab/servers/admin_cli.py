@@ -34,6 +34,10 @@ class NodeContext:
     addresses: Mapping[str, str]  # node name -> IP printed by `show network cluster`
     since: dt.datetime  # when the cluster's nodes authenticated to each other
     latency: Latency = NO_LATENCY  # real seconds the node takes to log in / to answer
+    # Real seconds an interactive session may sit at `admin:` before the node closes it (0:
+    # never). Real nodes close idle CLI sessions (`set cli session timeout`, minutes) [guess:
+    # the lab closes the connection without a message].
+    idle_timeout: float = 0.0
 
 
 class Drop(Exception):
@@ -275,6 +279,32 @@ class AdminShell:
         me = self.lab.spec(self.node).fqdn
         await self._print(t.network_cluster(nodes, me, self.ctx.since, self.lab.topology.dns))
 
+    async def ha_status(self, args: list[str]) -> None:
+        """``utils ha status [group]``: every Presence Redundancy Group, or the one named."""
+        groups = self.lab.ha_status()
+        if args:
+            groups = [g for g in groups if g[0].lower() == args[0].lower()]
+            if not groups:
+                self.term.write_lines(t.failed(f"no presence redundancy group {args[0]}"))
+                return
+        host = {n.name: n.fqdn.split(".", 1)[0] for n in self.lab.topology.nodes}
+        shown = [(name, [(host[n], s, r) for n, s, r in rows]) for name, rows in groups]
+        await self._print(t.ha_status(shown))
+
+    async def dbreplication(self, args: list[str]) -> None:
+        """``utils dbreplication runtimestate``: this node's product's nodes and their state."""
+        if [a.lower() for a in args] != ["runtimestate"]:
+            self.term.write_lines(t.failed())
+            return
+        spec = {n.name: n for n in self.lab.topology.nodes}
+        rows = [
+            t.ReplicationRow(spec[n].fqdn.split(".", 1)[0], self.ctx.addresses[n], state)
+            for n, state in self.lab.replication(self.node)
+        ]
+        me = spec[self.node].fqdn.split(".", 1)[0]
+        version = self.lab.display_version(self.node)
+        await self._print(t.dbreplication_runtimestate(me, version, rows, self.lab.now_datetime()))
+
     async def timezone_config(self, args: list[str]) -> None:
         if [a.lower() for a in args] != ["config"]:
             self.term.write_lines(t.failed())
@@ -333,6 +363,8 @@ _COMMANDS: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("set", "csr", "gen"), AdminShell.csr),
     (("show", "csr", "list"), AdminShell.csr_list),
     (("show", "csr", "own"), AdminShell.show_csr),
+    (("utils", "ha", "status"), AdminShell.ha_status),
+    (("utils", "dbreplication"), AdminShell.dbreplication),
     (("utils", "service", "list"), AdminShell.service_list),
     (("utils", "service"), AdminShell.service_control),
     (("show", "network", "cluster"), AdminShell.network_cluster),

@@ -498,3 +498,83 @@ def network_cluster(
         lines.extend(n.fqdn for n in nodes)
         lines.append("")
     return lines
+
+
+# `utils ha status [group]`: the layout of the examples in Cisco's "Command Line Interface
+# Reference Guide for Cisco Unified Communications Solutions, Release 12.5(1)SU5", utils ha
+# status, https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/cli_ref/12_5_1SU5/
+# cucm_b_cli_reference-guide_release1251SU5/
+# cucm_b_cli_reference_guide_release_1401_chapter_01001.html
+# ("Subcluster Name: DefaultCluster" / "Node 1 Name : kal-cup1 State: Normal" / "... State:
+# Unknown Reason: High Availability Not Enabled").
+def ha_status(groups: Sequence[tuple[str, Sequence[tuple[str, str, str | None]]]]) -> list[str]:
+    """Per group: its name, then each node (host name) with its state and reason."""
+    lines: list[str] = []
+    for name, nodes in groups:
+        lines.append(f"Subcluster Name: {name}")
+        for i, (host, state, reason) in enumerate(nodes, start=1):
+            tail = f" Reason: {reason}" if reason else ""
+            lines.append(f"Node {i} Name : {host} State: {state}{tail}")
+        lines.append("")
+    return lines
+
+
+# `utils dbreplication runtimestate`, the 10.x-15 layout: Cisco's "Prime Collaboration
+# Deployment Administration Guide, Release 14 and SUs", Best Practices (a 15.0 capture, with
+# the Replicate_State values 0-4), https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/
+# pcdadmin/14/cucm_b_pcd-admin-guide-1401/cucm_b_pcd-admin-guide-1401_chapter_01001.html, and
+# TAC 215013 (a 10.5.2 capture), https://www.cisco.com/c/en/us/support/docs/unified-
+# communications/unified-communications-manager-callmanager/215013-how-to-perform-a-health-
+# check-of-cucm-da.html. [guess] a bad node's row: "(3) Out Of Sync" with a queue, as in a
+# public 10.5 troubleshooting capture (not a Cisco document).
+REPLICATION_DETAILS = {2: "Setup Completed", 3: "Out Of Sync"}
+
+
+@dataclass(frozen=True)
+class ReplicationRow:
+    host: str
+    ip: str
+    state: int  # Replicate_State: 2 good, 3 bad
+
+
+def dbreplication_runtimestate(
+    me: str, db_version: str, rows: Sequence[ReplicationRow], now: dt.datetime
+) -> list[str]:
+    """As run on the node whose host name is ``me``: the broadcast sync summary, then one row
+    per node with its Replicate_State in ``(RTMT)``."""
+    day = f"{_DAYS[now.weekday()]} {_MONTHS[now.month - 1]} {now.day:2d}"
+    synced = now - dt.timedelta(days=19)
+    lines = [
+        "",
+        f"Server Time: {day} {now:%H:%M:%S} UTC {now.year}",
+        "",
+        f"Cluster Replication State: BROADCAST SYNC ended at: {synced:%Y-%m-%d-%H-%M}",
+        "     Sync Result: SYNC COMPLETED on 753 tables out of 753",
+        "     Sync Status: All Tables are in sync",
+        "     Use CLI to see detail: 'file view activelog cm/trace/dbl/"
+        f"{synced:%Y%m%d_%H%M%S}_dbl_repl_output_Broadcast.log'",
+        "",
+        f"DB Version: ccm{db_version.replace('.', '_').replace('-', '_')}",
+        "",
+        "Repltimeout set to: 300s",
+        "PROCESS option set to: 1",
+        "",
+        f"Cluster Detailed View from {me} ({len(rows)} Servers):",
+        "",
+        "                                           PING      DB/RPC/   REPL.    Replication"
+        "    REPLICATION SETUP",
+        "SERVER-NAME              IP ADDRESS        (msec)    DbMon?    QUEUE    Group ID"
+        "       (RTMT) & Details",
+        "-----------              ----------        ------    -------   -----    -----------"
+        "    ------------------",
+    ]
+    for i, r in enumerate(rows, start=2):
+        queue = "0" if r.state == 2 else "391694"
+        ping = "0.016" if r.host == me else "0.163"
+        details = REPLICATION_DETAILS.get(r.state, "Setup Failed")
+        lines.append(
+            f"{r.host:<25}{r.ip:<18}{ping:<10}Y/Y/Y     {queue:<9}{f'(g_{i})':<15}"
+            f"({r.state}) {details}"
+        )
+    lines.append("")
+    return lines

@@ -201,6 +201,13 @@ def make_app(lab: Lab, clock: VirtualClock | None = None) -> FastAPI:
         lab.clear_faults()
         return {"cleared": cleared}
 
+    @app.post("/backup")
+    async def post_backup() -> dict[str, str]:
+        """Run a DRF backup of every node now: node -> "SUCCESS" or why it failed."""
+        if clock is not None:
+            clock.sync()
+        return dict(lab.backup("control"))
+
     return app
 
 
@@ -327,6 +334,11 @@ class LabControl:
     ) -> dict[str, Any]:
         body = {"kind": kind, "node": node, "target": target, "count": count, "seconds": seconds}
         result: dict[str, Any] = await self._call("POST", "/faults", json=body)
+        return result
+
+    async def backup(self) -> dict[str, str]:
+        """A DRF backup of every node now: node -> "SUCCESS" or why it failed."""
+        result: dict[str, str] = await self._call("POST", "/backup")
         return result
 
     async def clear_faults(self) -> int:

@@ -308,6 +308,7 @@ async def serving_lab(
     since: dt.datetime,
     *,
     latency: Latency = NO_LATENCY,
+    idle_timeout: float = 0.0,
     tls_listeners: bool = True,
     control_api: bool = True,
     watch_interval: float = WATCH_INTERVAL,
@@ -328,7 +329,7 @@ async def serving_lab(
     control: ControlApi | None = None
     try:
         for n in topo.nodes:
-            ctx = NodeContext(lab, running.clock, n.name, addresses, since, latency)
+            ctx = NodeContext(lab, running.clock, n.name, addresses, since, latency, idle_timeout)
             acceptor, port = await start_node_server(
                 ctx, running.credentials.os_admin, running.host_key, open_conns
             )
@@ -389,8 +390,10 @@ async def running_lab(
     keys: KeySource | None = None,
     start: dt.datetime | None = None,
     latency: Latency = NO_LATENCY,
+    idle_timeout: float = 0.0,
 ) -> AsyncIterator[RunningLab]:
-    """Run a lab until the block ends: listeners up, files written, clock ticking."""
+    """Run a lab until the block ends: listeners up, files written, clock ticking.
+    ``idle_timeout``: real seconds an admin CLI session may idle before the node closes it."""
     topo = topology if topology is not None else preset(preset_name, version)
     if timezone is not None:
         topo = dataclasses.replace(topo, timezone=timezone)
@@ -409,7 +412,7 @@ async def running_lab(
         inventory=directory / "uccert.toml",
     )
     try:
-        async with serving_lab(running, begin, latency=latency):
+        async with serving_lab(running, begin, latency=latency, idle_timeout=idle_timeout):
             try:
                 write_private(directory / "credentials.toml", credentials_toml(running.credentials))
                 write_private(directory / "known_hosts", known_hosts_text(running))

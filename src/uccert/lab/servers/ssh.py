@@ -95,7 +95,12 @@ async def _session(ctx: NodeContext, process: Any) -> None:
             term.write_lines(t.login_banner())
         while not term.closed:
             term.write(t.PROMPT)
-            line = await term.read_line()
+            try:
+                async with asyncio.timeout(ctx.idle_timeout or None):
+                    line = await term.read_line()
+            except TimeoutError:  # idle too long at the prompt: the node closes the session
+                process.channel.get_connection().close()
+                return
             if line is None:
                 break
             try:

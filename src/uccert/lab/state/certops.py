@@ -36,12 +36,16 @@ from uccert.lab.state.services import ServiceRecord
 from uccert.lab.state.tables import (
     CCN,
     DELETE_PROPAGATES_FROM,
+    DRF_LOADED_PREFIX,
+    DRF_SERVICES,
     EC_BITS,
     HASHED_TRUST_NAMES_FROM,
     RSA_BITS,
     VALIDITY_DAYS,
     ServiceDef,
     common_name,
+    drf_master_product,
+    drf_unit,
     is_ecdsa,
     own_file,
     parse_version,
@@ -346,13 +350,37 @@ class CertOps(ABC):
         """What ``sdef`` loads when it starts on ``node``: its units and trust stores."""
         version = parse_version(self.spec(node).version)
         own = self._own[node]
-        certs = {u: own[u].cert for base in sdef.loads for u in (base, f"{base}-ECDSA") if u in own}
+        loads, loads_trust = sdef.loads, sdef.loads_trust
+        if sdef.name in DRF_SERVICES:  # ipsec, or tomcat from 14 (TAC 215534)
+            loads = loads_trust = (drf_unit(version),)
+        certs = {u: own[u].cert for base in loads for u in (base, f"{base}-ECDSA") if u in own}
+        if sdef.name == "Cisco DRF Master":  # it keeps the served nodes' DRF certs as they are now
+            certs.update(self._drf_served(node))
         stores: dict[str, tuple[str, ...]] = {}
-        for unit in sdef.loads_trust:
+        for unit in loads_trust:
             store = trust_store_for(unit, version)
             if store is not None and store in self._trust[node]:
                 stores[store] = tuple(self._trust[node][store])
         return certs, stores
+
+    def drf_master_node(self, node: str) -> str:
+        """The node whose DRF Master backs ``node`` up."""
+        spec = self.spec(node)
+        product = drf_master_product(spec.product, parse_version(spec.version))
+        return next(
+            n.name for n in self.topology.nodes if n.product == product and n.role == "publisher"
+        )
+
+    def _drf_served(self, host: str) -> dict[str, x509.Certificate]:
+        """``drf:<node>`` -> the DRF cert of every node ``host``'s DRF Master serves."""
+        served: dict[str, x509.Certificate] = {}
+        for spec in self.topology.nodes:
+            if self.drf_master_node(spec.name) != host:
+                continue
+            unit = drf_unit(parse_version(spec.version))
+            if unit in self._own[spec.name]:
+                served[f"{DRF_LOADED_PREFIX}{spec.name}"] = self._own[spec.name][unit].cert
+        return served
 
     def _seed(self, topology: Topology, start: datetime) -> None:
         cucm_pub = seed.first(topology, "cucm", "publisher")

@@ -5,9 +5,11 @@ Kinds and their data (lowercase hex serials, no separators):
 - ``cert-regenerated {unit, old_serial, new_serial}``
 - ``service-state {service, state, via[, reason]}`` with state Stopping|Stopped|Starting|Started
 - ``ha-changed {group, enabled}`` (node = the CUCM publisher, where the flag lives)
-- ``failover {group, from_node, to_node}`` (node = from_node)
+- ``failover {group, from_node, to_node[, via]}`` (node = from_node)
+- ``fallback {group, via}`` (node = the node whose users return to it)
 - ``trust-deleted {store, file, serial}`` / ``trust-added {store, file, serial}``
 - ``cert-uploaded {unit, serial}`` / ``csr-generated {unit}``
+- ``backup {failed, via}`` (node = the CUCM publisher; ``failed``: the nodes whose backup failed)
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@
 - ``slow-login`` (``seconds``): the servers layer delays the login banner.
 - ``login-refused``: the node's SSH refuses the OS admin's password, as after a password change
   on the node (each refused login consumes one count).
+- ``replication-broken`` (node): the node's database replication is bad (state 3) for as long
+  as the fault is there; it is read, never consumed (clear the faults to repair it).
 
 ``node=None`` matches every node, ``target=None`` every target. Each match consumes one count.
 """
@@ -27,6 +29,7 @@ class FaultKind(StrEnum):
     NODE_UNREACHABLE = "node-unreachable"
     SLOW_LOGIN = "slow-login"
     LOGIN_REFUSED = "login-refused"
+    REPLICATION_BROKEN = "replication-broken"
 
 
 _PREFIX_MATCHED = frozenset({FaultKind.COMMAND_FAILS, FaultKind.DROP_AFTER_COMMAND})

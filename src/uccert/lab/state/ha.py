@@ -9,12 +9,16 @@
   when the service went down or when HA became effective, whichever is later.
 - A node fails over once; it can fail over again only after every critical service on it is
   Started again.
+- A node that failed over stays failed over (its users on the peer) until the group falls back
+  (`Lab.fallback`); ``utils ha status`` reports each node's state (`node_state`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from uccert.lab.state.services import ServiceRecord
 from uccert.lab.state.tables import CRITICAL_DOWN_SECONDS
 
 
@@ -85,3 +89,49 @@ def failover_due(
         and current_down_since == check.down_since
         and now >= check_time(group, current_down_since)
     )
+
+
+# `utils ha status` states and reasons, as printed in Cisco's "Command Line Interface Reference
+# Guide for Cisco Unified Communications Solutions, Release 12.5(1)SU5" (utils ha status
+# examples), https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/cli_ref/12_5_1SU5/
+# cucm_b_cli_reference-guide_release1251SU5/
+# cucm_b_cli_reference_guide_release_1401_chapter_01001.html
+NORMAL = "Normal"
+UNKNOWN = "Unknown"
+HA_NOT_ENABLED = "High Availability Not Enabled"
+FAILED_OVER_DOWN = "Failed Over with Critical Services not Running"
+BACKUP_MODE = "Running in Backup Mode"
+CRITICAL_SERVICE_DOWN = "Critical Service Down"
+# [guess] once its critical services run again, a failed-over node waits for the fallback in
+# "Failed Over" (a state the IM/P configuration guide names; no CLI capture of it was found).
+FAILED_OVER = "Failed Over"
+
+
+def node_state(
+    group: GroupState, node: str, failed_over: frozenset[str], critical_down: bool
+) -> tuple[str, str | None]:
+    """(state, reason) of ``node`` in ``group`` as ``utils ha status`` prints it. A failover
+    outlives the HA flag: the users stay on the peer until the group falls back."""
+    if node in failed_over:
+        return (FAILED_OVER_DOWN, CRITICAL_SERVICE_DOWN) if critical_down else (FAILED_OVER, None)
+    if group.peer(node) in failed_over:
+        return BACKUP_MODE, CRITICAL_SERVICE_DOWN
+    if not group.effective:
+        return UNKNOWN, HA_NOT_ENABLED
+    return NORMAL, None
+
+
+def group_status(
+    group: GroupState,
+    failed_over: frozenset[str],
+    services: Mapping[str, Mapping[str, ServiceRecord]],
+) -> list[tuple[str, str, str | None]]:
+    """(node, state, reason) of both nodes of ``group``."""
+    rows: list[tuple[str, str, str | None]] = []
+    for node in (group.server1, group.server2):
+        down = any(
+            r.sdef.critical and r.activated and r.state != "Started"
+            for r in services[node].values()
+        )
+        rows.append((node, *node_state(group, node, failed_over, down)))
+    return rows

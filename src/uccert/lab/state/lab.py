@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 
-from uccert.lab.state import ha
+from uccert.lab.state import drf, ha, replication
 from uccert.lab.state.certops import CertOps
 from uccert.lab.state.errors import LabCommandError
 from uccert.lab.state.events import Event, make_event
@@ -39,6 +39,7 @@ from uccert.lab.state.tables import (
     SERVICES,
     base_unit,
     display_version,
+    drf_unit,
     parse_version,
     service_activated,
     service_name,
@@ -65,6 +66,7 @@ class Lab(CertOps):
         self._queue: list[tuple[float, int, Scheduled]] = []
         self._queued = 0
         self._failed_over: set[str] = set()
+        self._in_failover: set[str] = set()  # failed over, until the group falls back
         self._groups = {
             g.name: GroupState(g.name, g.server1, g.server2, g.ha_enabled, g.ha_enabled, 0.0)
             for g in topology.groups
@@ -187,6 +189,60 @@ class Lab(CertOps):
         self._groups[group] = replace(state, configured=enabled)
         self._emit(self._cucm_publisher(), "ha-changed", group=group, enabled=enabled, via=via)
         self._schedule(self.now + HA_SYNC_SECONDS, HaApply(group, enabled))
+
+    def ha_status(self) -> list[tuple[str, list[tuple[str, str, str | None]]]]:
+        """Per group: each node's (name, state, reason) as ``utils ha status`` prints them."""
+        failed = frozenset(self._in_failover)
+        return [(g.name, ha.group_status(g, failed, self._services)) for g in self._groups.values()]
+
+    def failover(self, node: str, via: str) -> None:
+        """Fail ``node`` over to its peer now (as the Server Recovery Manager does when a
+        critical service stays down, or an admin's manual failover)."""
+        group = self._group_of(node)
+        if group is None:
+            raise LabCommandError(f"{node} is in no Presence Redundancy Group")
+        if node in self._in_failover:
+            return
+        self._in_failover.add(node)
+        peer = group.peer(node)
+        self._emit(node, "failover", group=group.name, from_node=node, to_node=peer, via=via)
+
+    def fallback(self, group: str, via: str) -> None:
+        """Users back on their home nodes: every node of ``group`` Normal again."""
+        state = self._groups.get(group)
+        if state is None:
+            raise LabCommandError(f"no Presence Redundancy Group {group!r}")
+        for node in (state.server1, state.server2):
+            if node in self._in_failover:
+                self._in_failover.discard(node)
+                self._emit(node, "fallback", group=group, via=via)
+
+    # -- DRF backup -------------------------------------------------------------------------
+
+    def backup(self, via: str) -> list[tuple[str, str]]:
+        """A DRF backup of every node: (node, "SUCCESS" or why it failed); see `drf.py`."""
+        results = [
+            (
+                spec.name,
+                drf.backup_result(
+                    spec.name,
+                    self._own_unit(spec.name, drf_unit(parse_version(spec.version))).cert,
+                    self.drf_master_node(spec.name),
+                    self._services,
+                ),
+            )
+            for spec in self.topology.nodes
+        ]
+        failed = [n for n, r in results if r != drf.SUCCESS]
+        self._emit(self._cucm_publisher(), "backup", failed=failed, via=via)
+        return results
+
+    # -- database replication ---------------------------------------------------------------
+
+    def replication(self, node: str) -> list[tuple[str, int]]:
+        """(node, Replicate_State) as ``utils dbreplication runtimestate`` lists them on
+        ``node``; see `replication.py`."""
+        return replication.rows(self.topology, self.spec(node).product, self._faults)
 
     # -- faults -----------------------------------------------------------------------------
 
@@ -354,6 +410,7 @@ class Lab(CertOps):
             return
         if ha.failover_due(group, check, record.down_since, self.now):
             self._failed_over.add(check.node)
+            self._in_failover.add(check.node)
             peer = group.peer(check.node)
             self._emit(check.node, "failover", group=group.name, from_node=check.node, to_node=peer)
 

@@ -188,6 +188,28 @@ DISTRIBUTION: dict[str, Scope] = {
 
 DELETE_PROPAGATES_FROM: Version = (11, 0)  # before: CCN puts a deleted trust cert back
 IMP_DRF_MASTER_UNTIL: Version = (10, 0)  # IM/P publisher runs its own DRF Master before 10.0
+# Cisco TAC 215534 rev 3.0 (Feb 2024), https://www.cisco.com/c/en/us/support/docs/unified-
+# communications/unified-communications-manager-callmanager/215534-create-windows-ca-certificate
+# -templates.html: "ipsec certificate is not related to Cisco DRF Primary and Cisco DRF Local
+# since 14, in newer versions, Tomcat certificate is used instead" (12.5 and earlier: ipsec).
+DRF_USES_TOMCAT_FROM: Version = (14, 0)
+DRF_SERVICES = frozenset({"Cisco DRF Master", "Cisco DRF Local"})
+
+
+def drf_unit(version: Version) -> str:
+    """The identity cert the DRF services load on a node of ``version``."""
+    return "tomcat" if version >= DRF_USES_TOMCAT_FROM else "ipsec"
+
+
+def drf_master_product(product: Product, version: Version) -> Product:
+    """Whose publisher runs the DRF Master that backs up a node: the IM/P publisher for IM/P
+    before 10.0, else the CUCM publisher (PROCEDURE.md §1)."""
+    return "imp" if product == "imp" and version < IMP_DRF_MASTER_UNTIL else "cucm"
+
+
+DRF_LOADED_PREFIX = "drf:"  # DRF Master's copy of a served node's DRF cert: "drf:<node>"
+
+
 SSOSP_TOMCAT_FROM: Version = (11, 5)  # [guess]
 
 HA_SYNC_SECONDS = 120.0  # the guides: wait at least two minutes for the HA flag to sync
@@ -279,20 +301,26 @@ SERVICES: tuple[ServiceDef, ...] = (
         loads_trust=("cup-xmpp", "cup-xmpp-s2s"),
         critical=True,
     ),
+    # The XCP services a router restart takes down come back one by one after the router, each
+    # at its own pace, so a client that moves on when the router alone is Started is caught.
+    # [guess] the seconds: no Cisco document gives start times; the order of magnitude is what
+    # admins see in Control Center on a small node (connection managers slowest).
     ServiceDef(
         "Cisco XCP Connection Manager",
         IMP,
+        start_s=45,
         loads=("cup-xmpp",),
         loads_trust=("cup-xmpp",),
         critical=True,
         xcp=True,
     ),
     ServiceDef("Cisco XCP Authentication Service", IMP, start_s=20, critical=True, xcp=True),
-    ServiceDef("Cisco XCP Text Conference Manager", IMP, xcp=True),
+    ServiceDef("Cisco XCP Text Conference Manager", IMP, start_s=35, xcp=True),
     ServiceDef(
         "Cisco XCP SIP Federation Connection Manager",
         IMP,
         activated="sip-federation",
+        start_s=50,
         loads=("cup",),
         loads_trust=("cup",),
         xcp=True,
@@ -301,6 +329,7 @@ SERVICES: tuple[ServiceDef, ...] = (
         "Cisco XCP XMPP Federation Connection Manager",
         IMP,
         activated="xmpp-federation",
+        start_s=60,
         loads=("cup-xmpp-s2s",),
         loads_trust=("cup-xmpp-s2s",),
         xcp=True,
