@@ -72,7 +72,10 @@ def placed(unit: str, product: Product, role: Role, version: str) -> list[tuple[
 
 
 HERE, HOST = Placement.THIS_NODE, Placement.DRF_MASTER_HOST
-DRF = [("Cisco DRF Master", HOST), ("Cisco DRF Local", HERE)]
+def drf(version: str) -> list[tuple[str, Placement]]:
+    """DRF Master (listed as Cisco DRF Primary from 15.0) on its host, then DRF Local here."""
+    master = "Cisco DRF Primary" if V(version) >= V("15.0") else "Cisco DRF Master"
+    return [(master, HOST), ("Cisco DRF Local", HERE)]
 VERSIONS = (
     "8.6",
     "9.1",
@@ -102,12 +105,12 @@ def test_drf_follows_its_certificate_on_every_node_and_version(
     )
     if V(version) < V("14"):
         assert drf_certificate(V(version)) == "ipsec"
-        assert ipsec == DRF
+        assert ipsec == drf(version)
         assert tomcat == [("Cisco Tomcat", HERE)]
     else:
         assert drf_certificate(V(version)) == "tomcat"
         assert ipsec == []
-        assert tomcat == [("Cisco Tomcat", HERE), *DRF]
+        assert tomcat == [("Cisco Tomcat", HERE), *drf(version)]
 
 
 def test_the_drf_certificate_table_covers_every_version_once() -> None:
@@ -139,10 +142,11 @@ def test_drf_master_serving_a_node_runs_on_the_cucm_publisher_from_10(
     [("14.0", "Cisco DRF Master"), ("14.0.1.13900-155", "Cisco DRF Master"),
      ("15.0", "Cisco DRF Primary"), ("15.0.1.11900-4", "Cisco DRF Primary")],
 )  # fmt: skip
-def test_ipsec_restarts_the_drf_master_under_the_name_its_version_lists(
+def test_drf_master_is_restarted_under_the_name_its_version_lists(
     version: str, master: str
 ) -> None:
-    assert services("ipsec", CUCM, PUB, version) == [master, "Cisco DRF Local"]
+    # from 14 DRF uses the tomcat cert (TAC 215534), so a tomcat change restarts DRF
+    assert services("tomcat", CUCM, PUB, version) == ["Cisco Tomcat", master, "Cisco DRF Local"]
     assert trust_services("ipsec-trust", CUCM, PUB, version) == [master, "Cisco DRF Local"]
 
 

@@ -77,6 +77,8 @@ from uccert.catalog.services import (
     Service,
     cascade_of,
     features_in_use,
+    names_of,
+    names_over_versions,
     service,
 )
 from uccert.catalog.topology import NODE_ORDER, Feature, Product, Role
@@ -147,6 +149,8 @@ __all__ = [
     "features_in_use",
     "ha_state_settled",
     "is_trust_store",
+    "names_of",
+    "names_over_versions",
     "needs_ha_off",
     "pre_stops_for",
     "replication_meaning",

@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from uccert.catalog.errors import NotInProcedureError, UnknownNameError
-from uccert.catalog.services import ControlPath, service
+from uccert.catalog.services import ControlPath, names_over_versions, service
 from uccert.catalog.topology import Feature, Product, Role
 from uccert.catalog.trust import trust_store
 from uccert.catalog.units import unit
@@ -133,8 +133,10 @@ _CUP_XMPP_S2S = (
 # wrong name is not an error on the node (Control Center reports it Stopped), so each
 # version gets the name its nodes list.
 _IPSEC = (
-    _R("Cisco DRF Master", Condition.RUNS_DRF_MASTER, before("15.0")),
-    _R("Cisco DRF Primary", Condition.RUNS_DRF_MASTER, since("15.0")),
+    *(
+        _R(name, Condition.RUNS_DRF_MASTER, versions)
+        for name, versions in names_over_versions("Cisco DRF Master")
+    ),
     _R("Cisco DRF Local"),
 )
 _TOMCAT = (_R("Cisco Tomcat"),)  # CLI only: utils service restart Cisco Tomcat
@@ -144,15 +146,15 @@ def _drf_rows(unit_name: str) -> tuple[RestartRule, ...]:
     """§1, ipsec row, for the versions where DRF uses ``unit_name`` (`DRF_CERTIFICATE`): DRF
     Master first, on the node that runs it for the changed node (the CUCM publisher from 10.0,
     whatever the nodes whose certs change), then DRF Local on the changed node."""
-    return tuple(
-        rule
-        for d in DRF_CERTIFICATE
-        if d.unit == unit_name
-        for rule in (
-            _R("Cisco DRF Master", Condition.SERVED_BY_DRF_MASTER, d.versions),
-            _R("Cisco DRF Local", Condition.ALWAYS, d.versions),
-        )
-    )
+    rows: list[RestartRule] = []
+    for d in DRF_CERTIFICATE:
+        if d.unit != unit_name:
+            continue
+        for name, named in names_over_versions("Cisco DRF Master"):
+            if not (versions := d.versions & named).is_empty:
+                rows.append(_R(name, Condition.SERVED_BY_DRF_MASTER, versions))
+        rows.append(_R("Cisco DRF Local", Condition.ALWAYS, d.versions))
+    return tuple(rows)
 
 
 # §1 table, "services to restart" column. ECDSA twins: their RSA unit's row.

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from uccert.catalog.errors import UnknownNameError
 from uccert.catalog.topology import Feature, Product
+from uccert.catalog.versions import ALL_VERSIONS, VersionRange, before, since
 
 
 class Area(StrEnum):
@@ -154,3 +155,17 @@ def cascade_of(name: str, started: Iterable[str]) -> tuple[str, ...]:
 
 def soap_can_control(name: str) -> bool:
     return service(name).control is ControlPath.SOAP_OR_CLI
+
+
+def names_over_versions(name: str) -> tuple[tuple[str, VersionRange], ...]:
+    """The name nodes list a service under, in each range of versions (`RENAMES`): e.g. Cisco
+    DRF Master before 15.0, Cisco DRF Primary from 15.0. Any name of the service is accepted."""
+    for r in RENAMES:
+        if name in (r.old, r.new):
+            return ((r.old, before(r.since)), (r.new, since(r.since)))
+    return ((name, ALL_VERSIONS),)
+
+
+def names_of(name: str) -> frozenset[str]:
+    """Every name a service has had (`RENAMES`), to find it in a node's service list."""
+    return frozenset(n for n, _ in names_over_versions(name))

@@ -70,6 +70,16 @@ class VersionRange:
             return False
         return not (self.before is not None and version >= self.before)
 
+    def __and__(self, other: VersionRange) -> VersionRange:
+        """The versions in both ranges (maybe none: see `is_empty`)."""
+        lows = [x for x in (self.since, other.since) if x is not None]
+        highs = [x for x in (self.before, other.before) if x is not None]
+        return VersionRange(max(lows) if lows else None, min(highs) if highs else None)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.since is not None and self.before is not None and self.since >= self.before
+
     def __str__(self) -> str:
         if self.since is None and self.before is None:
             return "all versions"

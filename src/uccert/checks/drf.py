@@ -12,7 +12,7 @@ from uccert import catalog
 from uccert.checks.context import CheckContext, catalog_product, catalog_role, catalog_version
 from uccert.model import Finding, NodeSnapshot, RunState, Severity
 
-DRF_MASTER = "Cisco DRF Master"
+DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary from 15.0
 
 
 def _served_by(host: NodeSnapshot, node: NodeSnapshot) -> bool:
@@ -25,7 +25,7 @@ def _served_by(host: NodeSnapshot, node: NodeSnapshot) -> bool:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     for host in ctx.reachable():
-        master = next((s for s in host.services if s.name == DRF_MASTER), None)
+        master = next((s for s in host.services if s.name in DRF_MASTER_NAMES), None)
         if master is None or master.state is not RunState.STARTED or master.started_at is None:
             continue
         for node in ctx.reachable():
@@ -42,9 +42,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 Severity.WARNING,
                 name,
                 node.node.name,
-                f"{name}: Cisco DRF Master started {master.started_at:%Y-%m-%d %H:%M:%S} UTC, "
+                f"{name}: {master.name} started {master.started_at:%Y-%m-%d %H:%M:%S} UTC, "
                 f"before {node.node.name}'s DRF cert ({unit}, DRF's cert on {version}) changed "
                 f"at {cert.not_before:%Y-%m-%d %H:%M:%S} UTC: backups of {node.node.name} fail",
-                f"on {name}: `utils service restart {DRF_MASTER}`, then `utils service restart "
+                f"on {name}: `utils service restart {master.name}`, then `utils service restart "
                 f"Cisco DRF Local` on {node.node.name} (HA off first on IM/P)",
             )

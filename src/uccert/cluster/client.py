@@ -62,7 +62,7 @@ from uccert.protocols.start_time import parse_start_time
 from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.tls_probe import ProbeError, probe_presented
 
-DRF_MASTER = "Cisco DRF Master"
+DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary from 15.0
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +170,10 @@ class ClusterClient:
             replication: tuple[ReplicationState, ...] = ()
             if node.role is Role.PUBLISHER:
                 replication = await read_replication(session)
-            if any(s.name == DRF_MASTER and s.state is RunState.STARTED for s in services):
+            master = next((s for s in services if s.name in DRF_MASTER_NAMES), None)
+            if master is not None and master.state is RunState.STARTED:
                 zone = await read_zone(session)
-                services = await self._with_start_time(node, services, DRF_MASTER, zone)
+                services = await self._with_start_time(node, services, master.name, zone)
         return NodeSnapshot(
             Node(node.name, node.fqdn, node.product, node.role, version),
             identities=identities,
