@@ -123,7 +123,10 @@ async def test_a_15_cluster_restarts_drf_under_its_new_name(
     ) as lab:
         assert await uccert("check", "--inventory", str(lab.inventory)) == 0
         capsys.readouterr()
-        [master, local] = restarts_for("ipsec", Product.CUCM, Role.PUBLISHER, Version.parse("15.0"))
+        # from 14 DRF uses the tomcat cert (TAC 215534): a tomcat change restarts DRF
+        [_, master, local] = restarts_for(
+            "tomcat", Product.CUCM, Role.PUBLISHER, Version.parse("15.0")
+        )
         async with _ops(lab) as ops:
             seen = await ops.service_status("cucm-pub", [master.service, "Cisco DRF Master"])
             await ops.control("cucm-pub", master.service, "restart", Via.SOAP)

@@ -77,7 +77,7 @@ def _changes(
     host = drf_master_node(snapshot, n)
     reason = (
         f"the DRF cert ({c.unit} on {n.version}) of {n.name} changed; the DRF Master here "
-        "serves it: restarted first, then DRF Local node by node (§1)"
+        "serves it: restarted first, then DRF Local node by node"
     )
     return Change(host, f"{n.name}/{c.unit}", activated(host, there), reason), local
 

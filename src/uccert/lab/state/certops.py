@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cryptography import x509
 
-from uccert.lab.state import ccn, seed
+from uccert.lab.state import ccn, seed, seeding
 from uccert.lab.state.certs import (
     TRUST_DESCRIPTION,
     OwnCert,
     TrustCert,
-    ca_cert,
     common_name_of,
     csr,
     describe_own,
@@ -39,9 +38,7 @@ from uccert.lab.state.tables import (
     DRF_LOADED_PREFIX,
     DRF_SERVICES,
     EC_BITS,
-    HASHED_TRUST_NAMES_FROM,
     RSA_BITS,
-    VALIDITY_DAYS,
     ServiceDef,
     common_name,
     drf_master_product,
@@ -86,21 +83,9 @@ class CertOps(ABC):
             for unit, own in self._own[spec.name].items():
                 self._distribute(spec, unit, own.cert, emit=False)
         if topology.seed_problems:
-            self._seed(topology, start)
+            seeding.seed_problems(self, topology, start)
         if topology.hostile_trust_cn is not None:
-            # [guess] models no Cisco behaviour: a CA whose subject carries whatever the
-            # topology says (terminal escapes), imported into every tomcat-trust and expired,
-            # so `check` and `trust prune` name it too; it tests that clients print node text
-            # harmlessly.
-            hostile = ca_cert(
-                self._keys.rsa(RSA_BITS),
-                topology.hostile_trust_cn,
-                seed.expired_not_before(start),
-                VALIDITY_DAYS,
-            )
-            for spec in topology.nodes:
-                if "tomcat-trust" in self._trust[spec.name]:
-                    self._add_trust(spec, "tomcat-trust", hostile)
+            seeding.seed_hostile_ca(self, topology.hostile_trust_cn, start)
 
     # hooks provided by Lab
     @abstractmethod
@@ -381,52 +366,6 @@ class CertOps(ABC):
             if unit in self._own[spec.name]:
                 served[f"{DRF_LOADED_PREFIX}{spec.name}"] = self._own[spec.name][unit].cert
         return served
-
-    def _seed(self, topology: Topology, start: datetime) -> None:
-        cucm_pub = seed.first(topology, "cucm", "publisher")
-        imp_pub = seed.first(topology, "imp", "publisher")
-        assert cucm_pub is not None
-        imp_nodes = [n for n in topology.nodes if n.product == "imp"]
-        # 2. expired old tomcat certs of peers, an expired third-party CA
-        old_start = seed.expired_not_before(start)
-        for owner, receivers in (
-            (seed.first(topology, "cucm", "subscriber"), list(topology.nodes)),
-            (seed.first(topology, "imp", "subscriber"), imp_nodes),
-        ):
-            if owner is None:
-                continue
-            old = self._node_cert(owner, "tomcat", self._keys.rsa(RSA_BITS), old_start)
-            for receiver in receivers:
-                self._add_trust(receiver, "tomcat-trust", old)
-        ca = ca_cert(self._keys.rsa(RSA_BITS), seed.CA_NAME, old_start, VALIDITY_DAYS)
-        for publisher in (cucm_pub, imp_pub):
-            if publisher is not None:
-                self._add_trust(publisher, "tomcat-trust", ca)
-        # 3. the CUCM publisher's tomcat twice in the IM/P publisher's tomcat-trust
-        if imp_pub is not None:
-            tomcat = self._own[cucm_pub.name]["tomcat"].cert
-            version = parse_version(imp_pub.version)
-            if version >= HASHED_TRUST_NAMES_FROM:  # the pre-upgrade "<host>.pem" name
-                dup = f"tomcat-trust/{cucm_pub.name}.pem"
-            else:  # [guess] a copy imported by hand under its FQDN
-                dup = f"tomcat-trust/{cucm_pub.fqdn}.pem"
-            self._add_trust(imp_pub, "tomcat-trust", tomcat, file=dup)
-        # 5. a partner CA uploaded from the web page: a name the CLI cannot take, no description
-        partner = ca_cert(self._keys.rsa(RSA_BITS), seed.PARTNER_CA_NAME, start, VALIDITY_DAYS)
-        self._add_trust(
-            cucm_pub, "tomcat-trust", partner, file=seed.PARTNER_CA_FILE, description=""
-        )
-        # 4. an old CUCM publisher ipsec cert instead of the current one
-        holder = seed.stale_ipsec_holder(topology)
-        if holder is not None:
-            current = self._own[cucm_pub.name]["ipsec"].cert
-            store = self._trust[holder.name]["ipsec-trust"]
-            for name, entry in list(store.items()):
-                if entry.cert == current:
-                    del store[name]
-            issued = start - timedelta(days=seed.OLD_IPSEC_ISSUED_DAYS_AGO)
-            old_ipsec = self._node_cert(cucm_pub, "ipsec", self._keys.rsa(RSA_BITS), issued)
-            self._add_trust(holder, "ipsec-trust", old_ipsec)
 
 
 def _load_chain(pem: str) -> list[x509.Certificate]:

@@ -217,8 +217,6 @@ class Lab(CertOps):
                 self._in_failover.discard(node)
                 self._emit(node, "fallback", group=group, via=via)
 
-    # -- DRF backup -------------------------------------------------------------------------
-
     def backup(self, via: str) -> list[tuple[str, str]]:
         """A DRF backup of every node: (node, "SUCCESS" or why it failed); see `drf.py`."""
         results = [
@@ -236,8 +234,6 @@ class Lab(CertOps):
         failed = [n for n, r in results if r != drf.SUCCESS]
         self._emit(self._cucm_publisher(), "backup", failed=failed, via=via)
         return results
-
-    # -- database replication ---------------------------------------------------------------
 
     def replication(self, node: str) -> list[tuple[str, int]]:
         """(node, Replicate_State) as ``utils dbreplication runtimestate`` lists them on
