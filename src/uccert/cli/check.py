@@ -16,7 +16,6 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from uccert.checks import exit_code_for, run_checks
 from uccert.config import DEFAULT_INVENTORY
 from uccert.model import Finding, Snapshot, dumps, findings_to_json
 from uccert.plan.request import REGENERABLE, PlanError, parse_units
@@ -225,6 +224,8 @@ def check(
     ] = None,
 ) -> None:
     """Check every node's certificates; exit 3 when a warning or an error is found."""
+    from uccert.checks import exit_code_for, run_checks  # the checks: not for --help
+
     clusters, snapshots = read_snapshots(inventory, cluster)
     now = datetime.now(UTC)
     findings: list[Finding] = []

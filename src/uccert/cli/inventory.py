@@ -19,7 +19,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from uccert.cluster import ClusterClient, snapshot_clusters
 from uccert.config import (
     DEFAULT_INVENTORY,
     ClusterConfig,
@@ -59,6 +58,8 @@ def read_snapshots(
     inventory: Path, cluster: str | None
 ) -> tuple[tuple[ClusterConfig, ...], tuple[Snapshot, ...]]:
     """The selected clusters and one snapshot of each (ConfigError before anything connects)."""
+    from uccert.cluster import ClusterClient, snapshot_clusters  # SSH/HTTP stack: not for --help
+
     inv = load_inventory(inventory)
     clusters = select_clusters(inv, cluster)
     prompt = getpass.getpass if sys.stdin.isatty() else None
