@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from uccert.cli.lazy import COMMANDS, load
+
 HEAVY = ("dbos", "fastapi", "uvicorn", "asyncssh", "lxml", "httpx", "uccert.lab")
 
 # Runs the real entry point, then lists what it imported (help exits through SystemExit).
@@ -65,3 +67,23 @@ def test_running_a_read_does_import_the_stack() -> None:
         timeout=60,
     )
     assert {"asyncssh", "httpx", "lxml"} <= set(heavy_in(set(done.stdout.split())))
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_listed_summary_is_the_commands_own(name: str) -> None:
+    """`uccert --help` lists summaries kept in uccert.cli.lazy; they must not drift from the
+    commands' own help (the first paragraph, as typer shows it)."""
+    real = load(name)
+    assert real.help is not None
+    assert COMMANDS[name].summary == real.help.split("\n\n")[0].strip()
+
+
+def test_a_command_runs_through_the_lazy_group() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "uccert", "check", "--inventory", "/nonexistent/uccert.toml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "no such inventory" in done.stderr
