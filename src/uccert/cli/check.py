@@ -18,7 +18,6 @@ from rich.text import Text
 
 from uccert.config import DEFAULT_INVENTORY
 from uccert.model import Finding, Snapshot, dumps, findings_to_json
-from uccert.plan.request import REGENERABLE, PlanError, parse_units
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console, read_snapshots
 from .output import Cell, Column, clean, fit_columns, paged
@@ -55,6 +54,8 @@ def compress_nodes(names: Sequence[str], every: Sequence[str] = ()) -> str:
 def group_fix(fixes: Sequence[str]) -> str:
     """The fix of a group of findings, said once: the shared fix; or the one command that
     covers them all (``--units`` merged); or the most common fix and how many differ."""
+    from uccert.plan.request import REGENERABLE, PlanError, parse_units
+
     unique = list(dict.fromkeys(fixes))
     if len(unique) == 1:
         return unique[0]
