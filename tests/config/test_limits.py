@@ -25,9 +25,9 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_defaults_bound_axl_per_cluster_and_suit_500_nodes(tmp_path: Path) -> None:
+def test_defaults_bound_axl_per_cluster_and_read_500_nodes_in_two_waves(tmp_path: Path) -> None:
     inv = load_inventory(write(tmp_path, BASE))
-    assert inv.limits == FleetLimits(nodes_in_flight=500)
+    assert inv.limits == FleetLimits(nodes_in_flight=256)
     assert inv.clusters["east"].limits == ClusterLimits(axl_requests=2, tls_per_node=4)
 
 

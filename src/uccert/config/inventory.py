@@ -67,8 +67,11 @@ class FleetLimits:
     """What this machine can hold at once (open files, memory), over every cluster read."""
 
     # Nodes read at once across the fleet. Each holds one SSH session and up to tls_per_node
-    # TLS connections; uccert also caps it to what the open-files limit allows.
-    nodes_in_flight: int = 500
+    # TLS connections (uccert also caps it to what the open-files limit allows) and about 2.5 MB
+    # of this process's memory; all of them log in at once, so their SSH handshakes share the
+    # CPU within the login timeout. Measured (bench/README.md): 600 at once on 2 cores took
+    # 1.45 GB and 412 logins timed out; 256 keeps a 500-node fleet to two waves under 1 GB.
+    nodes_in_flight: int = 256
 
 
 @dataclass(frozen=True)
