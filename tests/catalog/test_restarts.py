@@ -72,10 +72,14 @@ def placed(unit: str, product: Product, role: Role, version: str) -> list[tuple[
 
 
 HERE, HOST = Placement.THIS_NODE, Placement.DRF_MASTER_HOST
+
+
 def drf(version: str) -> list[tuple[str, Placement]]:
     """DRF Master (listed as Cisco DRF Primary from 15.0) on its host, then DRF Local here."""
     master = "Cisco DRF Primary" if V(version) >= V("15.0") else "Cisco DRF Master"
     return [(master, HOST), ("Cisco DRF Local", HERE)]
+
+
 VERSIONS = (
     "8.6",
     "9.1",

@@ -14,18 +14,8 @@ import typer
 
 from uccert.errors import UccertError
 
-from . import check as _check
-from . import csr as _csr
-from . import demo as _demo
-from . import doctor as _doctor
-from . import export as _export
-from . import inventory as _inventory
-from . import lab as _lab
 from . import output as _output
-from . import pin as _pin
-from . import regen as _regen
-from . import runs as _runs
-from . import trust as _trust
+from .lazy import LazyGroup
 
 app = typer.Typer(
     name="uccert",
@@ -33,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,  # commands (uccert.cli.lazy.COMMANDS) are imported only when one runs
 )
 
 
@@ -62,21 +53,6 @@ def _options(
     """Certificate work on Cisco CUCM and IM and Presence clusters, with a simulated lab."""
     _output.SETTINGS.color = color.value
     _output.SETTINGS.pager = not no_pager
-
-
-app.add_typer(_lab.app, name="lab")
-app.add_typer(_regen.app, name="regen")
-app.add_typer(_runs.app, name="runs")
-app.add_typer(_trust.app, name="trust")
-app.command("demo")(_demo.demo)
-app.command("inventory")(_inventory.inventory)
-app.command("check")(_check.check)
-app.command("doctor")(_doctor.doctor)
-app.command("pin")(_pin.pin)
-app.command("csr")(_csr.csr)
-app.command("upload")(_csr.upload)
-app.command("export")(_export.export)
-app.command("exporter")(__import__("uccert.cli.exporter", fromlist=["exporter"]).exporter)
 
 
 def main(argv: list[str] | None = None) -> int:

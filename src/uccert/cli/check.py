@@ -16,10 +16,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from uccert.checks import exit_code_for, run_checks
 from uccert.config import DEFAULT_INVENTORY
 from uccert.model import Finding, Snapshot, dumps, findings_to_json
-from uccert.plan.request import REGENERABLE, PlanError, parse_units
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console, read_snapshots
 from .output import Cell, Column, clean, fit_columns, paged
@@ -56,6 +54,8 @@ def compress_nodes(names: Sequence[str], every: Sequence[str] = ()) -> str:
 def group_fix(fixes: Sequence[str]) -> str:
     """The fix of a group of findings, said once: the shared fix; or the one command that
     covers them all (``--units`` merged); or the most common fix and how many differ."""
+    from uccert.plan.request import REGENERABLE, PlanError, parse_units
+
     unique = list(dict.fromkeys(fixes))
     if len(unique) == 1:
         return unique[0]
@@ -225,6 +225,8 @@ def check(
     ] = None,
 ) -> None:
     """Check every node's certificates; exit 3 when a warning or an error is found."""
+    from uccert.checks import exit_code_for, run_checks  # the checks: not for --help
+
     clusters, snapshots = read_snapshots(inventory, cluster)
     now = datetime.now(UTC)
     findings: list[Finding] = []

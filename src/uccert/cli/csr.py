@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from cryptography import x509
@@ -32,15 +32,6 @@ from uccert.ca.chain import common_name, fingerprint
 from uccert.ca.csr_request import CsrPlan, check_generated_csr, sidecar
 from uccert.ca.keys import parse_key_spec, public_key_sha256
 from uccert.ca.upload_checks import UploadPlan
-from uccert.cluster.csr import (
-    AppliedUpload,
-    CsrOperationFailed,
-    apply_upload,
-    generate_csr,
-    read_pending_csrs,
-)
-from uccert.cluster.operations import ClusterOps
-from uccert.cluster.verify_wire import verify_on_wire
 from uccert.config import (
     DEFAULT_INVENTORY,
 )
@@ -62,6 +53,9 @@ from .regen import (
     timing_of,
 )
 from .run_display import print_plan
+
+if TYPE_CHECKING:
+    from uccert.cluster.csr import AppliedUpload
 
 UnitOption = Annotated[
     str, typer.Option("--unit", help="The unit, e.g. tomcat, cup-xmpp, cup-xmpp-s2s.")
@@ -133,6 +127,8 @@ def csr(
 
 
 async def _generate(where: Target, plan: CsrPlan, directory: Path) -> None:
+    from uccert.cluster.csr import CsrOperationFailed, generate_csr
+
     targets = where.targets
     failures: list[str] = []
     written: list[Path] = []
@@ -233,6 +229,8 @@ def upload(
 
     The restarts run durably (HA off and restored, publisher first; `uccert runs`); then every
     node must present the cert, its chain validating against the uploaded root."""
+    from uccert.cluster.csr import CsrOperationFailed, read_pending_csrs
+
     certs = _read_certs(cert, "--cert")
     leaf, supplied = certs[0], certs[1:]
     if chain is not None:
@@ -282,6 +280,8 @@ async def _start_times(
 ) -> dict[tuple[str, str], str | None]:
     """Each service's start time before the upload (node clock), so that a restart after it
     can be told from one before it (a CA-signed cert's dates say nothing of the upload)."""
+    from uccert.cluster.operations import ClusterOps
+
     fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
     found: dict[tuple[str, str], str | None] = {}
     async with ClusterOps(where.config, where.credentials, where.pins_dir, fqdns) as ops:
@@ -304,6 +304,8 @@ def _verify_chain(
     """§7 for CA-signed certs: every node presents the leaf, and its chain validates against
     the uploaded root (the run's own verification compared serials only); a port whose owning
     service is not running (XMPP federation off) is not in use, not a failure."""
+    from uccert.cluster.verify_wire import verify_on_wire
+
     checks = asyncio.run(verify_on_wire(where.targets, plan, nodes, services))
     for c in checks:
         print(f"{'ok' if c.ok else 'FAILED'} {c.node} {c.unit}: {clean(c.detail)}")
@@ -311,6 +313,8 @@ def _verify_chain(
 
 
 async def _apply(where: Target, plan: UploadPlan, nodes: dict[str, Node]) -> AppliedUpload:
+    from uccert.cluster.csr import apply_upload
+
     return await apply_upload(where.targets, plan, nodes, progress=print)
 
 

@@ -17,8 +17,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from uccert.checks import run_checks
-from uccert.lab.servers.background import lab_in_background
 from uccert.model import Finding, Snapshot
 from uccert.plan import PruneRequest, plan_prune
 from uccert.run.database import RunDatabase
@@ -46,6 +44,8 @@ def _phase(out: Console, title: str) -> None:
 
 def _check(out: Console, where: Target, snap: Snapshot) -> None:
     """What `uccert check` prints: the summary, then each group's fix once."""
+    from uccert.checks import run_checks
+
     days = where.config.thresholds.warn_days
     findings = sorted(run_checks(snap, now(), days), key=Finding.sort_key)
     for line in render_findings(findings, out.width, [snap]):
@@ -58,6 +58,8 @@ def run_demo(
     trust_report: Path | None = None,
     time_scale: float = DEMO_TIME_SCALE,
 ) -> int:
+    from uccert.lab.servers.background import lab_in_background  # the lab: only when run
+
     started = time.monotonic()
     out.print("[bold]Starting the demo lab[/] (6 nodes, in-process, on 127.0.0.1) ...")
     with (

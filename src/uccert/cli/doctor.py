@@ -12,18 +12,18 @@ import asyncio
 import getpass
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from uccert.cluster.doctor import Check, Doctor, all_ok
-from uccert.cluster.doctor_record import write_record
-from uccert.cluster.targets import NodeTargets
 from uccert.config import DEFAULT_INVENTORY, load_inventory, resolve_credentials, select_clusters
 from uccert.errors import ConfigError
 
 from .inventory import ClusterOption, InventoryOption, console
+
+if TYPE_CHECKING:
+    from uccert.cluster.doctor import Check
 
 EXIT_FAILED = 1
 MARKS = {"ok": "ok", "fail": "FAIL", "unused": "not in use"}
@@ -55,6 +55,10 @@ def doctor(
     ] = False,
 ) -> None:
     """Try every interface uccert uses on every node (read-only) and say what to fix."""
+    from uccert.cluster.doctor import Doctor, all_ok
+    from uccert.cluster.doctor_record import write_record
+    from uccert.cluster.targets import NodeTargets
+
     if redact and record is None:
         raise ConfigError("--redact only applies to a record — add --record DIR")
     if record is not None and record.exists() and not record.is_dir():

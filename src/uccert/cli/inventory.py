@@ -19,7 +19,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from uccert.cluster import ClusterClient, snapshot_clusters
 from uccert.config import (
     DEFAULT_INVENTORY,
     ClusterConfig,
@@ -43,7 +42,6 @@ from .output import (
     record_lines,
 )
 
-CONCURRENCY = 8
 EXIT_UNREADABLE = 1
 
 InventoryOption = Annotated[
@@ -59,6 +57,9 @@ def read_snapshots(
     inventory: Path, cluster: str | None
 ) -> tuple[tuple[ClusterConfig, ...], tuple[Snapshot, ...]]:
     """The selected clusters and one snapshot of each (ConfigError before anything connects)."""
+    from uccert.cluster import ClusterClient, snapshot_clusters  # SSH/HTTP stack: not for --help
+    from uccert.cluster.client import fleet_bound
+
     inv = load_inventory(inventory)
     clusters = select_clusters(inv, cluster)
     prompt = getpass.getpass if sys.stdin.isatty() else None
@@ -66,7 +67,7 @@ def read_snapshots(
     pins_dir = inv.path.resolve().parent
 
     async def read() -> tuple[Snapshot, ...]:
-        bound = asyncio.Semaphore(CONCURRENCY)
+        bound = fleet_bound(inv.limits, max(c.limits.tls_per_node for c in clusters))
         clients = [
             ClusterClient(c, cr, pins_dir, bound) for c, cr in zip(clusters, creds, strict=True)
         ]

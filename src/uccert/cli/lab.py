@@ -8,14 +8,16 @@ import math
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
 from uccert.errors import ConfigError
-from uccert.lab.state import Topology, TopologyError, load_topology, preset, without_dns
 
 from . import lab_ca as _lab_ca
+
+if TYPE_CHECKING:
+    from uccert.lab.state import Topology, TopologyError
 
 app = typer.Typer(help="Run a simulated CUCM + IM/P cluster on 127.0.0.1.", no_args_is_help=True)
 app.add_typer(_lab_ca.app, name="ca")
@@ -49,6 +51,8 @@ def resolve_topology(
     preset_name: str, topology_file: Path | None, version: str | None, dns: bool = True
 ) -> Topology:
     """Check the flags and build the topology; raises ConfigError before anything starts."""
+    from uccert.lab.state import without_dns
+
     topo = _resolve_topology(preset_name, topology_file, version)
     return topo if dns else without_dns(topo)
 
@@ -56,6 +60,8 @@ def resolve_topology(
 def _resolve_topology(
     preset_name: str, topology_file: Path | None, version: str | None
 ) -> Topology:
+    from uccert.lab.state import TopologyError, load_topology, preset
+
     if preset_name not in PRESETS:
         raise ConfigError(f"unknown preset {preset_name!r} — use --preset demo or --preset minimal")
     try:
@@ -160,6 +166,7 @@ def parse_idle_timeout(text: str) -> float:
 
 def _check_replay(record: Path) -> None:
     from uccert.lab.servers.replay import load_record
+    from uccert.lab.state import TopologyError
 
     try:
         load_record(record)

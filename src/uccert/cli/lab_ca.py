@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from cryptography.hazmat.primitives import hashes
 
 from uccert.errors import ConfigError
-from uccert.lab.ca import LEAF_DAYS, LabCaError, init_ca, load_ca, load_csr, sign_csr, write_cert
+
+if TYPE_CHECKING:
+    from uccert.lab.ca import LabCaError
 
 app = typer.Typer(help="A test CA (root + intermediate) for the lab.", no_args_is_help=True)
 
@@ -34,6 +36,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing CA.")] = False,
 ) -> None:
     """Create the lab CA: a root and an issuing intermediate."""
+    from uccert.lab.ca import LabCaError, init_ca
+
     try:
         ca = init_ca(directory, force=force)
     except LabCaError as exc:
@@ -56,16 +60,22 @@ def sign(
         Path | None,
         typer.Option("--out", help="Where to write the signed cert (default: CSR name .pem)."),
     ] = None,
-    days: Annotated[int, typer.Option("--days", min=1, help="Validity in days.")] = LEAF_DAYS,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="Validity in days (default: a year, the lab's leaves)."),
+    ] = None,
 ) -> None:
     """Sign a CSR with the lab CA's intermediate."""
+    # The lab is imported when a command runs, not for --help.
+    from uccert.lab.ca import LEAF_DAYS, LabCaError, load_ca, load_csr, sign_csr, write_cert
+
     try:
         ca = load_ca(directory)
         try:
             data = csr.read_bytes()
         except OSError as exc:
             raise LabCaError(f"cannot read {csr} ({exc.strerror or exc}): check the path") from None
-        leaf = sign_csr(ca, load_csr(data, str(csr)), days=days)
+        leaf = sign_csr(ca, load_csr(data, str(csr)), days=LEAF_DAYS if days is None else days)
     except LabCaError as exc:
         raise _config_error(exc) from None
     target = out or default_out(csr)

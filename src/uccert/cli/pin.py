@@ -35,8 +35,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from uccert.cluster import ClusterClient
-from uccert.cluster.targets import AXL_PORT, REST_PORT, SSH_PORT
 from uccert.config import (
     DEFAULT_INVENTORY,
     ClusterConfig,
@@ -47,9 +45,6 @@ from uccert.config import (
 )
 from uccert.errors import ClusterError, ConfigError, UccertError
 from uccert.model import dumps
-from uccert.quiet_asyncssh import asyncssh
-from uccert.transport import KnownHostsStore, fingerprint
-from uccert.transport.tls_pins import TlsPinStore, cert_fingerprint, fetch_presented_cert, parse_pem
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
 from .output import clean
@@ -140,6 +135,8 @@ class Probe:
 
 
 def _ssh_where(node: NodeRef) -> tuple[str, int]:
+    from uccert.cluster.targets import SSH_PORT
+
     over = node.override()
     return over.address or node.fqdn, over.ssh_port or SSH_PORT
 
@@ -147,6 +144,8 @@ def _ssh_where(node: NodeRef) -> tuple[str, int]:
 def _tls_ports(node: NodeRef) -> dict[str, int]:
     """HTTPS (AXL, Control Center) and REST ports, as NodeTargets picks them; REST only when
     it is another port (one Tomcat serves both)."""
+    from uccert.cluster.targets import AXL_PORT, REST_PORT
+
     over = node.override()
     https = over.https_port or AXL_PORT
     rest = over.rest_port or over.https_port or REST_PORT
@@ -163,6 +162,9 @@ def _why(exc: BaseException) -> str:
 
 async def probe_ssh(node: NodeRef, pins_dir: Path, timeout: float) -> Probe:
     """The host key the node's SSH server presents (key exchange only, no login)."""
+    from uccert.quiet_asyncssh import asyncssh
+    from uccert.transport import KnownHostsStore, fingerprint
+
     host, port = _ssh_where(node)
     pinned = tuple(p.fingerprint for p in KnownHostsStore(pins_dir).pinned(host, port))
     probe = Probe(node, SSH_KEY, host, port, pinned)
@@ -182,6 +184,8 @@ async def probe_ssh(node: NodeRef, pins_dir: Path, timeout: float) -> Probe:
 
 
 def _pinned_certs(pins_dir: Path, fqdn: str) -> tuple[str, ...]:
+    from uccert.transport.tls_pins import TlsPinStore, cert_fingerprint, parse_pem
+
     pem = TlsPinStore(pins_dir).pinned(fqdn)
     if not pem:
         return ()
@@ -193,6 +197,8 @@ def _pinned_certs(pins_dir: Path, fqdn: str) -> tuple[str, ...]:
 
 async def probe_tls(node: NodeRef, what: str, port: int, pins_dir: Path, timeout: float) -> Probe:
     """The certificate the node presents on ``port`` (handshake only, nothing sent)."""
+    from uccert.transport.tls_pins import cert_fingerprint, fetch_presented_cert
+
     address = node.override().address or node.fqdn
     probe = Probe(node, what, address, port, _pinned_certs(pins_dir, node.fqdn))
     try:
@@ -224,6 +230,9 @@ async def probe_nodes(nodes: Sequence[NodeRef], pins_dir: Path, *, ssh: bool = T
 def record(probes: Sequence[Probe], pins_dir: Path) -> list[Probe]:
     """Write what is new or changed (SSH per address/port; TLS per FQDN: every cert the node
     presents now, so an HTTPS and a REST port with different certs are both trusted)."""
+    from uccert.transport import KnownHostsStore
+    from uccert.transport.tls_pins import TlsPinStore
+
     keys = KnownHostsStore(pins_dir)
     certs = TlsPinStore(pins_dir)
     by_fqdn: dict[str, list[Probe]] = {}
@@ -338,6 +347,7 @@ class ClusterNodes:
 async def list_nodes(clusters: Sequence[ClusterNodes], pins_dir: Path) -> None:
     """Ask each cluster's publisher (its host key pinned) for its nodes: over AXL when its
     cert is pinned too, as every other command does (same names), else show network cluster."""
+    from uccert.cluster import ClusterClient
 
     async def one(c: ClusterNodes) -> None:
         prompt = getpass.getpass if interactive() else None

@@ -15,12 +15,11 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from uccert.cluster import ClusterClient, NodeTargets
 from uccert.config import (
     DEFAULT_INVENTORY,
     ClusterConfig,
@@ -33,8 +32,6 @@ from uccert.errors import ConfigError
 from uccert.model import Plan, PlanTiming, Snapshot
 from uccert.plan import RegenRequest, parse_nodes, parse_units, plan_regen
 from uccert.run.database import RunDatabase
-from uccert.run.executor import Executor, RunBook, new_run_id
-from uccert.run.workflow import RunEnvironment
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
 from .output import paged, progress
@@ -46,6 +43,9 @@ from .run_display import (
     print_plan,
     write_report,
 )
+
+if TYPE_CHECKING:
+    from uccert.cluster import NodeTargets
 
 app = typer.Typer(help="Regenerate self-signed certificates: plan, then apply.")
 
@@ -101,9 +101,13 @@ class Target:
 
     @property
     def targets(self) -> NodeTargets:
+        from uccert.cluster import NodeTargets
+
         return NodeTargets(self.config, self.credentials, self.pins_dir)
 
     def snapshot(self) -> Snapshot:
+        from uccert.cluster import ClusterClient
+
         client = ClusterClient(self.config, self.credentials, self.pins_dir)
         return asyncio.run(client.snapshot())
 
@@ -224,6 +228,8 @@ def confirm(question: str, yes: bool) -> None:
 
 
 def refuse_unfinished(database: RunDatabase) -> None:
+    from uccert.run.executor import RunBook
+
     pending = RunBook(database).unfinished()
     if pending:
         ids = ", ".join(f"{r.id} ({r.status.value})" for r in pending)
@@ -242,6 +248,9 @@ def execute(
     report: Path | None,
 ) -> int:
     """Run the plan durably; the exit code (0 succeeded, 1 failed, 4 interrupted)."""
+    from uccert.run.executor import Executor, RunBook, new_run_id
+    from uccert.run.workflow import RunEnvironment
+
     run_id = new_run_id()
     fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
     printer = ProgressPrinter(out, len(built.steps))

@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -22,11 +22,13 @@ from rich.text import Text
 from uccert.errors import ConfigError
 from uccert.model import Plan, Step, StepKind, Via
 from uccert.report import render_run_html
-from uccert.run.executor import RunView
 from uccert.run.records import RunOutcome, RunSummary
-from uccert.run.workflow import ProgressEvent
 
 from .output import Cell, Column, clean, column_widths, fit_columns, fit_line
+
+if TYPE_CHECKING:
+    from uccert.run.executor import RunView
+    from uccert.run.workflow import ProgressEvent
 
 ExplainOption = Annotated[
     bool, typer.Option("--explain", help="Under each step of the plan, its whole reason.")
@@ -382,7 +384,7 @@ def runs_table(runs: list[RunSummary]) -> Fitted:
     return Fitted(lambda width: fit_columns(columns, rows, width))
 
 
-Printer = Callable[[ProgressEvent], None]
+Printer = Callable[["ProgressEvent"], None]
 
 
 def write_report(view: RunView, path: Path) -> None:

@@ -17,8 +17,6 @@ from rich.markup import escape
 
 from uccert.config import load_inventory, resolve_credentials, select_clusters
 from uccert.run.database import RunDatabase
-from uccert.run.executor import Executor, RunBook, stored_cluster
-from uccert.run.workflow import RunEnvironment
 
 from .inventory import JsonOption, console
 from .output import clean
@@ -39,6 +37,8 @@ YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmat
 
 def list_runs(json_out: JsonOption = False, database_url: DatabaseOption = None) -> None:
     """Every run with its status (running, succeeded, failed, interrupted, cancelled)."""
+    from uccert.run.executor import RunBook
+
     runs = RunBook(RunDatabase.locate(database_url)).runs()
     if json_out:
         sys.stdout.write(json.dumps([r.to_json() for r in runs], indent=2) + "\n")
@@ -56,6 +56,8 @@ def show(
     database_url: DatabaseOption = None,
 ) -> None:
     """One run: its plan, every executed step with what it observed, and the outcome."""
+    from uccert.run.executor import RunBook
+
     view = RunBook(RunDatabase.locate(database_url)).show(run_id)
     if report is not None:
         write_report(view, report)
@@ -83,6 +85,9 @@ def show(
 
 def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:
     """Continue a failed or interrupted run; done steps are observed, not redone."""
+    from uccert.run.executor import Executor, RunBook, stored_cluster
+    from uccert.run.workflow import RunEnvironment
+
     database = RunDatabase.locate(database_url)
     book = RunBook(database)
     view = book.show(run_id)
@@ -110,6 +115,8 @@ def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption =
 
 def cancel(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:
     """Give up an unfinished run: it will never be resumed (the cluster is left as it is)."""
+    from uccert.run.executor import RunBook
+
     book = RunBook(RunDatabase.locate(database_url))
     view = book.show(run_id)
     ha_off = {

@@ -25,7 +25,6 @@ from uccert.model import Plan
 from uccert.plan import PruneRequest, parse_nodes, plan_prune
 from uccert.plan.prune_select import check_request
 from uccert.run.database import RunDatabase
-from uccert.run.executor import RunBook
 
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
 from .output import paged
@@ -72,6 +71,8 @@ def print_prune(out: Console, plan: Plan, *, explain: bool = False) -> None:
 
 def _run_json(database: RunDatabase, command: str) -> dict[str, Any] | None:
     """The run just executed (the newest with this command): status, outcome, step records."""
+    from uccert.run.executor import RunBook
+
     runs = [r for r in RunBook(database).runs() if r.command == command]
     if not runs:
         return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import resource
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
@@ -43,7 +44,7 @@ from uccert.cluster.discovery import (
 )
 from uccert.cluster.rest_reader import read_certs_rest
 from uccert.cluster.targets import NodeTargets
-from uccert.config import ClusterConfig, ClusterCredentials
+from uccert.config import ClusterConfig, ClusterCredentials, FleetLimits
 from uccert.errors import ClusterError, UccertError
 from uccert.model import (
     HaNodeState,
@@ -66,7 +67,8 @@ DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary fro
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = FleetLimits().nodes_in_flight
+FILES_RESERVED = 64  # open files kept free for the database, logs, pins and Python itself
 REST_FROM_MAJOR = 14
 _FAILURES = (UccertError, OSError, TimeoutError)
 UNKNOWN_VERSION = ""
@@ -79,6 +81,37 @@ def _bound(concurrency: int | asyncio.Semaphore) -> asyncio.Semaphore:
     if concurrency < 1:
         raise ValueError(f"concurrency must be 1 or more, got {concurrency}")
     return asyncio.Semaphore(concurrency)
+
+
+def files_per_node(tls_per_node: int) -> int:
+    """Open files one node's read holds at most: its SSH session and its TLS connections."""
+    return 1 + tls_per_node
+
+
+def fleet_bound(limits: FleetLimits, tls_per_node: int) -> asyncio.Semaphore:
+    """The fleet-wide bound on nodes read at once: ``limits.nodes_in_flight``, lowered to what
+    the open-files limit allows (raising the soft limit toward the hard one first, as far as the
+    bound needs). Nothing else about the nodes is bounded here: those bounds are per node and per
+    cluster (`ClusterLimits`)."""
+    per_node = files_per_node(tls_per_node)
+    wanted = limits.nodes_in_flight * per_node + FILES_RESERVED
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    nodes = limits.nodes_in_flight
+    if soft != resource.RLIM_INFINITY:
+        nodes = max(1, min(nodes, (soft - FILES_RESERVED) // per_node))
+    if nodes < limits.nodes_in_flight:
+        log.warning(
+            "reading %d nodes at once, not %d: the open-files limit is %d (raise ulimit -n)",
+            nodes,
+            limits.nodes_in_flight,
+            soft,
+        )
+    return asyncio.Semaphore(nodes)
 
 
 def _reason(exc: BaseException) -> str:
@@ -99,8 +132,10 @@ class RestReadFailed(ClusterError):
 
 class ClusterClient:
     """Reads one inventory cluster. ``concurrency`` bounds the nodes read at once (an int, or
-    a semaphore shared with other clusters). ``prefer_rest=False`` reads every node's certs
-    over the CLI, even on 14 and later."""
+    a semaphore shared with other clusters: the fleet's bound, `fleet_bound`). The cluster's own
+    limits (``cluster_config.limits``) bound its AXL requests and each node's TLS connections;
+    each node is read over one CLI session. ``prefer_rest=False`` reads every node's certs over
+    the CLI, even on 14 and later."""
 
     def __init__(
         self,
@@ -114,12 +149,13 @@ class ClusterClient:
         self.config = cluster_config
         self.targets = NodeTargets(cluster_config, credentials, pins_dir)
         self._bound = _bound(concurrency)
+        self._axl = asyncio.Semaphore(cluster_config.limits.axl_requests)
         self.prefer_rest = prefer_rest
         self.discovery_note: str | None = None
 
     async def discover_axl(self) -> tuple[tuple[DiscoveredNode, ...], tuple[RedundancyGroup, ...]]:
         """Nodes and groups from the publisher's AXL (raises on failure)."""
-        async with self._bound, self.targets.axl_http() as http:
+        async with self._bound, self._axl, self.targets.axl_http() as http:
             return await discover_over_axl(http, self.config.nodes)
 
     async def discover_cli(self) -> tuple[DiscoveredNode, ...]:
@@ -147,13 +183,15 @@ class ClusterClient:
         log.warning("cluster %s: %s", self.config.name, self.discovery_note)
         return nodes, ()
 
-    async def _read(self, node: DiscoveredNode, fqdns: tuple[str, ...]) -> NodeSnapshot:
+    async def _read(
+        self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore
+    ) -> NodeSnapshot:
         warnings: tuple[str, ...] = ()
         async with self.targets.cli_session(node.name, node.fqdn) as session:
             version = await read_version(session)
             if self.prefer_rest and major_version(version) >= REST_FROM_MAJOR:
                 try:
-                    async with self.targets.rest_http(node.name, node.fqdn) as http:
+                    async with tls, self.targets.rest_http(node.name, node.fqdn) as http:
                         identities, trusts = await read_certs_rest(http, fqdns)
                 except _FAILURES as exc:
                     raise RestReadFailed(
@@ -201,30 +239,37 @@ class ClusterClient:
             return services
         return tuple(replace(s, started_at=when) if s.name == name else s for s in services)
 
-    async def _probe(self, node: DiscoveredNode, unit: str) -> tuple[str, str] | None:
+    async def _probe(
+        self, node: DiscoveredNode, unit: str, tls: asyncio.Semaphore
+    ) -> tuple[str, str] | None:
         target = self.targets.probe_target(node.name, node.fqdn, unit)
         timeout = min(self.config.timing.connect_timeout, MAX_PROBE_TIMEOUT)
         try:
-            cert = await probe_presented(target, timeout)
+            async with tls:
+                cert = await probe_presented(target, timeout)
         except (ProbeError, ValueError) as exc:  # ValueError: a cert cryptography cannot read
             log.debug("cluster %s: %s", self.config.name, exc)
             return None
         return unit, format(cert.serial_number, "x")
 
-    async def presented(self, node: DiscoveredNode) -> dict[str, str]:
+    async def presented(
+        self, node: DiscoveredNode, tls: asyncio.Semaphore | None = None
+    ) -> dict[str, str]:
         """unit -> serial each of the node's listeners presents now (failed probes left out)."""
+        tls = tls or asyncio.Semaphore(self.config.limits.tls_per_node)
         product = catalog.Product(node.product.value)
         units = [u for u in WIRE_UNITS if product in catalog.unit(u).products]
-        found = await asyncio.gather(*(self._probe(node, u) for u in units))
+        found = await asyncio.gather(*(self._probe(node, u, tls) for u in units))
         return dict(f for f in found if f is not None)
 
     async def read_node(self, node: DiscoveredNode, fqdns: Iterable[str]) -> NodeSnapshot:
         """One node; any failure is the returned snapshot's ``error``."""
         try:
             async with self._bound:
-                probes = asyncio.ensure_future(self.presented(node))
+                tls = asyncio.Semaphore(self.config.limits.tls_per_node)  # this node's own
+                probes = asyncio.ensure_future(self.presented(node, tls))
                 try:
-                    snap = await self._read(node, tuple(fqdns))
+                    snap = await self._read(node, tuple(fqdns), tls)
                 except BaseException:
                     probes.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -51,6 +51,30 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class ClusterLimits:
+    """How much one cluster's nodes are asked at once: the limits that are the nodes' own."""
+
+    # AXL throttles per cluster (the publisher serves it): Cisco's AXL developer guide, "Data
+    # Throttling", shows a third concurrent executeSQLQuery refused while two are processed
+    # (https://developer.cisco.com/docs/axl/#!axl-developer-guide/data-throttling).
+    axl_requests: int = 2
+    # TLS connections open at once to one node: the REST read and the listener probes.
+    tls_per_node: int = 4
+
+
+@dataclass(frozen=True)
+class FleetLimits:
+    """What this machine can hold at once (open files, memory), over every cluster read."""
+
+    # Nodes read at once across the fleet. Each holds one SSH session and up to tls_per_node
+    # TLS connections (uccert also caps it to what the open-files limit allows) and about 2.5 MB
+    # of this process's memory; all of them log in at once, so their SSH handshakes share the
+    # CPU within the login timeout. Measured (bench/README.md): 600 at once on 2 cores took
+    # 1.45 GB and 412 logins timed out; 256 keeps a 500-node fleet to two waves under 1 GB.
+    nodes_in_flight: int = 256
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     name: str
     publisher: str  # the CUCM publisher's FQDN or address; nodes are discovered over AXL
@@ -58,6 +82,7 @@ class ClusterConfig:
     credentials: CredentialRefs = field(default_factory=CredentialRefs)
     thresholds: Thresholds = field(default_factory=Thresholds)
     timing: Timing = field(default_factory=Timing)
+    limits: ClusterLimits = field(default_factory=ClusterLimits)
     # IM/P's presence domains when they differ from the nodes' DNS domain (XMPP probes open
     # streams to these); empty: the DNS domain.
     presence_domains: tuple[str, ...] = ()
@@ -67,6 +92,7 @@ class ClusterConfig:
 class Inventory:
     path: Path
     clusters: Mapping[str, ClusterConfig]
+    limits: FleetLimits = field(default_factory=FleetLimits)
 
 
 _CLUSTER_KEYS = (
@@ -78,6 +104,7 @@ _CLUSTER_KEYS = (
     "prompt",
     "thresholds",
     "timing",
+    "limits",
     "presence_domains",
 )
 _SECRET_HINT = (
@@ -179,6 +206,22 @@ def _timing(r: _Reader, table: tuple[str, ...], raw: dict[str, Any]) -> Timing:
     return Timing(**values)
 
 
+def _counts(
+    r: _Reader, table: tuple[str, ...], raw: dict[str, Any], kind: type[Any]
+) -> dict[str, int]:
+    """A table of positive integer limits of the dataclass ``kind``."""
+    check_keys(r.src, table, raw, [f.name for f in fields(kind)])
+    values: dict[str, int] = {}
+    for key, value in raw.items():
+        got: int = r.value(table, key, value, int)
+        if got < 1:
+            raise r.src.fail(
+                table, key, f"{key} in [{dotted(table)}] must be 1 or more", f"e.g. {key} = 2"
+            )
+        values[key] = got
+    return values
+
+
 def _domains(r: _Reader, table: tuple[str, ...], value: Any) -> tuple[str, ...]:
     key = "presence_domains"
     if not isinstance(value, list) or not all(
@@ -231,6 +274,7 @@ def _cluster(r: _Reader, path: Path, name: str, raw: dict[str, Any]) -> ClusterC
         else None
     )
     prompt = r.value(table, "prompt", raw["prompt"], bool) if "prompt" in raw else True
+    limits_raw = r.table(table, "limits", raw.get("limits", {}))
     return ClusterConfig(
         presence_domains=_domains(r, table, raw.get("presence_domains", [])),
         name=name,
@@ -247,6 +291,7 @@ def _cluster(r: _Reader, path: Path, name: str, raw: dict[str, Any]) -> ClusterC
             r, (*table, "thresholds"), r.table(table, "thresholds", raw.get("thresholds", {}))
         ),
         timing=_timing(r, (*table, "timing"), r.table(table, "timing", raw.get("timing", {}))),
+        limits=ClusterLimits(**_counts(r, (*table, "limits"), limits_raw, ClusterLimits)),
     )
 
 
@@ -255,7 +300,7 @@ def parse_inventory(path: Path, text: str) -> Inventory:
     data = parse(path, text, "the inventory")
     src = Source(path, text)
     r = _Reader(src)
-    check_keys(src, (), data, ("schema_version", "clusters"))
+    check_keys(src, (), data, ("schema_version", "clusters", "limits"))
     if "schema_version" not in data:
         raise src.fail(
             (), None, "no schema_version", f"add schema_version = {SCHEMA_VERSION} at the top"
@@ -281,7 +326,8 @@ def parse_inventory(path: Path, text: str) -> Inventory:
         name: _cluster(r, path, name, r.table(("clusters",), name, raw))
         for name, raw in clusters_raw.items()
     }
-    return Inventory(path=path, clusters=MappingProxyType(clusters))
+    limits = _counts(r, ("limits",), r.table((), "limits", data.get("limits", {})), FleetLimits)
+    return Inventory(path=path, clusters=MappingProxyType(clusters), limits=FleetLimits(**limits))
 
 
 def load_inventory(path: Path = DEFAULT_INVENTORY) -> Inventory:

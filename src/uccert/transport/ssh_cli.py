@@ -83,6 +83,20 @@ class _Client(asyncssh.SSHClient):
         self.lost = True
 
 
+# AES-GCM first: asyncssh builds a fresh ChaCha20 cipher context several times per packet
+# (its default first choice), which profiled as over a quarter of the client's CPU per node
+# read; AES-GCM keeps one context per key. Every algorithm of asyncssh's default list stays
+# offered, so a node that lacks GCM still negotiates CTR or ChaCha20 as before.
+ENCRYPTION_ALGS: Final = (
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+    "chacha20-poly1305@openssh.com",
+)
+
+
 class AdminCliSession:
     """An interactive ``admin:`` session on one node; ``async with`` connects and closes."""
 
@@ -227,6 +241,7 @@ class AdminCliSession:
                 preferred_auth="password,keyboard-interactive",
                 login_timeout=self.login_timeout,
                 keepalive_interval=30,
+                encryption_algs=ENCRYPTION_ALGS,
             )
         except asyncssh.HostKeyNotVerifiable:
             raise self._host_key_error(client.presented) from None
