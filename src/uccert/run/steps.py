@@ -24,12 +24,15 @@ from typing import Any, Final, TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from uccert.catalog.services import SERVICES
+from uccert.catalog.topology import Product
 from uccert.catalog.units import UNITS
 from uccert.checks import run_checks
 from uccert.cluster import ClusterClient
-from uccert.cluster.operations import Action, ClusterOps, OperationTransient
+from uccert.cluster.operations import Action, ClusterOps, OperationTransient, ServiceStatus
 from uccert.errors import ClusterError
-from uccert.model import CertInfo, Plan, RunState, Severity, Step, StepKind
+from uccert.model import CertInfo, Plan, RedundancyGroup, RunState, Severity, Step, StepKind
+from uccert.protocols.service_list import NOT_ACTIVATED_REASON
 from uccert.run.records import StepOutcome, StepRecord, now_iso
 from uccert.transport.tls_pins import TlsPinStore
 
@@ -40,6 +43,11 @@ BACKOFF: Final = 1.0  # seconds, doubled each retry
 SELF_SIGNED_DAYS: Final = 1825  # §2: notAfter = notBefore + 1825 days - 1 s
 VALIDITY_SLACK: Final = timedelta(days=1)
 TOMCAT_SERVICE: Final = "Cisco Tomcat"
+# The services whose failure makes a Presence Redundancy Group with HA on fail the node over
+# (catalog ``critical_for_ha``): HA goes back on only while all of them run on both members.
+HA_CRITICAL: Final = tuple(
+    s.name for s in SERVICES.values() if s.critical_for_ha and Product.IMP in s.products
+)
 # Findings a regeneration must leave behind it (ha-disabled is expected until ha-restore).
 REGEN_FINDINGS: Final = frozenset(
     {
@@ -145,10 +153,59 @@ async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
 
     if await _retrying(ctx, f"{group}: read HA", current) is want:
         return _record(step, StepOutcome.ALREADY, f"HA already {step.expect}", started)
+    if want:
+        await _refuse_ha_over_stopped(ctx, group)
     await _retrying(ctx, f"{group}: set HA {step.expect}", lambda: ctx.ops.set_ha(group, want))
     if await _retrying(ctx, f"{group}: read HA", current) is not want:
         raise StepFailed(f"{group}: HA did not turn {step.expect}: set it in the IM/P admin UI")
     return _record(step, StepOutcome.DONE, f"HA {step.expect}", started)
+
+
+async def _group(ctx: StepContext, name: str) -> RedundancyGroup:
+    groups = await _retrying(ctx, f"{name}: read the redundancy groups", ctx.ops.groups)
+    for g in groups:
+        if g.name == name:
+            return g
+    raise StepFailed(f"redundancy group {name!r} is gone from AXL: check the cluster")
+
+
+def _stopped(status: ServiceStatus | None) -> bool:
+    """A service that is there (activated, listed) and not Started."""
+    if status is None or status.state is RunState.STARTED:
+        return False
+    reason = (status.reason or "").casefold()
+    return not (reason.startswith("not listed") or reason == NOT_ACTIVATED_REASON.casefold())
+
+
+async def _refuse_ha_over_stopped(ctx: StepContext, name: str) -> None:
+    """Before HA goes back on: every critical service on both members runs, and every service
+    the plan controls there (the plan promises HA back "once every service runs again"). HA
+    over a stopped critical service fails the node over to its peer, the very outage HA off
+    avoided."""
+    group = await _group(ctx, name)
+    down: list[str] = []
+    for node in (group.server1, group.server2):
+        if not node:
+            continue
+        names = list(HA_CRITICAL)
+        for s in ctx.plan.steps:
+            if s.node == node and s.service is not None and s.service not in names:
+                if s.kind in (StepKind.RESTART, StepKind.START, StepKind.STOP):
+                    names.append(s.service)
+        statuses = await _retrying(
+            ctx,
+            f"{node}: status of the HA-critical services",
+            partial(ctx.ops.service_status, node, names),
+        )
+        down += [
+            f"{service} on {node} is {status.state.value.lower()}"
+            for service, status in statuses.items()
+            if status is not None and _stopped(status)
+        ]
+    if down:
+        raise StepFailed(
+            f"HA left OFF on {name}: {'; '.join(down)}; start it, then `uccert runs resume`"
+        )
 
 
 async def ha_wait(step: Step, ctx: StepContext) -> StepRecord:
@@ -294,11 +351,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
         )
         return _record(step, StepOutcome.ALREADY, detail, started)
     action: Action = "restart" if running else "start"
-    await _retrying(
-        ctx,
-        f"{node}: {action} {service}",
-        lambda: ctx.ops.control(node, service, action, step.via),
-    )
+    await _control_once(ctx, step, action, status)
     final = await ctx.ops.wait_started(
         node,
         service,
@@ -316,6 +369,47 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
         started,
         started_at=_iso(final.started_at) if final.started_at else None,
     )
+
+
+def _took_effect(action: Action, before: ServiceStatus | None, now: ServiceStatus | None) -> bool:
+    """Whether ``now`` shows that ``action``, sent when the service was ``before``, ran: it
+    moved, or it started again after the start time seen before the command."""
+    if now is None:
+        return False
+    if action == "start":
+        return now.state is not RunState.STOPPED
+    if now.state is not RunState.STARTED:
+        return True  # stopping, starting, or stopped by the restart
+    old = before.started_at if before is not None else None
+    return old is not None and now.started_at is not None and now.started_at > old
+
+
+async def _control_once(
+    ctx: StepContext, step: Step, action: Action, before: ServiceStatus | None
+) -> None:
+    """Send ``action`` once. After a dropped session the command may have run already: look at
+    the service before sending it again, as ``regenerate`` does with serials."""
+    node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
+    delay = ctx.backoff
+    for attempt in range(1, RETRIES + 1):
+        try:
+            await ctx.ops.control(node, service, action, step.via)
+            return
+        except OperationTransient as exc:
+            if attempt == RETRIES:
+                raise StepFailed(
+                    f"{node}: {action} {service}: still failing after {RETRIES} tries: {exc}"
+                ) from exc
+            ctx.note(f"{node}: {action} {service}: {exc}; looking again in {delay:.0f} s")
+            await asyncio.sleep(delay)
+            delay *= 2
+        found = await _retrying(
+            ctx, f"{node}: status of {service}", partial(ctx.ops.service_status, node, [service])
+        )
+        now = found.get(service)
+        if _took_effect(action, before, now):
+            ctx.note(f"{node}: the {action} of {service} took effect already; not sent again")
+            return
 
 
 async def stop(step: Step, ctx: StepContext) -> StepRecord:
