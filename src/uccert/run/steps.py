@@ -188,10 +188,10 @@ async def _refuse_ha_over_stopped(ctx: StepContext, name: str) -> None:
         if not node:
             continue
         names = list(HA_CRITICAL)
+        controlled = (StepKind.RESTART, StepKind.START, StepKind.STOP)
         for s in ctx.plan.steps:
-            if s.node == node and s.service is not None and s.service not in names:
-                if s.kind in (StepKind.RESTART, StepKind.START, StepKind.STOP):
-                    names.append(s.service)
+            if s.node == node and s.kind in controlled and s.service and s.service not in names:
+                names.append(s.service)
         statuses = await _retrying(
             ctx,
             f"{node}: status of the HA-critical services",
