@@ -46,6 +46,8 @@ APP_NAME: Final = "uccert"
 APP_VERSION: Final = "uccert-runs-1"
 EXECUTOR_ID: Final = "local"
 ATTEMPT_SEP: Final = "~"
+# Holds the cancelled attempt that closes a failed run; no executor ever serves this queue.
+CANCEL_QUEUE: Final = "uccert-cancelled"
 
 
 class RunNotFound(ConfigError):
@@ -215,7 +217,11 @@ class RunBook:
         )
 
     def cancel(self, run_id: str) -> RunSummary:
-        """Mark an unfinished run cancelled (it will never be resumed)."""
+        """Mark an unfinished run cancelled (it will never be resumed).
+
+        An interrupted attempt is cancelled in place. A failed attempt has ended (DBOS cannot
+        cancel it), so the run gets one more attempt that is cancelled before anything runs
+        it: the latest attempt decides the status, and it says cancelled."""
         view = self.show(run_id)
         if view.summary.status not in UNFINISHED:
             raise RunNotResumable(
@@ -227,9 +233,24 @@ class RunBook:
                 f"run {run_id} is running in another process: stop that process first"
                 " (Ctrl-C), then cancel"
             )
+        latest = view.attempts[-1]
         client = self._client()
         try:
-            client.cancel_workflow(view.attempts[-1].workflow_id)
+            if view.summary.status is RunStatus.FAILED:
+                marker = f"{run_id}{ATTEMPT_SEP}{latest.number + 1}"
+                stored = {**latest.stored, "attempt": latest.number + 1, "cancelled": True}
+                client.enqueue(
+                    {
+                        "workflow_name": WORKFLOW_NAME,
+                        "queue_name": CANCEL_QUEUE,
+                        "workflow_id": marker,
+                        "app_version": APP_VERSION,
+                    },
+                    stored,
+                )
+                client.cancel_workflow(marker)
+            else:
+                client.cancel_workflow(latest.workflow_id)
         finally:
             client.destroy()
         return self.show(run_id).summary
