@@ -7,6 +7,13 @@
   of that service goes Starting -> Stopped with reason "Component is not running".
 - ``node-unreachable``: the servers layer refuses connections to the node.
 - ``slow-login`` (``seconds``): the servers layer delays the login banner.
+- ``axl-fails`` (target = AXL operation prefix, e.g. ``updatePresenceRedundancyGroup``): AXL
+  answers HTTP 503 Service Unavailable, as a throttled publisher does ("AXL may reject new
+  write requests with a 503: Service Unavailable error", Cisco AXL developer guide, Data
+  Throttling: https://developer.cisco.com/docs/axl/).
+- ``controlcenter-fails`` (target = operation prefix, e.g. ``soapDoControlServices``): Control
+  Center answers HTTP 503 [guess: what a Tomcat that cannot serve the request answers; no
+  Cisco document gives Control Center's own overload reply].
 
 ``node=None`` matches every node, ``target=None`` every target. Each match consumes one count.
 """
@@ -24,9 +31,18 @@ class FaultKind(StrEnum):
     SERVICE_START_FAILS = "service-start-fails"
     NODE_UNREACHABLE = "node-unreachable"
     SLOW_LOGIN = "slow-login"
+    AXL_FAILS = "axl-fails"
+    CONTROLCENTER_FAILS = "controlcenter-fails"
 
 
-_PREFIX_MATCHED = frozenset({FaultKind.COMMAND_FAILS, FaultKind.DROP_AFTER_COMMAND})
+_PREFIX_MATCHED = frozenset(
+    {
+        FaultKind.COMMAND_FAILS,
+        FaultKind.DROP_AFTER_COMMAND,
+        FaultKind.AXL_FAILS,
+        FaultKind.CONTROLCENTER_FAILS,
+    }
+)
 _TARGETED = _PREFIX_MATCHED | {FaultKind.SERVICE_START_FAILS}
 
 
