@@ -527,10 +527,20 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
     the step's ``serves`` (finding codes), or by default those of a regeneration."""
     started = now_iso()
     codes = frozenset(step.serves) or REGEN_FINDINGS
-    snap = await ctx.client.snapshot()
-    unread = [f"{n.node.name}: {n.error}" for n in snap.nodes if n.error]
-    if unread:
-        raise StepFailed("verification could not read " + "; ".join(unread))
+    delay = ctx.backoff
+    for attempt in range(1, RETRIES + 1):  # a node that did not answer: as a step's retries
+        snap = await ctx.client.snapshot()
+        unread = [f"{n.node.name}: {n.error}" for n in snap.nodes if n.error]
+        if not unread:
+            break
+        if attempt == RETRIES:
+            raise StepFailed(
+                f"verification could not read {'; '.join(unread)} after {RETRIES} tries:"
+                " check the node, then `uccert runs resume`"
+            )
+        ctx.note(f"verification could not read {'; '.join(unread)}; retrying in {delay:.0f} s")
+        await asyncio.sleep(delay)
+        delay *= 2
     touched = {s.node for s in ctx.plan.steps if s.node is not None}
     regenerated = {(s.node, s.unit) for s in ctx.plan.of_kind(StepKind.REGENERATE)}
     findings = [
