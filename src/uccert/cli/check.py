@@ -1,5 +1,6 @@
 """`uccert check`: what is wrong with each cluster's certificates, grouped by node, each with
-its fix. Exit 3 when any finding is a warning or an error, 0 otherwise."""
+its fix. Exit 1 when a node could not be read, else 3 when any finding is a warning or an
+error, else 0."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Check every node's certificates; exit 3 when a warning or an error is found."""
+    """Check every node's certificates; exit 3 when a warning or an error is found, 1 when a
+    node could not be read."""
     clusters, snapshots = read_snapshots(inventory, cluster)
     now = datetime.now(UTC)
     findings: list[Finding] = []

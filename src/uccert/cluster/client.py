@@ -39,6 +39,7 @@ from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, UccertError
 from uccert.model import Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
+from uccert.transport.errors import HostKeyError, TlsPinError
 from uccert.transport.tls_probe import ProbeError, probe_presented
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,19 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 8
 REST_FROM_MAJOR = 14
 _FAILURES = (UccertError, OSError, TimeoutError)
+
+
+def _pin_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is a pin refusal: the host key or TLS cert is not the
+    pinned one, or the pins could not be read."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (HostKeyError, TlsPinError)):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 UNKNOWN_VERSION = ""
 MAX_PROBE_TIMEOUT = 10.0  # seconds; a probe runs beside the SSH read and must not outlast it
 
@@ -179,6 +193,7 @@ class ClusterClient:
             return NodeSnapshot(
                 Node(node.name, node.fqdn, node.product, node.role, UNKNOWN_VERSION),
                 error=_reason(exc),
+                pin_error=_pin_error(exc),
             )
 
     async def snapshot(self) -> Snapshot:
@@ -191,7 +206,8 @@ class ClusterClient:
                 name, self.config.publisher, Product.CUCM, Role.PUBLISHER, UNKNOWN_VERSION
             )
             error = f"cannot list the cluster's nodes: {_reason(exc)}"
-            return Snapshot(self.config.name, taken_at, (NodeSnapshot(publisher, error=error),))
+            unread = NodeSnapshot(publisher, error=error, pin_error=_pin_error(exc))
+            return Snapshot(self.config.name, taken_at, (unread,))
         fqdns = tuple(n.fqdn for n in nodes)
         read = await asyncio.gather(*(self.read_node(n, fqdns) for n in nodes))
         activated = (s.name for n in read for s in n.services if s.activated)

@@ -76,7 +76,8 @@ def _frozen_serials(presented: Mapping[str, str]) -> Mapping[str, str]:
 @dataclass(frozen=True)
 class NodeSnapshot:
     """What one node showed. `presented`: unit -> serial seen on the wire (probed units only).
-    `error` is set (and the rest empty) when the node could not be read."""
+    `error` is set (and the rest empty) when the node could not be read; ``pin_error``: because
+    its SSH host key or TLS cert is not the pinned one (or the pins could not be read)."""
 
     node: Node
     identities: tuple[CertInfo, ...] = ()
@@ -84,6 +85,7 @@ class NodeSnapshot:
     services: tuple[ServiceState, ...] = ()
     presented: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     error: str | None = None
+    pin_error: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "presented", _frozen_serials(self.presented))

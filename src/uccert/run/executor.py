@@ -12,6 +12,7 @@ by a new attempt that re-observes every step, so nothing done is done twice.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,6 +77,30 @@ def dbos_config(database: RunDatabase) -> DBOSConfig:
         "executor_id": EXECUTOR_ID,
         "log_level": "WARNING",
     }
+
+
+LOG_LINE_LIMIT: Final = 200
+_PARTIAL_REPR: Final = re.compile(r"functools\.partial\(<function (\w+) at 0x[0-9a-f]+>.*", re.S)
+
+
+class _OneLine(logging.Filter):
+    """DBOS logs a cancelled step with the repr of its arguments: the whole plan, ~10 kB on
+    one line, on Ctrl-C. Keep its records to one short line, without tracebacks (uccert
+    reports what happened itself)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = " ".join(_PARTIAL_REPR.sub(r"\1", record.getMessage()).split())
+        if len(text) > LOG_LINE_LIMIT:
+            text = text[:LOG_LINE_LIMIT] + " …"
+        record.msg, record.args = text, None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def _quiet_dbos() -> None:
+    logger = logging.getLogger("dbos")
+    if not any(isinstance(f, _OneLine) for f in logger.filters):
+        logger.addFilter(_OneLine())
 
 
 @dataclass(frozen=True)
@@ -270,6 +295,7 @@ class Executor:
             install(self.environment)
             logging.getLogger("dbos").setLevel(logging.WARNING)
             DBOS(config=dbos_config(self.database))
+            _quiet_dbos()
             DBOS.launch()
         except BaseException:
             self._lock.__exit__(None, None, None)
