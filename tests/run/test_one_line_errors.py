@@ -6,9 +6,15 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
 
 from uccert.lab.state import Fault, FaultKind
 
@@ -103,3 +109,49 @@ def test_ctrl_c_during_a_run_exits_4_with_the_resume_hint_and_no_plan_dump(lab_c
     assert "'steps'" not in out and '"steps"' not in out, "the plan was dumped"
     long = [line for line in out.splitlines() if len(line) > 1000]
     assert not long, long[0][:3000]
+
+
+def _leaf(cn: str, issuer: x509.Name, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+    now = datetime.now(UTC)
+    own = ec.generate_private_key(ec.SECP256R1())
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .issuer_name(issuer)
+        .public_key(own.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def test_a_cert_file_with_two_leaves_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    ca = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
+    pems = b"".join(
+        _leaf(cn, ca, key).public_bytes(Encoding.PEM) for cn in ("imp-pub.x", "imp-sub1.x")
+    )
+    (tmp_path / "two.pem").write_bytes(pems)
+    done = _uccert(
+        "upload", "--unit", "tomcat", "--cert", str(tmp_path / "two.pem"), "--yes", cwd=tmp_path
+    )
+    _one_line(done, "2 leaf certificates", "imp-sub1.x")
+
+
+def _rename_override(cli: Cli, old: str, new: str) -> None:
+    inventory = cli.lab.inventory
+    inventory.write_text(inventory.read_text().replace(f'.nodes."{old}"]', f'.nodes."{new}"]'))
+
+
+def test_a_node_override_that_matches_no_node_is_refused(lab_cli: Cli) -> None:
+    _rename_override(lab_cli, "imp-sub1", "imp-sub9")
+    done = lab_cli.run("check")
+    assert done.returncode == 2 and "imp-sub9" in done.stderr and "names no node" in done.stderr
+    _rename_override(lab_cli, "imp-sub9", "IMP-SUB1")
+    done = lab_cli.run("regen", "apply", "--units", "cup", "--yes")
+    assert done.returncode == 2 and "only in case" in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert not lab_cli.events("cert-regenerated")

@@ -37,7 +37,7 @@ from uccert.cluster.discovery import (
 from uccert.cluster.rest_reader import read_certs_rest
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
-from uccert.errors import ClusterError, UccertError
+from uccert.errors import ClusterError, ConfigError, UccertError
 from uccert.model import Node, NodeSnapshot, Product, RedundancyGroup, Role, Snapshot
 from uccert.transport.errors import HostKeyError, TlsPinError
 from uccert.transport.tls_probe import ProbeError, probe_presented
@@ -47,6 +47,27 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 8
 REST_FROM_MAJOR = 14
 _FAILURES = (UccertError, OSError, TimeoutError)
+
+
+def check_overrides(config: ClusterConfig, nodes: tuple[DiscoveredNode, ...]) -> None:
+    """Refuse (ConfigError, exit 2) a node override that names no node the cluster lists, or
+    names one only when case is ignored: its address and ports would silently not be used,
+    and uccert would connect to the node's FQDN instead."""
+    known = {k for n in nodes for k in (n.name, n.fqdn)}
+    folded = {k.casefold(): k for k in known}
+    for name in config.nodes:
+        if name in known or name == config.publisher:
+            continue
+        near = folded.get(name.casefold())
+        if near is not None:
+            raise ConfigError(
+                f"cluster {config.name}: the node override {name!r} differs from the node"
+                f" {near!r} only in case: write [clusters.{config.name}.nodes.{near!r}]"
+            )
+        raise ConfigError(
+            f"cluster {config.name}: the node override {name!r} names no node of the cluster"
+            f" (its nodes: {', '.join(sorted(n.name for n in nodes))}): fix or remove it"
+        )
 
 
 def _pin_error(exc: BaseException) -> bool:
@@ -208,6 +229,7 @@ class ClusterClient:
             error = f"cannot list the cluster's nodes: {_reason(exc)}"
             unread = NodeSnapshot(publisher, error=error, pin_error=_pin_error(exc))
             return Snapshot(self.config.name, taken_at, (unread,))
+        check_overrides(self.config, nodes)
         fqdns = tuple(n.fqdn for n in nodes)
         read = await asyncio.gather(*(self.read_node(n, fqdns) for n in nodes))
         activated = (s.name for n in read for s in n.services if s.activated)
