@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/pytest
+
+# Every lab fault kind at every step kind of a small regen and prune (tests/run/test_fault_matrix.py;
+# `make test` runs a few representative cells of it).
+faults: $(VENV)/.installed-test
+	$(BIN)/pytest -q -m faults tests/run/test_fault_matrix.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
