@@ -21,16 +21,19 @@ def test_a_restart_shows_in_a_later_start_time_or_a_move() -> None:
     assert _took_effect("restart", before, status(RunState.STARTED, T0 + timedelta(seconds=5)))
     assert _took_effect("restart", before, status(RunState.STARTING))
     assert _took_effect("restart", before, status(RunState.STOPPED))  # it ran and did not start
-    assert not _took_effect("restart", before, status(RunState.STARTED, T0))
-    assert not _took_effect("restart", before, None)
+    assert _took_effect("restart", before, status(RunState.STARTED, T0)) is False
+    assert _took_effect("restart", before, None) is None
 
 
-def test_without_start_times_a_running_service_cannot_prove_a_restart() -> None:
-    assert not _took_effect("restart", status(RunState.STARTED), status(RunState.STARTED))
+def test_without_start_times_a_look_cannot_tell_either_way() -> None:
+    """Not "no" (that would send the restart again), not "yes": look again, or fail."""
+    before = status(RunState.STARTED, T0)
+    assert _took_effect("restart", status(RunState.STARTED), status(RunState.STARTED)) is None
+    assert _took_effect("restart", before, status(RunState.STARTED)) is None
 
 
 def test_a_start_shows_as_anything_but_stopped() -> None:
     before = status(RunState.STOPPED)
     assert _took_effect("start", before, status(RunState.STARTING))
     assert _took_effect("start", before, status(RunState.STARTED, T0))
-    assert not _took_effect("start", before, status(RunState.STOPPED))
+    assert _took_effect("start", before, status(RunState.STOPPED)) is False

@@ -371,24 +371,30 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
     )
 
 
-def _took_effect(action: Action, before: ServiceStatus | None, now: ServiceStatus | None) -> bool:
+def _took_effect(
+    action: Action, before: ServiceStatus | None, now: ServiceStatus | None
+) -> bool | None:
     """Whether ``now`` shows that ``action``, sent when the service was ``before``, ran: it
-    moved, or it started again after the start time seen before the command."""
+    moved, or it started again after the start time seen before the command. None: this look
+    cannot tell (no start time to compare, e.g. Control Center did not answer)."""
     if now is None:
-        return False
+        return None
     if action == "start":
         return now.state is not RunState.STOPPED
     if now.state is not RunState.STARTED:
         return True  # stopping, starting, or stopped by the restart
     old = before.started_at if before is not None else None
-    return old is not None and now.started_at is not None and now.started_at > old
+    if old is None or now.started_at is None:
+        return None
+    return now.started_at > old
 
 
 async def _control_once(
     ctx: StepContext, step: Step, action: Action, before: ServiceStatus | None
 ) -> None:
     """Send ``action`` once. After a dropped session the command may have run already: look at
-    the service before sending it again, as ``regenerate`` does with serials."""
+    the service before sending it again, as ``regenerate`` does with serials; a look that
+    cannot tell is repeated, and the step fails rather than risk a second restart."""
     node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
     delay = ctx.backoff
     for attempt in range(1, RETRIES + 1):
@@ -403,13 +409,34 @@ async def _control_once(
             ctx.note(f"{node}: {action} {service}: {exc}; looking again in {delay:.0f} s")
             await asyncio.sleep(delay)
             delay *= 2
+        if await _observed_done(ctx, node, service, action, before):
+            ctx.note(f"{node}: the {action} of {service} took effect already; not sent again")
+            return
+
+
+async def _observed_done(
+    ctx: StepContext, node: str, service: str, action: Action, before: ServiceStatus | None
+) -> bool:
+    delay = ctx.backoff
+    for look in range(1, RETRIES + 1):
         found = await _retrying(
             ctx, f"{node}: status of {service}", partial(ctx.ops.service_status, node, [service])
         )
-        now = found.get(service)
-        if _took_effect(action, before, now):
-            ctx.note(f"{node}: the {action} of {service} took effect already; not sent again")
-            return
+        verdict = _took_effect(action, before, found.get(service))
+        if verdict is not None:
+            return verdict
+        if look < RETRIES:
+            ctx.note(
+                f"{node}: cannot tell yet whether the {action} of {service} ran (no start time"
+                f" shown); looking again in {delay:.0f} s"
+            )
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise StepFailed(
+        f"{node}: the session dropped during the {action} of {service} and the node shows no"
+        " start time to tell whether it ran: look at the node (utils service list), then"
+        " `uccert runs resume`"
+    )
 
 
 async def stop(step: Step, ctx: StepContext) -> StepRecord:
