@@ -342,6 +342,10 @@ class Executor:
         number = latest.number + 1
         stored = dict(latest.stored)
         stored["attempt"] = number
+        # What the earlier attempts observed (their records), for steps no cert date times.
+        stored["earlier"] = {
+            r.id: r.to_json() for _, records in book.show(run_id).records for r in records
+        }
         with SetWorkflowID(f"{run_id}{ATTEMPT_SEP}{number}"):
             handle = await DBOS.start_workflow_async(run_workflow, stored)
         return RunOutcome.from_json(await handle.get_result())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -67,7 +67,8 @@ class StepFailed(ClusterError):
 @dataclass
 class StepContext:
     """What a step needs besides itself. ``changes``: node -> unit -> the regenerated cert's
-    notBefore (ISO), from the regenerate records of this run so far."""
+    notBefore (ISO), from the regenerate records of this run so far. ``earlier``: step id ->
+    its record (JSON) from the run's earlier attempts (a resumed run)."""
 
     plan: Plan
     ops: ClusterOps
@@ -77,6 +78,7 @@ class StepContext:
     changes: Mapping[str, Mapping[str, str]]
     note: Callable[[str], None] = lambda _message: None
     backoff: float = BACKOFF
+    earlier: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _iso(when: datetime) -> str:
@@ -299,6 +301,18 @@ async def _restart_after(ctx: StepContext, step: Step, node: str) -> datetime | 
     return _from_iso(step.expect) + timedelta(seconds=1)
 
 
+def _earlier_start(ctx: StepContext, step: Step) -> datetime | None:
+    """A restart no cert date times (after trust deletes) that an earlier attempt of this run
+    did: the start time it observed. A service still running since then needs no restart."""
+    if step.kind is not StepKind.RESTART:
+        return None
+    record = ctx.earlier.get(step.id)
+    if record is None or record.get("outcome") not in (StepOutcome.DONE, StepOutcome.ALREADY):
+        return None
+    when = (record.get("data") or {}).get("started_at")
+    return _from_iso(when) if isinstance(when, str) else None
+
+
 async def _presented(ctx: StepContext, node: str, unit: str) -> x509.Certificate | None:
     """The cert on the wire, waiting a while for a listener that is not up yet: a service
     reports Started before its port accepts (Tomcat's connector takes seconds more)."""
@@ -330,7 +344,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
     """restart / start: done when the service runs and started after the change it serves."""
     started = now_iso()
     node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
-    after = await _restart_after(ctx, step, node)
+    after = await _restart_after(ctx, step, node) or _earlier_start(ctx, step)
     statuses = await _retrying(
         ctx, f"{node}: status of {service}", lambda: ctx.ops.service_status(node, [service])
     )
@@ -362,13 +376,25 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
     detail = f"{service} {action}ed"
     if service == TOMCAT_SERVICE and "tomcat" in step.serves:
         detail += await _repin_tomcat(ctx, node)
+    since = final.started_at or await _start_time(ctx, node, service)
     return _record(
-        step,
-        StepOutcome.DONE,
-        detail,
-        started,
-        started_at=_iso(final.started_at) if final.started_at else None,
+        step, StepOutcome.DONE, detail, started, started_at=_iso(since) if since else None
     )
+
+
+async def _start_time(ctx: StepContext, node: str, service: str) -> datetime | None:
+    """The start time of a service just started, for the record (a resumed run tells by it
+    that the restart is done): Control Center gives none while Tomcat, which serves it, is
+    still coming up, so look a few times."""
+    for _ in range(RETRIES):
+        found = await _retrying(
+            ctx, f"{node}: status of {service}", partial(ctx.ops.service_status, node, [service])
+        )
+        status = found.get(service)
+        if status is not None and status.started_at is not None:
+            return status.started_at
+        await asyncio.sleep(ctx.plan.timing.poll_interval)
+    return None
 
 
 def _took_effect(
@@ -451,6 +477,10 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
 
     if await _retrying(ctx, f"{node}: status of {service}", state) is RunState.STOPPED:
         return _record(step, StepOutcome.ALREADY, f"{service} already stopped", started)
+    if ctx.earlier and await _deletes_done(ctx):
+        return _record(
+            step, StepOutcome.ALREADY, f"every delete is done: {service} not stopped again", started
+        )
     await _retrying(
         ctx, f"{node}: stop {service}", partial(ctx.ops.control, node, service, "stop", step.via)
     )
@@ -461,6 +491,21 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
             raise StepFailed(f"{node}: {service} did not stop: stop it from the CLI, then resume")
         await asyncio.sleep(ctx.plan.timing.poll_interval)
     return _record(step, StepOutcome.DONE, f"{service} stopped", started)
+
+
+async def _deletes_done(ctx: StepContext) -> bool:
+    """A resumed prune: every cert the plan deletes is gone, so a pre-stop (there only for the
+    deletes) would stop and start the service a second time for nothing."""
+    for s in ctx.plan.of_kind(StepKind.DELETE_TRUST):
+        node, store = _need(s.node, s, "node"), _need(s.store, s, "store")
+        trusts = await _retrying(ctx, f"{node}: read {store}", partial(ctx.ops.trusts, node, store))
+        file, serial = _need(s.file, s, "file"), _need(s.expect, s, "serial")
+        if any(
+            t.store == store and t.cert.serial == serial and _base(t.file) == _base(file)
+            for t in trusts
+        ):
+            return False
+    return True
 
 
 def _base(file: str) -> str:

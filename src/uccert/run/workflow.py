@@ -164,6 +164,7 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
             changes,
             note,
             env.backoff,
+            stored.get("earlier", {}),
         )
         current: Step | None = None
         try:
