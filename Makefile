@@ -11,7 +11,7 @@ PIP_INSTALL = $(1)/python -m pip install -qq
 LOCKS := requirements/runtime.lock requirements/test.lock
 UV_VERSION := 0.13.9
 
-.PHONY: demo test lint bench clean lock test-latest
+.PHONY: demo test lint bench faults clean lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ test-latest:
 	$(LATEST)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE '^(cryptography|asyncssh|dbos|typer|rich|fastapi|httpx|pytest)=='
 	$(call LINT,$(LATEST)/bin)
 	$(LATEST)/bin/pytest
+
+# Every lab fault kind at every step kind of a small regen and prune (tests/run/test_fault_matrix.py;
+# `make test` runs a few representative cells of it).
+faults: $(VENV)/.installed-test
+	$(BIN)/pytest -q -m faults tests/run/test_fault_matrix.py
 
 clean:
 	rm -rf $(VENV) $(LATEST) .pytest_cache .mypy_cache .ruff_cache

@@ -134,3 +134,16 @@ async def test_federation_is_in_use_where_its_connection_manager_is_activated(
         pin_lab(lab)
         snap = await client(lab).snapshot()
     assert set(snap.features) == expected
+
+
+async def test_https_clients_honour_the_inventorys_connect_timeout(tmp_path: Path) -> None:
+    async with running_lab(preset_name="minimal", time_scale=0, state_dir=tmp_path) as lab:
+        text = lab.inventory.read_text()
+        lab.inventory.write_text(
+            text.replace("[clusters.lab.timing]", "[clusters.lab.timing]\nconnect_timeout = 3.5")
+        )
+        targets = client(lab).targets
+        for http in (targets.axl_http(), targets.soap_http("imp-pub", "imp-pub.lab.example")):
+            async with http:
+                assert http.timeout.connect == 3.5
+                assert (await http.get("/axl/")).status_code < 500  # pinned TLS still works

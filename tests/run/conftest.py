@@ -89,3 +89,13 @@ def lab_cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
         preset_name=preset, time_scale=scale, state_dir=tmp_path / "lab", **options
     ) as lab:
         yield Cli(lab, tmp_path / "state")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The full fault matrix runs only when asked for (`make faults`: ``-m faults``)."""
+    if "faults" in (config.option.markexpr or ""):
+        return
+    kept = [i for i in items if i.get_closest_marker("faults") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept

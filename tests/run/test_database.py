@@ -71,3 +71,19 @@ def test_the_lock_of_a_killed_process_is_free(tmp_path: Path) -> None:
     assert proc.stdout.strip() == "held"
     assert proc.returncode == -9
     assert not db.busy()
+
+
+def test_the_database_and_its_lock_are_private_in_an_open_state_directory(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o755)
+    state.chmod(0o755)
+    (state / "runs.lock").write_text("")
+    (state / "runs.lock").chmod(0o644)  # left by an older uccert
+    db = RunDatabase.locate(directory=state)
+    with ExecutorLock(db):
+        pass
+    assert (state / "runs.lock").stat().st_mode & 0o777 == 0o600
+    assert (state / "runs.sqlite").stat().st_mode & 0o777 == 0o600
+    assert not db.exists  # created empty: nothing to list yet

@@ -218,21 +218,47 @@ def test_an_ssh_drop_right_after_regen_does_not_regenerate_twice(lab_cli: Cli) -
     assert_end_state(lab_cli, ("cup-xmpp",))
 
 
-def test_a_service_that_fails_to_start_fails_the_run_with_ha_restored(lab_cli: Cli) -> None:
+def test_an_ssh_drop_right_after_a_restart_does_not_restart_twice(lab_cli: Cli) -> None:
+    lab_cli.lab.lab.inject_fault(
+        Fault(FaultKind.DROP_AFTER_COMMAND, "imp-sub1", "utils service restart Cisco Tomcat", 1)
+    )
+    done = lab_cli.run("regen", "apply", "--units", "tomcat", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert commanded_stops(lab_cli, "Cisco Tomcat") == Counter({"imp-pub": 1, "imp-sub1": 1})
+    assert "took effect already; not sent again" in done.stdout
+    assert_end_state(lab_cli, ("tomcat",))
+
+
+def _ha_of(cli: Cli, node: str) -> bool:
+    return next(g.ha_enabled for g in cli.lab.lab.groups() if node in (g.server1, g.server2))
+
+
+@pytest.mark.parametrize("service", ["Cisco XCP Router", "Cisco Tomcat"])
+def test_a_service_that_fails_to_start_leaves_ha_off_until_resume(
+    lab_cli: Cli, service: str
+) -> None:
+    """HA back on over a stopped critical service fails the node over: the run leaves it off,
+    says so, and the resumed run restores it once the service runs."""
     lab = lab_cli.lab.lab
-    lab.inject_fault(Fault(FaultKind.SERVICE_START_FAILS, "imp-sub1", "Cisco XCP Router", 1))
-    failed = lab_cli.run("regen", "apply", "--units", "cup-xmpp", "--yes")
+    lab.inject_fault(Fault(FaultKind.SERVICE_START_FAILS, "imp-sub1", service, 1))
+    unit = "cup-xmpp" if service == "Cisco XCP Router" else "tomcat"
+    failed = lab_cli.run("regen", "apply", "--units", unit, "--yes")
     assert failed.returncode == 1
-    assert re.search(r"FAILED.*Cisco XCP Router", failed.stdout.replace("\n", " "))
-    assert "uccert runs resume" in failed.stdout
-    assert all(g.ha_enabled for g in lab.groups()), "HA must be restored after a failure"
+    out = " ".join(failed.stdout.split())
+    assert re.search(rf"FAILED.*{service}", out)
+    assert "HA left OFF on" in out and "on imp-sub1 is stopped" in out
+    assert "uccert runs resume" in out
+    assert f"imp-sub1 {service}: Stopped" in out  # observed, not assumed
+    assert not _ha_of(lab_cli, "imp-sub1"), "HA was turned on over a stopped service"
     run_id, status = run_id_of(lab_cli)
     assert status == "failed"
     if lab_cli.events("failover"):  # HA came back while the router was down: fall back first
         lab.fallback("DefaultCUPSubcluster", "test")
     resumed = lab_cli.run("runs", "resume", run_id, "--yes")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert_end_state(lab_cli, ("cup-xmpp",))
+    assert_end_state(lab_cli, (unit,))
+    assert lab_cli.events("failover") == []
+    assert (lab_cli.state / "runs.sqlite").stat().st_mode & 0o777 == 0o600
 
 
 def _no_changes(cli: Cli) -> None:

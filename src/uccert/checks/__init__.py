@@ -12,7 +12,7 @@ skipped by every other check.
 
 | module         | codes                                                        | PROCEDURE |
 |----------------|--------------------------------------------------------------|-----------|
-| reachability   | node-unreachable (error)                                     |           |
+| reachability   | node-unreachable, pin-mismatch (error)                       |           |
 | expiry         | identity-expired (error), identity-expiring (warning),       | §2, §5    |
 |                | trust-expired (warning)                                      |           |
 | duplicates     | trust-duplicate (warning)                                    | §5        |
@@ -25,7 +25,8 @@ skipped by every other check.
 | services       | service-not-running, restart-pending (warning)               | §1, §7    |
 | partial_read   | read-warning (warning), web-only-delete (info)               |           |
 
-`exit_code_for` maps findings to the CLI's exit code: 3 when any is a warning or an error.
+`exit_code_for` maps findings to the CLI's exit code: 1 when a node could not be read (the check
+is incomplete: "failed"), else 3 when any is a warning or an error, else 0.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ from uccert.model import Finding, Severity, Snapshot
 
 DEFAULT_WARN_DAYS = 30
 EXIT_OK = 0
+EXIT_UNREAD = 1  # ARCHITECTURE: "1 failed": a node could not be read, so it was not checked
 EXIT_PROBLEMS = 3  # ARCHITECTURE: "3 checks found problems"
+UNREAD_CODES = frozenset({"node-unreachable", "pin-mismatch"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Check:
 
 
 CHECKS: tuple[Check, ...] = (
-    Check("reachability", ("node-unreachable",), reachability.check),
+    Check("reachability", ("node-unreachable", "pin-mismatch"), reachability.check),
     Check("expiry", ("identity-expired", "identity-expiring", "trust-expired"), expiry.check),
     Check("duplicates", ("trust-duplicate",), duplicates.check),
     Check(
@@ -95,9 +98,13 @@ def run_checks(
 
 
 def exit_code_for(findings: Iterable[Finding]) -> int:
-    """3 when any finding is a warning or an error, else 0 (info findings do not count)."""
+    """1 when a node could not be read, else 3 when any finding is a warning or an error,
+    else 0 (info findings do not count)."""
+    found = tuple(findings)
+    if any(f.code in UNREAD_CODES for f in found):
+        return EXIT_UNREAD
     serious = {Severity.ERROR, Severity.WARNING}
-    return EXIT_PROBLEMS if any(f.severity in serious for f in findings) else EXIT_OK
+    return EXIT_PROBLEMS if any(f.severity in serious for f in found) else EXIT_OK
 
 
 __all__ = [
@@ -106,6 +113,7 @@ __all__ = [
     "DEFAULT_WARN_DAYS",
     "EXIT_OK",
     "EXIT_PROBLEMS",
+    "EXIT_UNREAD",
     "MRA",
     "Check",
     "CheckContext",

@@ -1,14 +1,15 @@
 """The `uccert` command: a typer app, one module per command group.
 
 Errors: a ``UccertError`` prints one line ``error: <problem> — <fix>`` on stderr and exits with its
-code (ConfigError 2, ClusterError 1); usage errors exit 2.
+code (ConfigError 2, ClusterError 1); usage errors are one line too and exit 2 (no boxed help);
+Ctrl-C exits 4.
 """
 
 from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 
@@ -55,17 +56,40 @@ def _options(
     _output.SETTINGS.pager = not no_pager
 
 
+INTERRUPTED: Final = 4
+_CTRL_C: Final = 130  # what typer returns for a KeyboardInterrupt a command did not handle
+
+
+def _typer_error(exc: typer.TyperException) -> int:
+    """A usage or parameter error as one line (no boxed help): the problem, then where the
+    options are described. Exit 2 for usage errors, as before."""
+    message = " ".join(str(getattr(exc, "format_message", exc.__str__)()).split())
+    code = getattr(exc, "exit_code", 1)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `uccert` alone: the help is the answer
+        print(str(getattr(exc, "format_message", exc.__str__)()), file=sys.stderr)
+        return 2
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", None)
+    hint = f" — see `{where} --help`" if where and code == 2 else ""
+    print(f"error: {message}{hint}", file=sys.stderr)
+    return code if isinstance(code, int) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point; returns the exit code."""
+    """Console-script entry point; returns the exit code. Every error is one line on stderr."""
     try:
-        app(args=argv, prog_name="uccert")  # standalone: usage errors print and exit 2
-    except UccertError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        code = app(args=argv, prog_name="uccert", standalone_mode=False)
+    except UccertError as exc:  # its message may quote what a node sent: escaped
+        print(f"error: {_output.clean(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except typer.TyperException as exc:
+        return _typer_error(exc)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
+        code = _CTRL_C
+    if code == _CTRL_C:
         print("error: interrupted — run the command again", file=sys.stderr)
-        return 4
-    return 0
+        return INTERRUPTED
+    return code if isinstance(code, int) else 0

@@ -1,7 +1,7 @@
 """`uccert check`: what is wrong with each cluster's certificates. Summary first (per severity
 and code: how many, on which nodes, the earliest date), then each group's fix once; every
-finding with ``--details`` (always in ``--json``). Exit 3 when any finding is a warning or an
-error, 0 otherwise."""
+finding with ``--details`` (always in ``--json``). Exit 1 when a node could not be read, else
+3 when any finding is a warning or an error, else 0."""
 
 from __future__ import annotations
 
@@ -224,7 +224,8 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Check every node's certificates; exit 3 when a warning or an error is found."""
+    """Check every node's certificates; exit 3 when a warning or an error is found, 1 when a
+    node could not be read."""
     from uccert.checks import exit_code_for, run_checks  # the checks: not for --help
 
     clusters, snapshots = read_snapshots(inventory, cluster)

@@ -28,7 +28,7 @@ from uccert.ca import (
     upload_plan_inputs,
 )
 from uccert.ca.after_upload import client_bundle_hint, upload_warnings
-from uccert.ca.chain import common_name, fingerprint
+from uccert.ca.chain import common_name, fingerprint, is_ca, is_self_signed
 from uccert.ca.csr_request import CsrPlan, check_generated_csr, sidecar
 from uccert.ca.keys import parse_key_spec, public_key_sha256
 from uccert.ca.upload_checks import UploadPlan
@@ -233,6 +233,13 @@ def upload(
 
     certs = _read_certs(cert, "--cert")
     leaf, supplied = certs[0], certs[1:]
+    leaves = [c for c in certs if not is_ca(c) and not is_self_signed(c)]
+    if len(leaves) > 1:
+        raise ConfigError(
+            f"--cert {str(cert)!r} holds {len(leaves)} leaf certificates"
+            f" ({', '.join(repr(common_name(c.subject)) for c in leaves)}): give one leaf,"
+            " followed only by its CA certificates"
+        )
     if chain is not None:
         supplied += _read_certs(chain, "--chain")
     database = None if no_restart else RunDatabase.locate(database_url)

@@ -334,8 +334,21 @@ def print_outcome(console: Console, run_id: str, outcome: RunOutcome) -> int:
         console.print("[bold red]NOT RESTORED — act now:[/]")
         for item in outcome.unrestored:
             console.print(f"  [red]{escape(clean(item))}[/]")
-    else:
-        console.print("Safety steps done: HA restored as recorded, stopped services started.")
+    if outcome.restored:
+        console.print("Safety steps done:")
+        for item in outcome.restored:
+            console.print(f"  {escape(clean(item))}")
+    elif not outcome.unrestored:
+        console.print("No safety steps: this run had not turned HA off or stopped a service.")
+    down = [s for s in outcome.services if not s.endswith(": Started")]
+    if outcome.services:
+        console.print(
+            f"Services the plan controls, as observed now ({len(outcome.services) - len(down)}"
+            f" of {len(outcome.services)} Started):"
+        )
+        for item in outcome.services:
+            style = "bold red" if item in down else "dim"
+            console.print(f"  [{style}]{escape(clean(item))}[/]")
     console.print(f"Fix the cause, then: [bold]uccert runs resume {run_id} --yes[/]")
     return 1
 

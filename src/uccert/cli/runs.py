@@ -10,12 +10,13 @@ import asyncio
 import getpass
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from uccert.config import load_inventory, resolve_credentials, select_clusters
+from uccert.model import StepKind
 from uccert.run.database import RunDatabase
 
 from .inventory import JsonOption, console
@@ -28,6 +29,9 @@ from .run_display import (
     runs_table,
     write_report,
 )
+
+if TYPE_CHECKING:
+    from uccert.run.executor import RunView
 
 app = typer.Typer(help="Durable runs: list, show, resume, cancel.")
 
@@ -113,29 +117,58 @@ def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption =
     raise typer.Exit(code)
 
 
+def left_off(view: RunView) -> tuple[list[str], list[str]]:
+    """(groups, "service on node") this run may have turned off or stopped and not restored.
+
+    From the plan's steps up to the one after the last recorded (a run killed right after an
+    AXL update or a stop took effect has no record of it), minus the restores recorded."""
+    from uccert.run.records import StepOutcome
+
+    done = {
+        r.id
+        for _, records in view.records
+        for r in records
+        if r.outcome in (StepOutcome.DONE, StepOutcome.ALREADY)
+    }
+    recorded = {r.id for _, records in view.records for r in records}
+    ids = [s.id for s in view.plan.steps]
+    reached = max((ids.index(i) for i in recorded if i in ids), default=-1) + 1
+    steps = view.plan.steps[: reached + 1]
+    restored = {s.group for s in view.plan.of_kind(StepKind.HA_RESTORE) if s.id in done}
+    groups = sorted(
+        {s.group for s in steps if s.kind is StepKind.HA_OFF and s.group} - restored - {None}
+    )
+    started = {(s.node, s.service) for s in view.plan.of_kind(StepKind.START) if s.id in done}
+    stopped = [
+        f"{s.service} on {s.node}"
+        for s in steps
+        if s.kind is StepKind.STOP and (s.node, s.service) not in started
+    ]
+    return [g for g in groups if g is not None], stopped
+
+
 def cancel(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:
-    """Give up an unfinished run: it will never be resumed (the cluster is left as it is)."""
+    """Give up an unfinished run (interrupted or failed): it will never be resumed; the cluster
+    is left as it is, and what the run may have left off is named."""
     from uccert.run.executor import RunBook
 
     book = RunBook(RunDatabase.locate(database_url))
     view = book.show(run_id)
-    ha_off = {
-        r.id.split(":")[1]
-        for _, records in view.records
-        for r in records
-        if r.kind == "ha-off" and r.outcome.value == "done"
-    }
-    restored = {
-        r.id.split(":")[1] for _, records in view.records for r in records if r.kind == "ha-restore"
-    }
     confirm(f"Cancel run {run_id}? It will never be resumed", yes)
     summary = book.cancel(run_id)
     print(f"run {summary.id} is {summary.status.value}")
-    left = sorted(ha_off - restored)
-    if left:
+    groups, stopped = left_off(view)
+    if groups:
         print(
-            f"warning: this run turned High Availability off on {', '.join(left)} and did not"
-            " restore it: turn it back on (IM/P admin, Presence Redundancy Groups)",
+            f"warning: this run turns High Availability off on {', '.join(groups)} and did not"
+            " restore it: check each group and turn HA back on once every service of its nodes"
+            " runs (CUCM administration, System > Presence Redundancy Groups)",
+            file=sys.stderr,
+        )
+    if stopped:
+        print(
+            f"warning: this run stops {', '.join(stopped)} and did not start it again: check"
+            " and start it (utils service start NAME)",
             file=sys.stderr,
         )
 

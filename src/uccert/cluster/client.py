@@ -45,7 +45,7 @@ from uccert.cluster.discovery import (
 from uccert.cluster.rest_reader import read_certs_rest
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials, FleetLimits
-from uccert.errors import ClusterError, UccertError
+from uccert.errors import ClusterError, ConfigError, UccertError
 from uccert.model import (
     HaNodeState,
     Node,
@@ -61,6 +61,7 @@ from uccert.model import (
 from uccert.protocols import CliParseError
 from uccert.protocols.start_time import parse_start_time
 from uccert.transport.controlcenter_client import ControlCenterClient
+from uccert.transport.errors import HostKeyError, TlsPinError
 from uccert.transport.tls_probe import ProbeError, probe_presented
 
 DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary from 15.0
@@ -71,6 +72,40 @@ DEFAULT_CONCURRENCY = FleetLimits().nodes_in_flight
 FILES_RESERVED = 64  # open files kept free for the database, logs, pins and Python itself
 REST_FROM_MAJOR = 14
 _FAILURES = (UccertError, OSError, TimeoutError)
+
+
+def check_overrides(config: ClusterConfig, nodes: tuple[DiscoveredNode, ...]) -> None:
+    """Refuse (ConfigError, exit 2) a node override that names no node the cluster lists, or
+    names one only when case is ignored: its address and ports would silently not be used,
+    and uccert would connect to the node's FQDN instead."""
+    known = {k for n in nodes for k in (n.name, n.fqdn)}
+    folded = {k.casefold(): k for k in known}
+    for name in config.nodes:
+        if name in known or name == config.publisher:
+            continue
+        near = folded.get(name.casefold())
+        if near is not None:
+            raise ConfigError(
+                f"cluster {config.name}: the node override {name!r} differs from the node"
+                f" {near!r} only in case: write [clusters.{config.name}.nodes.{near!r}]"
+            )
+        raise ConfigError(
+            f"cluster {config.name}: the node override {name!r} names no node of the cluster"
+            f" (its nodes: {', '.join(sorted(n.name for n in nodes))}): fix or remove it"
+        )
+
+
+def _pin_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is a pin refusal: the host key or TLS cert is not the
+    pinned one, or the pins could not be read."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (HostKeyError, TlsPinError)):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 UNKNOWN_VERSION = ""
 MAX_PROBE_TIMEOUT = 10.0  # seconds; a probe runs beside the SSH read and must not outlast it
 
@@ -280,6 +315,7 @@ class ClusterClient:
             return NodeSnapshot(
                 Node(node.name, node.fqdn, node.product, node.role, UNKNOWN_VERSION),
                 error=_reason(exc),
+                pin_error=_pin_error(exc),
             )
 
     async def snapshot(self) -> Snapshot:
@@ -292,7 +328,9 @@ class ClusterClient:
                 name, self.config.publisher, Product.CUCM, Role.PUBLISHER, UNKNOWN_VERSION
             )
             error = f"cannot list the cluster's nodes: {_reason(exc)}"
-            return Snapshot(self.config.name, taken_at, (NodeSnapshot(publisher, error=error),))
+            unread = NodeSnapshot(publisher, error=error, pin_error=_pin_error(exc))
+            return Snapshot(self.config.name, taken_at, (unread,))
+        check_overrides(self.config, nodes)
         fqdns = tuple(n.fqdn for n in nodes)
         read = await asyncio.gather(*(self.read_node(n, fqdns) for n in nodes))
         activated = (s.name for n in read for s in n.services if s.activated)

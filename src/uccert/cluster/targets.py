@@ -23,7 +23,7 @@ from uccert import catalog
 from uccert.catalog import WIRE_UNITS, TlsMode
 from uccert.config import ClusterConfig, ClusterCredentials, NodeOverride
 from uccert.transport import AdminCliSession, KnownHostsStore, SshTarget
-from uccert.transport.http import HttpTarget, http_client
+from uccert.transport.http import HttpTarget, http_client, node_timeout
 from uccert.transport.tls_pins import TlsPinStore
 from uccert.transport.tls_probe import ProbeKind, ProbeTarget
 
@@ -136,14 +136,22 @@ class NodeTargets:
         fqdn = self.cluster.publisher
         account = self.credentials.app_admin
         target = self.http_target(self.publisher_name(), fqdn, rest=False)
-        return http_client(target, (account.username, account.password))
+        return http_client(
+            target,
+            (account.username, account.password),
+            timeout=node_timeout(self.cluster.timing.connect_timeout),
+        )
 
     def soap_http(self, name: str, fqdn: str, also_trust: str = "") -> httpx.AsyncClient:
         """HTTPS to one node's Tomcat port as the application admin (Control Center SOAP acts
         only on the node it is called on, INTERFACES.md §2)."""
         account = self.credentials.app_admin
         target = self.http_target(name, fqdn, rest=False, also_trust=also_trust)
-        return http_client(target, (account.username, account.password))
+        return http_client(
+            target,
+            (account.username, account.password),
+            timeout=node_timeout(self.cluster.timing.connect_timeout),
+        )
 
     def probe_target(self, name: str, fqdn: str, unit: str) -> ProbeTarget:
         """Where ``unit`` is presented on the node: the catalog's first endpoint (§7), its port
@@ -162,4 +170,8 @@ class NodeTargets:
         """HTTPS to one node as the OS admin (Certificate Management REST)."""
         account = self.credentials.os_admin
         target = self.http_target(name, fqdn, rest=True)
-        return http_client(target, (account.username, account.password))
+        return http_client(
+            target,
+            (account.username, account.password),
+            timeout=node_timeout(self.cluster.timing.connect_timeout),
+        )

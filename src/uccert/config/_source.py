@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from uccert.errors import ConfigError
 
@@ -120,10 +120,20 @@ class Source:
         return fail(self.path, self.line_of(table, key), problem, fix)
 
 
+MAX_FILE_BYTES: Final = 4 * 2**20  # inventory and credentials files (docs/inventory.md)
+
+
 def parse(path: Path, text: str, what: str) -> dict[str, Any]:
     """tomllib.loads with its error turned into one line with the file's line number."""
     try:
         return tomllib.loads(text)
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise fail(
+            path,
+            1,
+            f"{what} nests arrays or tables too deeply to read",
+            "write it as the flat tables of docs/inventory.md",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line = getattr(exc, "lineno", None)
@@ -142,8 +152,11 @@ def parse(path: Path, text: str, what: str) -> dict[str, Any]:
 
 
 def read_text(path: Path, what: str, missing_fix: str) -> str:
+    """The file as text; refused (one line) when missing, unreadable, not UTF-8 or larger than
+    ``MAX_FILE_BYTES`` (read no further than that: a huge file is a mistake, not an inventory)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InventoryError(one_line(f"{path}: no such {what} — {missing_fix}")) from None
     except IsADirectoryError:
@@ -154,6 +167,13 @@ def read_text(path: Path, what: str, missing_fix: str) -> str:
         raise InventoryError(
             one_line(f"{path}: cannot read the {what} ({exc.strerror}) — check its permissions")
         ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InventoryError(
+            one_line(
+                f"{path}: the {what} is larger than {MAX_FILE_BYTES // 2**20} MiB — pass the"
+                " right file (an inventory of hundreds of nodes is a few hundred kB)"
+            )
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

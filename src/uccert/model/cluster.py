@@ -98,8 +98,10 @@ def _frozen_serials(presented: Mapping[str, str]) -> Mapping[str, str]:
 @dataclass(frozen=True)
 class NodeSnapshot:
     """What one node showed. `presented`: unit -> serial seen on the wire (probed units only).
-    `error` is set (and the rest empty) when the node could not be read; `warnings` name what
-    of a readable node could not be read (one cert, one line), each with its reason."""
+    `error` is set (and the rest empty) when the node could not be read; ``pin_error``: because
+    its SSH host key or TLS cert is not the pinned one (or the pins could not be read).
+    `warnings` name what of a readable node could not be read (one cert, one line), each with
+    its reason."""
 
     node: Node
     identities: tuple[CertInfo, ...] = ()
@@ -110,6 +112,7 @@ class NodeSnapshot:
     warnings: tuple[str, ...] = ()
     ha_states: tuple[HaNodeState, ...] = ()  # every group's nodes, as read on this node
     replication: tuple[ReplicationState, ...] = ()  # its product's nodes, read on a publisher
+    pin_error: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "presented", _frozen_serials(self.presented))

@@ -150,14 +150,19 @@ def utils_service(action: ServiceAction, name: str) -> str:
 # ---------------------------------------------------------------- buffers
 
 
+# How much of the end of the received text the prompt tests look at: a prompt (and the pager
+# noise around it) is far shorter, and looking at the whole buffer on every read is quadratic.
+PROMPT_TAIL: Final = 4096
+
+
 def ends_with_prompt(buffer: str) -> bool:
     """True when the received text ends at a fresh ``admin:`` prompt (command done)."""
-    return PROMPT_AT_END_RE.search(strip_pager(buffer)) is not None
+    return PROMPT_AT_END_RE.search(strip_pager(buffer[-PROMPT_TAIL:])) is not None
 
 
 def asks_yes_no(buffer: str) -> bool:
     """True when the received text ends with a ``(yes|no)?`` question."""
-    return YES_NO_PROMPT_RE.search(strip_pager(buffer)) is not None
+    return YES_NO_PROMPT_RE.search(strip_pager(buffer[-PROMPT_TAIL:])) is not None
 
 
 def command_output(buffer: str, command: str) -> str:

@@ -21,6 +21,7 @@ from uccert.errors import ConfigError
 DATABASE_FILE: Final = "runs.sqlite"
 LOCK_FILE: Final = "runs.lock"
 URL_ENV: Final = "UCCERT_DATABASE_URL"
+PRIVATE: Final = 0o600  # the run database and its lock: owner only
 
 
 class RunBusy(ConfigError):
@@ -52,6 +53,12 @@ def _check_url(url: str) -> str:
     return url
 
 
+def _tighten(path: Path) -> None:
+    """0600 for a file an earlier uccert created with the umask's mode (often 0644)."""
+    if path.stat().st_mode & 0o077:
+        path.chmod(PRIVATE)
+
+
 @dataclass(frozen=True)
 class RunDatabase:
     """The run database's URL and the lock that guards executing its runs."""
@@ -72,14 +79,23 @@ class RunDatabase:
         return cls(f"sqlite:///{(where / DATABASE_FILE).resolve()}", where / LOCK_FILE)
 
     def prepare(self) -> None:
+        """The state directory, and a SQLite database file created 0600 before DBOS opens it
+        (the plans in it name every node and cert: for the admin's eyes only, even in a state
+        directory that already existed with looser permissions)."""
         self.lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.url.startswith("sqlite:///"):
+            path = Path(self.url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE))
+            _tighten(path)
 
     @property
     def exists(self) -> bool:
         """False for a SQLite file never created (nothing to list)."""
         if not self.url.startswith("sqlite:///"):
             return True
-        return Path(self.url.removeprefix("sqlite:///")).exists()
+        path = Path(self.url.removeprefix("sqlite:///"))
+        return path.exists() and path.stat().st_size > 0  # prepare() leaves it empty
 
     def busy(self) -> bool:
         """True while another process holds the executor lock."""
@@ -99,7 +115,9 @@ class ExecutorLock:
 
     def __enter__(self) -> ExecutorLock:
         self.database.prepare()
-        handle = open(self.database.lock_path, "a+")
+        fd = os.open(self.database.lock_path, os.O_CREAT | os.O_RDWR | os.O_APPEND, PRIVATE)
+        handle = os.fdopen(fd, "a+")
+        _tighten(self.database.lock_path)
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -12,6 +12,7 @@ by a new attempt that re-observes every step, so nothing done is done twice.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ APP_NAME: Final = "uccert"
 APP_VERSION: Final = "uccert-runs-1"
 EXECUTOR_ID: Final = "local"
 ATTEMPT_SEP: Final = "~"
+# Holds the cancelled attempt that closes a failed run; no executor ever serves this queue.
+CANCEL_QUEUE: Final = "uccert-cancelled"
 
 
 class RunNotFound(ConfigError):
@@ -74,6 +77,30 @@ def dbos_config(database: RunDatabase) -> DBOSConfig:
         "executor_id": EXECUTOR_ID,
         "log_level": "WARNING",
     }
+
+
+LOG_LINE_LIMIT: Final = 200
+_PARTIAL_REPR: Final = re.compile(r"functools\.partial\(<function (\w+) at 0x[0-9a-f]+>.*", re.S)
+
+
+class _OneLine(logging.Filter):
+    """DBOS logs a cancelled step with the repr of its arguments: the whole plan, ~10 kB on
+    one line, on Ctrl-C. Keep its records to one short line, without tracebacks (uccert
+    reports what happened itself)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = " ".join(_PARTIAL_REPR.sub(r"\1", record.getMessage()).split())
+        if len(text) > LOG_LINE_LIMIT:
+            text = text[:LOG_LINE_LIMIT] + " …"
+        record.msg, record.args = text, None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def _quiet_dbos() -> None:
+    logger = logging.getLogger("dbos")
+    if not any(isinstance(f, _OneLine) for f in logger.filters):
+        logger.addFilter(_OneLine())
 
 
 @dataclass(frozen=True)
@@ -215,7 +242,11 @@ class RunBook:
         )
 
     def cancel(self, run_id: str) -> RunSummary:
-        """Mark an unfinished run cancelled (it will never be resumed)."""
+        """Mark an unfinished run cancelled (it will never be resumed).
+
+        An interrupted attempt is cancelled in place. A failed attempt has ended (DBOS cannot
+        cancel it), so the run gets one more attempt that is cancelled before anything runs
+        it: the latest attempt decides the status, and it says cancelled."""
         view = self.show(run_id)
         if view.summary.status not in UNFINISHED:
             raise RunNotResumable(
@@ -227,9 +258,24 @@ class RunBook:
                 f"run {run_id} is running in another process: stop that process first"
                 " (Ctrl-C), then cancel"
             )
+        latest = view.attempts[-1]
         client = self._client()
         try:
-            client.cancel_workflow(view.attempts[-1].workflow_id)
+            if view.summary.status is RunStatus.FAILED:
+                marker = f"{run_id}{ATTEMPT_SEP}{latest.number + 1}"
+                stored = {**latest.stored, "attempt": latest.number + 1, "cancelled": True}
+                client.enqueue(
+                    {
+                        "workflow_name": WORKFLOW_NAME,
+                        "queue_name": CANCEL_QUEUE,
+                        "workflow_id": marker,
+                        "app_version": APP_VERSION,
+                    },
+                    stored,
+                )
+                client.cancel_workflow(marker)
+            else:
+                client.cancel_workflow(latest.workflow_id)
         finally:
             client.destroy()
         return self.show(run_id).summary
@@ -249,6 +295,7 @@ class Executor:
             install(self.environment)
             logging.getLogger("dbos").setLevel(logging.WARNING)
             DBOS(config=dbos_config(self.database))
+            _quiet_dbos()
             DBOS.launch()
         except BaseException:
             self._lock.__exit__(None, None, None)
@@ -295,6 +342,10 @@ class Executor:
         number = latest.number + 1
         stored = dict(latest.stored)
         stored["attempt"] = number
+        # What the earlier attempts observed (their records), for steps no cert date times.
+        stored["earlier"] = {
+            r.id: r.to_json() for _, records in book.show(run_id).records for r in records
+        }
         with SetWorkflowID(f"{run_id}{ATTEMPT_SEP}{number}"):
             handle = await DBOS.start_workflow_async(run_workflow, stored)
         return RunOutcome.from_json(await handle.get_result())

@@ -75,12 +75,16 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What the workflow returns. ``unrestored``: safety actions that failed (loud)."""
+    """What the workflow returns. ``unrestored``: safety actions that failed (loud);
+    ``restored``: safety steps done, each with what it observed; ``services``: after a
+    failure, each service the plan controls as its node showed it ("node service: state")."""
 
     succeeded: bool
     reason: str = ""
     failed_step: str | None = None
     unrestored: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +92,8 @@ class RunOutcome:
             "reason": self.reason,
             "failed_step": self.failed_step,
             "unrestored": list(self.unrestored),
+            "restored": list(self.restored),
+            "services": list(self.services),
         }
 
     @classmethod
@@ -97,6 +103,8 @@ class RunOutcome:
             reason=raw.get("reason", ""),
             failed_step=raw.get("failed_step"),
             unrestored=tuple(raw.get("unrestored", ())),
+            restored=tuple(raw.get("restored", ())),
+            services=tuple(raw.get("services", ())),
         )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -26,12 +26,22 @@ from cryptography.hazmat.primitives import hashes
 
 from uccert.catalog.ha import HA_FALLBACK_FIX, HA_STATE_NORMAL, ha_state_settled
 from uccert.catalog.services import SERVICES, cascade_of
+from uccert.catalog.topology import Product
 from uccert.catalog.units import UNITS
 from uccert.checks import run_checks
 from uccert.cluster import ClusterClient
 from uccert.cluster.operations import Action, ClusterOps, OperationTransient, ServiceStatus
 from uccert.errors import ClusterError
-from uccert.model import CertInfo, HaNodeState, Plan, RunState, Severity, Step, StepKind
+from uccert.model import (
+    CertInfo,
+    HaNodeState,
+    Plan,
+    RedundancyGroup,
+    RunState,
+    Severity,
+    Step,
+    StepKind,
+)
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON
 from uccert.run.records import StepOutcome, StepRecord, now_iso
 from uccert.transport.tls_pins import TlsPinStore
@@ -43,6 +53,11 @@ BACKOFF: Final = 1.0  # seconds, doubled each retry
 SELF_SIGNED_DAYS: Final = 1825  # §2: notAfter = notBefore + 1825 days - 1 s
 VALIDITY_SLACK: Final = timedelta(days=1)
 TOMCAT_SERVICE: Final = "Cisco Tomcat"
+# The services whose failure makes a Presence Redundancy Group with HA on fail the node over
+# (catalog ``critical_for_ha``): HA goes back on only while all of them run on both members.
+HA_CRITICAL: Final = tuple(
+    s.name for s in SERVICES.values() if s.critical_for_ha and Product.IMP in s.products
+)
 # Findings a regeneration must leave behind it (ha-disabled is expected until ha-restore).
 REGEN_FINDINGS: Final = frozenset(
     {
@@ -64,7 +79,8 @@ class StepFailed(ClusterError):
 @dataclass
 class StepContext:
     """What a step needs besides itself. ``changes``: node -> unit -> the regenerated cert's
-    notBefore (ISO), from the regenerate records of this run so far."""
+    notBefore (ISO), from the regenerate records of this run so far. ``earlier``: step id ->
+    its record (JSON) from the run's earlier attempts (a resumed run)."""
 
     plan: Plan
     ops: ClusterOps
@@ -74,6 +90,7 @@ class StepContext:
     changes: Mapping[str, Mapping[str, str]]
     note: Callable[[str], None] = lambda _message: None
     backoff: float = BACKOFF
+    earlier: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _iso(when: datetime) -> str:
@@ -200,11 +217,60 @@ async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
     if await _retrying(ctx, f"{group}: read HA", current) is want:
         normal = await _until_normal(ctx, group) if want else ""
         return _record(step, StepOutcome.ALREADY, f"HA already {step.expect}{normal}", started)
+    if want:
+        await _refuse_ha_over_stopped(ctx, group)
     await _retrying(ctx, f"{group}: set HA {step.expect}", lambda: ctx.ops.set_ha(group, want))
     if await _retrying(ctx, f"{group}: read HA", current) is not want:
         raise StepFailed(f"{group}: HA did not turn {step.expect}: set it in the IM/P admin UI")
     normal = await _until_normal(ctx, group) if want else ""  # §3: the group Normal again
     return _record(step, StepOutcome.DONE, f"HA {step.expect}{normal}", started)
+
+
+async def _group(ctx: StepContext, name: str) -> RedundancyGroup:
+    groups = await _retrying(ctx, f"{name}: read the redundancy groups", ctx.ops.groups)
+    for g in groups:
+        if g.name == name:
+            return g
+    raise StepFailed(f"redundancy group {name!r} is gone from AXL: check the cluster")
+
+
+def _stopped(status: ServiceStatus | None) -> bool:
+    """A service that is there (activated, listed) and not Started."""
+    if status is None or status.state is RunState.STARTED:
+        return False
+    reason = (status.reason or "").casefold()
+    return not (reason.startswith("not listed") or reason == NOT_ACTIVATED_REASON.casefold())
+
+
+async def _refuse_ha_over_stopped(ctx: StepContext, name: str) -> None:
+    """Before HA goes back on: every critical service on both members runs, and every service
+    the plan controls there (the plan promises HA back "once every service runs again"). HA
+    over a stopped critical service fails the node over to its peer, the very outage HA off
+    avoided."""
+    group = await _group(ctx, name)
+    down: list[str] = []
+    for node in (group.server1, group.server2):
+        if not node:
+            continue
+        names = list(HA_CRITICAL)
+        controlled = (StepKind.RESTART, StepKind.START, StepKind.STOP)
+        for s in ctx.plan.steps:
+            if s.node == node and s.kind in controlled and s.service and s.service not in names:
+                names.append(s.service)
+        statuses = await _retrying(
+            ctx,
+            f"{node}: status of the HA-critical services",
+            partial(ctx.ops.service_status, node, names),
+        )
+        down += [
+            f"{service} on {node} is {status.state.value.lower()}"
+            for service, status in statuses.items()
+            if status is not None and _stopped(status)
+        ]
+    if down:
+        raise StepFailed(
+            f"HA left OFF on {name}: {'; '.join(down)}; start it, then `uccert runs resume`"
+        )
 
 
 async def ha_wait(step: Step, ctx: StepContext) -> StepRecord:
@@ -302,6 +368,18 @@ async def _restart_after(ctx: StepContext, step: Step, node: str) -> datetime | 
     return _from_iso(step.expect) + timedelta(seconds=1)
 
 
+def _earlier_start(ctx: StepContext, step: Step) -> datetime | None:
+    """A restart no cert date times (after trust deletes) that an earlier attempt of this run
+    did: the start time it observed. A service still running since then needs no restart."""
+    if step.kind is not StepKind.RESTART:
+        return None
+    record = ctx.earlier.get(step.id)
+    if record is None or record.get("outcome") not in (StepOutcome.DONE, StepOutcome.ALREADY):
+        return None
+    when = (record.get("data") or {}).get("started_at")
+    return _from_iso(when) if isinstance(when, str) else None
+
+
 async def _presented(ctx: StepContext, node: str, unit: str) -> x509.Certificate | None:
     """The cert on the wire, waiting a while for a listener that is not up yet: a service
     reports Started before its port accepts (Tomcat's connector takes seconds more)."""
@@ -367,7 +445,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
     """restart / start: done when the service runs and started after the change it serves."""
     started = now_iso()
     node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
-    after = await _restart_after(ctx, step, node)
+    after = await _restart_after(ctx, step, node) or _earlier_start(ctx, step)
     statuses = await _retrying(
         ctx, f"{node}: status of {service}", lambda: ctx.ops.service_status(node, [service])
     )
@@ -390,11 +468,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
         touched = await _cascade_settled(ctx, node, service, after or since)
         return _record(step, StepOutcome.ALREADY, detail + _cascade_detail(touched), started)
     action: Action = "restart" if running else "start"
-    await _retrying(
-        ctx,
-        f"{node}: {action} {service}",
-        lambda: ctx.ops.control(node, service, action, step.via),
-    )
+    await _control_once(ctx, step, action, status)
     final = await ctx.ops.wait_started(
         node,
         service,
@@ -409,12 +483,92 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
     await _no_failover(ctx, node)
     if service == TOMCAT_SERVICE and "tomcat" in step.serves:
         detail += await _repin_tomcat(ctx, node)
+    since = final.started_at or await _start_time(ctx, node, service)
     return _record(
-        step,
-        StepOutcome.DONE,
-        detail,
-        started,
-        started_at=_iso(final.started_at) if final.started_at else None,
+        step, StepOutcome.DONE, detail, started, started_at=_iso(since) if since else None
+    )
+
+
+async def _start_time(ctx: StepContext, node: str, service: str) -> datetime | None:
+    """The start time of a service just started, for the record (a resumed run tells by it
+    that the restart is done): Control Center gives none while Tomcat, which serves it, is
+    still coming up, so look a few times."""
+    for _ in range(RETRIES):
+        found = await _retrying(
+            ctx, f"{node}: status of {service}", partial(ctx.ops.service_status, node, [service])
+        )
+        status = found.get(service)
+        if status is not None and status.started_at is not None:
+            return status.started_at
+        await asyncio.sleep(ctx.plan.timing.poll_interval)
+    return None
+
+
+def _took_effect(
+    action: Action, before: ServiceStatus | None, now: ServiceStatus | None
+) -> bool | None:
+    """Whether ``now`` shows that ``action``, sent when the service was ``before``, ran: it
+    moved, or it started again after the start time seen before the command. None: this look
+    cannot tell (no start time to compare, e.g. Control Center did not answer)."""
+    if now is None:
+        return None
+    if action == "start":
+        return now.state is not RunState.STOPPED
+    if now.state is not RunState.STARTED:
+        return True  # stopping, starting, or stopped by the restart
+    old = before.started_at if before is not None else None
+    if old is None or now.started_at is None:
+        return None
+    return now.started_at > old
+
+
+async def _control_once(
+    ctx: StepContext, step: Step, action: Action, before: ServiceStatus | None
+) -> None:
+    """Send ``action`` once. After a dropped session the command may have run already: look at
+    the service before sending it again, as ``regenerate`` does with serials; a look that
+    cannot tell is repeated, and the step fails rather than risk a second restart."""
+    node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
+    delay = ctx.backoff
+    for attempt in range(1, RETRIES + 1):
+        try:
+            await ctx.ops.control(node, service, action, step.via)
+            return
+        except OperationTransient as exc:
+            if attempt == RETRIES:
+                raise StepFailed(
+                    f"{node}: {action} {service}: still failing after {RETRIES} tries: {exc}"
+                ) from exc
+            ctx.note(f"{node}: {action} {service}: {exc}; looking again in {delay:.0f} s")
+            await asyncio.sleep(delay)
+            delay *= 2
+        if await _observed_done(ctx, node, service, action, before):
+            ctx.note(f"{node}: the {action} of {service} took effect already; not sent again")
+            return
+
+
+async def _observed_done(
+    ctx: StepContext, node: str, service: str, action: Action, before: ServiceStatus | None
+) -> bool:
+    delay = ctx.backoff
+    for look in range(1, RETRIES + 1):
+        found = await _retrying(
+            ctx, f"{node}: status of {service}", partial(ctx.ops.service_status, node, [service])
+        )
+        verdict = _took_effect(action, before, found.get(service))
+        if verdict is not None:
+            return verdict
+        if look < RETRIES:
+            ctx.note(
+                f"{node}: cannot tell yet whether the {action} of {service} ran (no start time"
+                f" shown); looking again in {delay:.0f} s"
+            )
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise StepFailed(
+        f"{node}: the session dropped during the {action} of {service} and the node shows no"
+        " start time to tell whether it ran: look at the node (utils service list), then"
+        " `uccert runs resume`"
     )
 
 
@@ -430,6 +584,10 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
 
     if await _retrying(ctx, f"{node}: status of {service}", state) is RunState.STOPPED:
         return _record(step, StepOutcome.ALREADY, f"{service} already stopped", started)
+    if ctx.earlier and await _deletes_done(ctx):
+        return _record(
+            step, StepOutcome.ALREADY, f"every delete is done: {service} not stopped again", started
+        )
     await _retrying(
         ctx, f"{node}: stop {service}", partial(ctx.ops.control, node, service, "stop", step.via)
     )
@@ -441,6 +599,21 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
         await asyncio.sleep(ctx.plan.timing.poll_interval)
     await _no_failover(ctx, node)
     return _record(step, StepOutcome.DONE, f"{service} stopped", started)
+
+
+async def _deletes_done(ctx: StepContext) -> bool:
+    """A resumed prune: every cert the plan deletes is gone, so a pre-stop (there only for the
+    deletes) would stop and start the service a second time for nothing."""
+    for s in ctx.plan.of_kind(StepKind.DELETE_TRUST):
+        node, store = _need(s.node, s, "node"), _need(s.store, s, "store")
+        trusts = await _retrying(ctx, f"{node}: read {store}", partial(ctx.ops.trusts, node, store))
+        file, serial = _need(s.file, s, "file"), _need(s.expect, s, "serial")
+        if any(
+            t.store == store and t.cert.serial == serial and _base(t.file) == _base(file)
+            for t in trusts
+        ):
+            return False
+    return True
 
 
 def _base(file: str) -> str:
@@ -534,10 +707,20 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
     the step's ``serves`` (finding codes), or by default those of a regeneration."""
     started = now_iso()
     codes = frozenset(step.serves) or REGEN_FINDINGS
-    snap = await ctx.client.snapshot()
-    unread = [f"{n.node.name}: {n.error}" for n in snap.nodes if n.error]
-    if unread:
-        raise StepFailed("verification could not read " + "; ".join(unread))
+    delay = ctx.backoff
+    for attempt in range(1, RETRIES + 1):  # a node that did not answer: as a step's retries
+        snap = await ctx.client.snapshot()
+        unread = [f"{n.node.name}: {n.error}" for n in snap.nodes if n.error]
+        if not unread:
+            break
+        if attempt == RETRIES:
+            raise StepFailed(
+                f"verification could not read {'; '.join(unread)} after {RETRIES} tries:"
+                " check the node, then `uccert runs resume`"
+            )
+        ctx.note(f"verification could not read {'; '.join(unread)}; retrying in {delay:.0f} s")
+        await asyncio.sleep(delay)
+        delay *= 2
     touched = {s.node for s in ctx.plan.steps if s.node is not None}
     regenerated = {(s.node, s.unit) for s in ctx.plan.of_kind(StepKind.REGENERATE)}
     findings = [

@@ -115,6 +115,30 @@ def _safety_steps(plan: Plan) -> tuple[Step, ...]:
     return tuple(s for s in plan.steps if s.safety)
 
 
+async def _observe_services(plan: Plan, ctx: StepContext) -> tuple[str, ...]:
+    """After a failure: each service the plan controls as the node shows it now, service by
+    service, so the summary says what was observed rather than what was meant to happen."""
+    wanted: dict[str, list[str]] = {}
+    for s in plan.steps:
+        if s.kind in (StepKind.RESTART, StepKind.START, StepKind.STOP) and s.node and s.service:
+            names = wanted.setdefault(s.node, [])
+            if s.service not in names:
+                names.append(s.service)
+    seen: list[str] = []
+    for node, names in wanted.items():
+        try:
+            found = await ctx.ops.service_status(node, names)
+        except Exception as exc:  # an observation only: say it could not be made
+            seen.append(f"{node}: could not read the services ({exc})")
+            continue
+        for name in names:
+            status = found.get(name)
+            state = status.state.value if status is not None else "unknown"
+            why = f" ({status.reason})" if status is not None and status.reason else ""
+            seen.append(f"{node} {name}: {state}{why}")
+    return tuple(seen)
+
+
 @DBOS.workflow(name=WORKFLOW_NAME)
 async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
     env = _environment()
@@ -140,6 +164,7 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
             changes,
             note,
             env.backoff,
+            stored.get("earlier", {}),
         )
         current: Step | None = None
         try:
@@ -149,6 +174,7 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
         except Exception as exc:  # every failure runs the safety steps before the run stops
             reason = str(exc) or type(exc).__name__
             unrestored: list[str] = []
+            restored: list[str] = []
             for safe in _safety_steps(plan):
                 try:
                     done = StepRecord.from_json(await _run_step(run_id, safe, ctx))
@@ -157,6 +183,11 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
                 else:
                     if done.outcome is StepOutcome.FAILED:
                         unrestored.append(f"{safe.id}: {done.detail}")
+                    else:
+                        restored.append(f"{safe.id}: {done.detail}")
             failed = current.id if current is not None else None
-            return RunOutcome(False, reason, failed, tuple(unrestored)).to_json()
+            services = await _observe_services(plan, ctx)
+            return RunOutcome(
+                False, reason, failed, tuple(unrestored), tuple(restored), services
+            ).to_json()
     return RunOutcome(True).to_json()

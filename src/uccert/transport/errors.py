@@ -34,6 +34,7 @@ __all__ = [
     "HttpStatusError",
     "HttpTimeout",
     "HttpTransportError",
+    "OutputTooLarge",
     "SessionDropped",
     "SshTransportError",
     "TlsPinError",
@@ -95,6 +96,15 @@ class TlsPinUnknown(TlsPinError):
 
 class TlsPinMismatch(TlsPinError):
     """The node presented a certificate that is not pinned for it (or not for its FQDN)."""
+
+
+class OutputTooLarge(ClusterError):
+    """A node sent more than ``MAX_OUTPUT_BYTES`` for one command or one HTTP reply; the
+    connection was closed and what came was dropped (no real answer is that large)."""
+
+
+# One command's output or one HTTP reply body; more is a broken or hostile node (README).
+MAX_OUTPUT_BYTES = 16 * 2**20
 
 
 class HttpTransportError(ClusterError):

@@ -18,6 +18,7 @@ around every request:
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from dataclasses import dataclass, field
 from typing import Final
@@ -28,16 +29,28 @@ from cryptography import x509
 from uccert.config.credentials import Secret
 from uccert.protocols.soap import SoapRequest
 from uccert.transport.errors import (
+    MAX_OUTPUT_BYTES,
     AuthenticationFailed,
     HttpConnectFailed,
     HttpStatusError,
     HttpTimeout,
+    OutputTooLarge,
     TlsPinMismatch,
     TlsPinUnknown,
 )
 
 # A Control Center restart replies when the service is back; a real node may take a while.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
+# The whole exchange, headers and body: a node dripping a byte just inside each read timeout
+# must not hold a run for hours.
+DEFAULT_DEADLINE: Final = 300.0
+
+
+def node_timeout(connect_timeout: float) -> httpx.Timeout:
+    """The timeouts of a node's client with the inventory's ``connect_timeout``."""
+    return httpx.Timeout(
+        connect=connect_timeout, read=DEFAULT_TIMEOUT.read, write=30.0, pool=connect_timeout
+    )
 
 
 @dataclass(frozen=True)
@@ -97,11 +110,57 @@ def _verify_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
 
 
 class _PinnedTransport(httpx.AsyncBaseTransport):
-    def __init__(self, target: HttpTarget) -> None:
+    def __init__(self, target: HttpTarget, deadline: float = DEFAULT_DEADLINE) -> None:
         self.target = target
+        self.deadline = deadline
         self._inner = httpx.AsyncHTTPTransport(verify=pinned_ssl_context(target), trust_env=False)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """The reply read whole, within ``deadline`` and ``MAX_OUTPUT_BYTES``."""
+        t = self.target
+        try:
+            async with asyncio.timeout(self.deadline):
+                response = await self._exchange(request)
+                body = await self._body(request, response)
+        except TimeoutError:
+            raise HttpTimeout(
+                f"{t.label} did not finish answering {request.method} {request.url.path} within"
+                f" {self.deadline:g} s: check the node, then retry"
+            ) from None
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=body,
+            request=request,
+            extensions=response.extensions,
+        )
+
+    async def _body(self, request: httpx.Request, response: httpx.Response) -> bytes:
+        body = bytearray()
+        try:
+            async for chunk in response.stream:  # type: ignore[union-attr]
+                body += chunk
+                if len(body) > MAX_OUTPUT_BYTES:
+                    raise OutputTooLarge(
+                        f"{self.target.label} sent more than {MAX_OUTPUT_BYTES // 2**20} MiB for"
+                        f" {request.method} {request.url.path}; the reply was dropped: look at"
+                        " the node"
+                    )
+        except httpx.TimeoutException as exc:
+            raise HttpTimeout(
+                f"{self.target.label} stopped answering {request.method} {request.url.path}"
+                f" ({type(exc).__name__}): check the node is up, then retry"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise HttpConnectFailed(
+                f"{self.target.label} dropped the reply to {request.method} {request.url.path}"
+                f" ({type(exc).__name__}): check the node, then retry"
+            ) from exc
+        finally:
+            await response.aclose()
+        return bytes(body)
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
         t = self.target
         request.extensions["sni_hostname"] = t.node_fqdn  # the name the cert is checked against
         try:
@@ -141,14 +200,16 @@ def http_client(
     auth: tuple[str, Secret | str],
     *,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> httpx.AsyncClient:
-    """An HTTPS client for one node: pinned TLS, HTTP Basic ``auth``, timeouts, no env proxies."""
+    """An HTTPS client for one node: pinned TLS, HTTP Basic ``auth``, timeouts, a deadline for
+    each whole exchange, replies capped at ``MAX_OUTPUT_BYTES``, no env proxies."""
     username, password = auth
     secret = password.reveal() if isinstance(password, Secret) else password
     return httpx.AsyncClient(
         base_url=target.base_url,
         auth=httpx.BasicAuth(username, secret),
-        transport=_PinnedTransport(target),
+        transport=_PinnedTransport(target, deadline),
         timeout=timeout,
         trust_env=False,
         follow_redirects=False,

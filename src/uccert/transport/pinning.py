@@ -17,6 +17,7 @@ from typing import Final
 
 from uccert.errors import ConfigError
 from uccert.quiet_asyncssh import asyncssh
+from uccert.transport.errors import HostKeyError
 
 KNOWN_HOSTS_FILE: Final = "known_hosts"
 
@@ -84,11 +85,21 @@ class KnownHostsSource:
             return self.text
         assert self.path is not None
         try:
-            return self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
         except FileNotFoundError:
             return ""
         except OSError as exc:
             raise ConfigError(f"cannot read known_hosts file {self.path}: {exc}") from exc
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise HostKeyError(
+                f"known_hosts file {self.path}:{line} is not UTF-8 text: delete that line"
+                " (or the file) and pin the node again with `uccert pin`",
+                presented=None,
+                pinned=(),
+            ) from None
 
     def describe(self) -> str:
         return str(self.path) if self.path is not None else "the given known_hosts text"

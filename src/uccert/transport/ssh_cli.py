@@ -31,11 +31,13 @@ from uccert.protocols.errors import CliCommandFailed
 from uccert.protocols.pager import ANSI_ESCAPE_RE, PAGER_PROMPT_RES, strip_pager
 from uccert.quiet_asyncssh import asyncssh
 from uccert.transport.errors import (
+    MAX_OUTPUT_BYTES,
     AuthenticationFailed,
     CliTimeout,
     ConnectFailed,
     HostKeyMismatch,
     HostKeyUnknown,
+    OutputTooLarge,
     SessionDropped,
 )
 from uccert.transport.pinning import KnownHostsSource, fingerprint
@@ -49,6 +51,7 @@ TERM_TYPE: Final = "vt100"
 TERM_SIZE: Final = (200, 24)
 EXIT_GRACE: Final = 2.0  # seconds a node gets to close the session after `exit`
 _QUESTION_RE: Final = re.compile(r"\(yes\|no\)\?", re.IGNORECASE)
+_PAGER_OVERLAP: Final = 512  # longer than a pager prompt with its escapes
 
 
 @dataclass(frozen=True)
@@ -427,9 +430,12 @@ class AdminCliSession:
             raise self._dropped(text.strip(), exc) from None
 
     async def _read_until(self, finished: Callable[[str], bool], what: str) -> str:
-        """Read until ``finished(buffer)``; answers a pager prompt with a space if one shows."""
+        """Read until ``finished(buffer)``; answers a pager prompt with a space if one shows.
+
+        Linear in what arrives: new pager prompts are looked for only in the new text (plus a
+        prompt's length before it), and the output is capped at ``MAX_OUTPUT_BYTES``."""
         buffer = ""
-        pages = 0
+        scanned = 0
         while not finished(buffer):
             try:
                 data = await self._process.stdout.read(65536)
@@ -438,12 +444,21 @@ class AdminCliSession:
             if not data:
                 raise self._dropped(what, None)
             buffer += data
-            shown = ANSI_ESCAPE_RE.sub("", buffer)
-            count = sum(len(p.findall(shown)) for p in PAGER_PROMPT_RES)
-            if count > pages:
-                pages = count
-                self.pager_prompts_answered += 1
-                self._send(" ")
+            if len(buffer) > MAX_OUTPUT_BYTES:
+                await self._abort()
+                raise OutputTooLarge(
+                    f"{self.target.label}: more than {MAX_OUTPUT_BYTES // 2**20} MiB of output"
+                    f" for `{what}`; the session was closed: look at the node"
+                )
+            start = max(0, scanned - _PAGER_OVERLAP)
+            seen = len(ANSI_ESCAPE_RE.sub("", buffer[start:scanned]))
+            shown = ANSI_ESCAPE_RE.sub("", buffer[start:])
+            scanned = len(buffer)
+            for p in PAGER_PROMPT_RES:
+                for m in p.finditer(shown):
+                    if m.end() > seen:  # ends in the new text: not answered yet
+                        self.pager_prompts_answered += 1
+                        self._send(" ")
         return buffer
 
     def _dropped(self, what: str, exc: BaseException | None) -> SessionDropped:

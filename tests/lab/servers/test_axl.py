@@ -19,7 +19,8 @@ from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
 
 from uccert.lab.servers.runtime import RunningLab
-from uccert.lab.state import Topology
+from uccert.lab.state import Fault as LabFault
+from uccert.lab.state import FaultKind, Topology
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -276,3 +277,19 @@ async def test_bad_ha_flag_is_a_fault_and_changes_nothing(open_axl: OpenAxl) -> 
     assert resp.status_code == 500
     assert axl.running.lab.groups()[0].ha_enabled
     assert not [e for e in axl.running.lab.events if e.kind == "ha-changed"]
+
+
+async def test_axl_fails_answers_503_until_used_up(open_axl: OpenAxl) -> None:
+    axl = await open_axl()
+    axl.running.lab.inject_fault(LabFault(FaultKind.AXL_FAILS, None, "getCCMVersion", 2))
+    for _ in range(2):
+        throttled = await axl.raw("14.0", "getCCMVersion", "")
+        assert throttled.status_code == 503
+    answered = await axl.raw("14.0", "getCCMVersion", "")
+    assert answered.status_code == 200
+    other = await axl.raw(
+        "14.0",
+        "listProcessNode",
+        "<searchCriteria><name>%</name></searchCriteria><returnedTags><name/></returnedTags>",
+    )
+    assert other.status_code == 200  # the target names one operation

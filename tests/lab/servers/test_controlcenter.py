@@ -15,11 +15,13 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from requests.adapters import HTTPAdapter
 from zeep import Client
-from zeep.exceptions import Fault
+from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
 from uccert.lab.servers.controlcenter import wsdl_text
 from uccert.lab.servers.runtime import RunningLab
+from uccert.lab.state import Fault as Fault_
+from uccert.lab.state import FaultKind
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -255,3 +257,20 @@ async def test_malformed_requests_get_a_soap_fault(
     assert fault is not None
     assert fault.findtext("faultcode") == "soapenv:Client"
     assert fault.findtext("faultstring")
+
+
+async def test_controlcenter_fails_answers_503_and_changes_nothing(
+    lab: RunningLab, tmp_path: Path
+) -> None:
+    node = "imp-pub"
+    service = await call(zeep_service, lab, node, tmp_path)
+    lab.lab.inject_fault(Fault_(FaultKind.CONTROLCENTER_FAILS, node, "soapDoControlServices", 1))
+    seq = lab.lab.events[-1].seq if lab.lab.events else 0
+    with pytest.raises(TransportError) as refused:
+        await call(restart_and_wait, service, lab.lab.spec(node).fqdn, "Cisco SIP Proxy")
+    assert refused.value.status_code == 503
+    assert not [e for e in lab.lab.events if e.seq > seq and e.kind == "service-state"]
+    status = await call(service.soapGetServiceStatus, ServiceStatus=["Cisco SIP Proxy"])
+    assert status.ServiceInfoList.item[0].ServiceStatus == "Started"  # reads still answer
+    reply, seen = await call(restart_and_wait, service, lab.lab.spec(node).fqdn, "Cisco SIP Proxy")
+    assert reply.ReasonCode == -1 and seen[-1] == "Started"  # the fault was used up

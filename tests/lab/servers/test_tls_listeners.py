@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import logging
+import socket
 import ssl
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from uccert.lab.servers.runtime import RunningLab, running_lab
+from uccert.lab.servers.service_bound import ServiceBoundListener
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -135,3 +139,53 @@ async def test_ready_file_names_the_tls_ports_and_the_control_url(tmp_path: Path
         assert {"ssh", "sip_tls", "xmpp_c2s", "xmpp_s2s"} <= set(imp["ports"])
     with pytest.raises(ConnectionRefusedError):  # everything closed with the lab
         await asyncio.open_connection("127.0.0.1", imp["ports"]["sip_tls"])
+
+
+async def test_a_stopped_service_keeps_its_port_refusing_and_unbindable(lab: RunningLab) -> None:
+    """While Cisco SIP Proxy is down its port refuses connections, and no other bind can take
+    the number meanwhile (it used to be freed and re-bound at each restart)."""
+    fqdn = lab.lab.spec(NODE).fqdn
+    port = lab.tls_listeners[NODE]["sip_tls"].port
+    lab.lab.control_service(NODE, "Cisco SIP Proxy", "stop", via="lab")
+    await settle(lab)
+    with pytest.raises(ConnectionRefusedError):
+        await tls_peer_cert(port, fqdn, stored(lab, NODE, "cup"))
+    with socket.socket() as other, pytest.raises(OSError) as taken:
+        other.bind(("127.0.0.1", port))
+    assert taken.value.errno == errno.EADDRINUSE
+    lab.lab.control_service(NODE, "Cisco SIP Proxy", "start", via="lab")
+    await settle(lab)
+    cup = stored(lab, NODE, "cup")
+    assert await tls_peer_cert(port, fqdn, cup) == der(cup)
+
+
+class _TakenAfterTheFirstOpen:
+    """A BoundServer whose port another process took after its first opening."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+
+    async def open(self, port: int, cert: x509.Certificate, key: object) -> None:
+        self.opened += 1
+        if self.opened > 1:
+            raise OSError(errno.EADDRINUSE, "Address already in use")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_listener_that_cannot_reopen_says_so_once(
+    lab: RunningLab, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = _TakenAfterTheFirstOpen()
+    listener = ServiceBoundListener(lab.lab, NODE, "cup", server, interval=0.005)
+    with caplog.at_level(logging.WARNING, logger="uccert.lab.servers.service_bound"):
+        await listener.start()
+        lab.lab.regenerate(NODE, "cup", via="lab")
+        lab.lab.control_service(NODE, "Cisco SIP Proxy", "restart", via="lab")
+        await settle(lab)
+        await asyncio.sleep(0.3)  # dozens of looks, each failing to reopen
+        await listener.stop()
+    assert server.opened > 5
+    said = [r for r in caplog.records if "cannot open" in r.getMessage()]
+    assert len(said) == 1 and not any(r.exc_info for r in caplog.records)

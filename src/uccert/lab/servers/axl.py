@@ -363,6 +363,8 @@ class _Axl:
                 )
         if ver not in supported_versions(self._publisher_version()):
             return wrong_version_response(self._publisher_version())
+        if self.ctx.lab.take_fault("axl-fails", self.ctx.node, op) is not None:
+            return unavailable()
         handler = _OPERATIONS.get(op)
         if handler is None:
             return fault_response(
@@ -376,6 +378,14 @@ class _Axl:
         except AxlFault as exc:
             return fault_response(exc.code, exc.message, op)
         return _xml_response(env)
+
+
+def unavailable() -> Response:
+    """A throttled or unavailable service: HTTP 503, no SOAP body (the ``axl-fails`` and
+    ``controlcenter-fails`` faults)."""
+    return Response(
+        "503 Service Unavailable\n", status_code=503, media_type="text/plain; charset=utf-8"
+    )
 
 
 def _child_any(el: etree._Element) -> etree._Element | None:

@@ -27,6 +27,7 @@ from lxml import etree
 
 from uccert.lab.state import LabCommandError, ServiceView
 
+from .axl import unavailable
 from .http_context import HttpContext, authenticate
 
 NS = "http://schemas.cisco.com/ast/soap"
@@ -336,6 +337,8 @@ def handle_soap(ctx: HttpContext, body: bytes, soap_action: str | None) -> Respo
         action = (soap_action or "").strip().strip('"')
         if action and action.rsplit("/", 1)[-1] != qname.localname:
             raise SoapFault(f"SOAPAction {action!r} does not match the body ({qname.localname})")
+        if ctx.lab.take_fault("controlcenter-fails", ctx.node, qname.localname) is not None:
+            return unavailable()
         ctx.clock.sync()
         return OPERATIONS[qname.localname](ctx, request)
     except SoapFault as fault:

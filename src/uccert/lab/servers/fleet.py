@@ -54,9 +54,10 @@ from .runtime import (
 )
 from .ssh import new_host_key
 
-# Descriptors per node: SSH and HTTPS listeners, up to three TLS listeners, and the connections
-# a client opens while reading it; plus the process's own (logs, the key pool, imports).
-FDS_PER_NODE = 16
+# Descriptors per node: SSH and HTTPS listeners, up to three TLS listeners and the socket that
+# holds each one's port (service_bound.hold_port), and the connections a client opens while
+# reading it; plus the process's own (logs, the key pool, imports).
+FDS_PER_NODE = 20
 FDS_BASE = 256
 # Real seconds between a listener's looks at its service. One lab uses 0.02 s; 20 demo labs
 # have 360 listeners, which at that rate keep a whole core busy doing nothing. A listener then

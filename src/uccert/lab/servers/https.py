@@ -50,6 +50,7 @@ class HttpsServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # beside its holder
             sock.bind((self.host, port))
             sock.listen(128)
             sock.setblocking(False)

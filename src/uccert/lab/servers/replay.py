@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import json
 import shutil
+import socket
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ from .runtime import (
     credentials_toml,
     write_private,
 )
-from .service_bound import reserve_port
+from .service_bound import hold_port
 from .ssh import Account, new_host_key
 from .terminal import Terminal
 
@@ -306,6 +307,7 @@ async def running_replay(
     host_key = new_host_key()
     acceptors: list[Any] = []
     servers: list[HttpsServer] = []
+    holders: list[socket.socket] = []
     pins: dict[str, str] = {}
     try:
         for n in nodes:
@@ -326,7 +328,8 @@ async def running_replay(
             acceptors.append(acceptor)
             running.ssh_ports[n.name] = int(acceptor.sockets[0].getsockname()[1])
             server = HttpsServer(replay_app(n, running.credentials))
-            port = reserve_port()
+            holders.append(hold_port())  # the port stays this node's for the replay's life
+            port = int(holders[-1].getsockname()[1])
             cert, key = node_identity(n.fqdn)
             await server.open(port, cert, key)
             servers.append(server)
@@ -343,7 +346,8 @@ async def running_replay(
         write_private(
             directory / "tls_pins.json", json.dumps(pins, indent=2, sort_keys=True) + "\n"
         )
-        running.inventory.write_text(inventory_text(running, reserve_port()))
+        holders.append(hold_port())  # bound, never listening: connections are refused
+        running.inventory.write_text(inventory_text(running, int(holders[-1].getsockname()[1])))
         running.ready = {
             "nodes": [
                 {
@@ -370,6 +374,8 @@ async def running_replay(
         yield running
     finally:
         await asyncio.gather(*(s.close() for s in servers), return_exceptions=True)
+        for holder in holders:
+            holder.close()
         for acceptor in acceptors:
             acceptor.close()
         for acceptor in acceptors:

@@ -4,8 +4,12 @@ On a real node a TLS port belongs to a service: Cisco Tomcat serves 8443/443, Ci
 5061, the XCP services 5222/5269. While the service is down the port refuses connections, and
 after a restart it presents the cert the service loaded at that start. ``ServiceBoundListener``
 keeps one listener in step with ``Lab.presented_identity(node, unit)``: it opens when an identity
-appears, closes when it goes, and reopens when the presented serial changes. The port is
-reserved once so that it stays the same across reopenings (the ready file names it).
+appears, closes when it goes, and reopens when the presented serial changes.
+
+The port is held for the listener's lifetime (the ready file names it): a socket bound to it
+with ``SO_REUSEPORT`` and never listening. While the service is down nothing listens, so
+connections are refused as on a closed port, yet no other bind can take the number; each
+opening binds its listening socket beside the holder (``SO_REUSEPORT`` too).
 """
 
 from __future__ import annotations
@@ -38,12 +42,17 @@ class BoundServer(Protocol):
     async def close(self) -> None: ...
 
 
-def reserve_port(host: str = "127.0.0.1") -> int:
-    """An ephemeral loopback port number to reuse for every (re)opening of one listener."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+def hold_port(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A socket bound to ``port`` (0: an ephemeral one) that never listens: it keeps the number
+    for every (re)opening of one listener. Listening sockets join it with ``reuse_port``."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def server_ssl_context(cert: x509.Certificate, key: PrivateKey) -> ssl.SSLContext:
@@ -81,8 +90,10 @@ class ServiceBoundListener:
         self.node = node
         self.unit = unit
         self.server = server
-        self.port = port if port is not None else reserve_port()
+        self._hold = hold_port(port=port or 0)
+        self.port: int = self._hold.getsockname()[1]
         self._interval = interval
+        self._failing = False  # the last opening failed (logged once until one succeeds)
         self._serving: int | None = None  # serial presented now, None while closed
         self._task: asyncio.Task[None] | None = None
         # The watcher and a caller (a test, the runtime) may sync at once: one at a time.
@@ -120,6 +131,7 @@ class ServiceBoundListener:
             if self._serving is not None:
                 self._serving = None
                 await self.server.close()
+        self._hold.close()
 
     async def _watch(self) -> None:
         while True:
@@ -128,5 +140,18 @@ class ServiceBoundListener:
                 await self.sync()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # e.g. the port taken meanwhile: keep watching, retry next look
-                log.exception("%s %s listener on port %d", self.node, self.unit, self.port)
+            except Exception as exc:  # keep watching, retry at the next look; say so once
+                if not self._failing:
+                    log.warning(
+                        "%s %s listener on port %d cannot open (%s); retrying every %g s",
+                        self.node,
+                        self.unit,
+                        self.port,
+                        exc,
+                        self._interval,
+                    )
+                self._failing = True
+            else:
+                if self._failing:
+                    log.warning("%s %s listener on port %d open", self.node, self.unit, self.port)
+                self._failing = False

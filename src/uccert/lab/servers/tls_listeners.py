@@ -60,6 +60,7 @@ class StreamServer(ABC):
             ssl=self.ssl_context if self.tls else None,
             ssl_handshake_timeout=HANDSHAKE_TIMEOUT if self.tls else None,
             reuse_address=True,
+            reuse_port=True,  # beside the socket holding the port (service_bound.hold_port)
         )
 
     async def close(self) -> None:

@@ -11,6 +11,13 @@
   on the node (each refused login consumes one count).
 - ``replication-broken`` (node): the node's database replication is bad (state 3) for as long
   as the fault is there; it is read, never consumed (clear the faults to repair it).
+- ``axl-fails`` (target = AXL operation prefix, e.g. ``updatePresenceRedundancyGroup``): AXL
+  answers HTTP 503 Service Unavailable, as a throttled publisher does ("AXL may reject new
+  write requests with a 503: Service Unavailable error", Cisco AXL developer guide, Data
+  Throttling: https://developer.cisco.com/docs/axl/).
+- ``controlcenter-fails`` (target = operation prefix, e.g. ``soapDoControlServices``): Control
+  Center answers HTTP 503 [guess: what a Tomcat that cannot serve the request answers; no
+  Cisco document gives Control Center's own overload reply].
 
 ``node=None`` matches every node, ``target=None`` every target. Each match consumes one count.
 """
@@ -30,9 +37,18 @@ class FaultKind(StrEnum):
     SLOW_LOGIN = "slow-login"
     LOGIN_REFUSED = "login-refused"
     REPLICATION_BROKEN = "replication-broken"
+    AXL_FAILS = "axl-fails"
+    CONTROLCENTER_FAILS = "controlcenter-fails"
 
 
-_PREFIX_MATCHED = frozenset({FaultKind.COMMAND_FAILS, FaultKind.DROP_AFTER_COMMAND})
+_PREFIX_MATCHED = frozenset(
+    {
+        FaultKind.COMMAND_FAILS,
+        FaultKind.DROP_AFTER_COMMAND,
+        FaultKind.AXL_FAILS,
+        FaultKind.CONTROLCENTER_FAILS,
+    }
+)
 _TARGETED = _PREFIX_MATCHED | {FaultKind.SERVICE_START_FAILS}
 
 
