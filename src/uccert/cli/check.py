@@ -224,8 +224,7 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Check every node's certificates; exit 3 when a warning or an error is found, 1 when a
-    node could not be read."""
+    """Check every node's certificates: exit 3 on a warning or an error, 1 if a node was unread."""
     from uccert.checks import exit_code_for, run_checks  # the checks: not for --help
 
     clusters, snapshots = read_snapshots(inventory, cluster)

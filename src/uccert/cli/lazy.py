@@ -39,7 +39,7 @@ COMMANDS: dict[str, Lazy] = {
     "check": Lazy(
         "check",
         "check",
-        "Check every node's certificates; exit 3 when a warning or an error is found.",
+        "Check every node's certificates: exit 3 on a warning or an error, 1 if a node was unread.",
     ),
     "doctor": Lazy(
         "doctor",
