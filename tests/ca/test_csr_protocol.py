@@ -1,4 +1,5 @@
-"""The CSR and import exchanges as nodes print and answer them (INTERFACES.md §1, §4)."""
+"""The CSR and import exchanges as nodes print and answer them (docs/design/interfaces.md §1,
+§4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """What uccert never does: §1 never-delete lists and never-batch rule, §4 publisher ipsec."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """§3 HA facts and §6 client-side warnings."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

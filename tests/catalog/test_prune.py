@@ -1,4 +1,5 @@
 """§5: what to stop before deleting trust certs, by version, and where deletes must be done."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

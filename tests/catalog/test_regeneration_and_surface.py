@@ -1,4 +1,5 @@
 """§2 renew actions, and the catalog's shape: pure data, frozen, a deliberate surface."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

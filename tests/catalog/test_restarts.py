@@ -1,4 +1,5 @@
 """§1 "services to restart" column and §5 step 4, evaluated per node."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """§1 trust-store column and which stores exist per product and version."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

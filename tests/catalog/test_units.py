@@ -1,4 +1,5 @@
 """§1: identity units, their owners, keys, CNs and files."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

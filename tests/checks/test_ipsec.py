@@ -1,4 +1,5 @@
 """§4: the CUCM publisher's ipsec.pem serial must be in every other node's ipsec-trust."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """Duplicates, CN clash (§6), HA (§3), services (§1, §7), reachability and the registry."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The snapshot's wire view: each node's listeners are probed, so a cert changed without the
-restart that loads it shows up as `restart-pending` in `uccert check` (PROCEDURE.md §2.4, §7)."""
+restart that loads it shows up as `restart-pending` in `uccert check` (docs/design/procedure.md
+§2.4, §7)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 publisher and three subscribers in two Presence Redundancy Groups, both with HA on, every
 identity self-signed and every service running.
 
-The tables here are this test suite's own reading of PROCEDURE.md §1 (not the catalog's), so a
+The tables here are this test suite's own reading of docs/design/procedure.md §1 (not the
+catalog's), so a
 wrong catalog row shows up as a failing test. Certs are `CertInfo` values built directly (no
 keys), which keeps property tests fast.
 """

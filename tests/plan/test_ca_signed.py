@@ -1,5 +1,6 @@
 """§2 step 2: a CA-signed unit is not regenerated (that would overwrite the CA cert); the plan
 points at the CSR route, unless the admin forces a self-signed cert."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The default (merged) plan: PROCEDURE §2-§4 with each restart once per node."""
+"""The default (merged) plan: docs/design/procedure.md §2-§4 with each restart once per node."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """`plan_prune` read the way an admin reads §5: what is stopped, deleted, restarted and started,
 where, in which order, and what each version spares.
 
-The expectations are this file's own reading of PROCEDURE.md §3 and §5 (the tables below), not
+The expectations are this file's own reading of docs/design/procedure.md §3 and §5 (the tables
+below), not
 the catalog's. Clusters come from `build.demo` (CUCM pub + sub, IM/P pub + three subs in two HA
 groups) with trust entries added here.
 """

@@ -1,5 +1,6 @@
 """§6 and §3 warnings that come with a plan: what devices, SSO and Expressway will notice, and
 the service interruption."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""Fixtures: the transcripts of INTERFACES.md §1, read as LF and as CRLF.
+"""Fixtures: the transcripts of docs/design/interfaces.md §1, read as LF and as CRLF.
 
-Copied verbatim from INTERFACES.md: ``regen_tomcat.txt``, ``cert_dump_doc.txt`` (its PEM is
+Copied verbatim from docs/design/interfaces.md: ``regen_tomcat.txt``, ``cert_dump_doc.txt`` (its
+PEM is
 elided with ``...`` in the document) and ``cert_list_own_doc.txt``. Assembled line by line from
-the quoted pieces of §1's prose (the document quotes lines, not whole captures):
+the quoted pieces of interfaces.md §1's prose (the document quotes lines, not whole captures):
 ``service_list.txt``, ``service_restart_tomcat.txt``, ``network_cluster_*.txt``,
 ``cert_list_own.txt``, ``cert_list_trust.txt``, ``regen_*``, ``version_active.txt``,
 ``cert_list_own_paged.txt`` (CRLF, escape codes, both pager prompts).

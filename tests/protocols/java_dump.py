@@ -1,6 +1,7 @@
 """Test helper: render a real certificate the way ``show cert own`` prints it.
 
-Written from INTERFACES.md §1's layout, independently of the parser: names most specific first
+Written from docs/design/interfaces.md §1's layout, independently of the parser: names most
+specific first
 (reverse of encoding), upper-case serial, Java dates, ``To:`` on its own line under the date,
 lists ending with a comma, signature as a hex dump, PEM block glued to the closing ``]``.
 """

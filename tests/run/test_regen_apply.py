@@ -1,6 +1,7 @@
 """`uccert regen apply` end to end against the lab: what an admin would check afterwards.
 
-The expectations below are this test's own reading of PROCEDURE.md §1-§4 (not the catalog's),
+The expectations below are this test's own reading of docs/design/procedure.md §1-§4 (not the
+catalog's),
 checked against the lab's own log of what happened on each node.
 """
 

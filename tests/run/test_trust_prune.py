@@ -1,6 +1,7 @@
 """`uccert trust prune` end to end against the lab: what an admin would check afterwards.
 
-The expectations are this file's own reading of PROCEDURE.md §5 (which services stop on which
+The expectations are this file's own reading of docs/design/procedure.md §5 (which services stop
+on which
 product before which version, where a delete must be repeated), checked against the lab's log
 of what happened on each node and its state at the end.
 """

@@ -1,6 +1,7 @@
 """The CA-signed route end to end against the lab: `uccert csr`, the lab CA signs, `uccert upload
 --yes` stores it, restarts what presents it as a durable run (HA off and restored) and verifies
-the chain on the wire. The expectations are this file's own reading of PROCEDURE.md §1-§3, §6,
+the chain on the wire. The expectations are this file's own reading of docs/design/procedure.md
+§1-§3, §6,
 checked against the lab's log and state.
 """
 

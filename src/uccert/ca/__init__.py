@@ -1,4 +1,4 @@
-"""CA-signed certificates, checked before anything reaches a node (PROCEDURE.md §2, §6).
+"""CA-signed certificates, checked before anything reaches a node (docs/design/procedure.md §2, §6).
 
 Theory of operation
 ===================

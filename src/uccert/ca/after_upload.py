@@ -7,6 +7,7 @@ Sync Agent must restart there, §6). :func:`restarts_after_upload` turns that in
 restarts per node, publisher first, from the catalog's tables — for display now, and for the
 planner that will run them with HA handled.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What Jabber devices must trust, as one bundle (PROCEDURE.md §6).
+"""What Jabber devices must trust, as one bundle (docs/design/procedure.md §6).
 
 Jabber validates the tomcat and cup-xmpp certificates of CUCM and IM/P (and their ECDSA twins,
 which ECDSA-capable clients are offered). For each node and such unit:

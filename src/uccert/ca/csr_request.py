@@ -1,4 +1,5 @@
-"""What `uccert csr` asks each node for, checked before anything is sent (PROCEDURE.md §2).
+"""What `uccert csr` asks each node for, checked before anything is sent (docs/design/procedure.md
+§2).
 
 Theory of operation: :func:`plan_csr` takes a fresh :class:`~uccert.model.Snapshot` and the
 admin's request (unit, distribution, key, extra SANs, extra domains) and returns a

@@ -15,6 +15,7 @@ or raises :class:`~uccert.ca.problems.Refused` listing every problem (exit 2, no
 - what the trust stores lack: the root and intermediates, root first, on every node the cert
   will serve, skipping certs already there (by SHA-256 fingerprint).
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The procedure (PROCEDURE.md) as data.
+"""The procedure (docs/design/procedure.md) as data.
 
 Theory of operation
 ===================

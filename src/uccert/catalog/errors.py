@@ -15,7 +15,7 @@ class UnknownNameError(LookupError):
 
 
 class NotInProcedureError(LookupError):
-    """A question PROCEDURE.md has no answer to (e.g. restarts for CallManager)."""
+    """A question docs/design/procedure.md has no answer to (e.g. restarts for CallManager)."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

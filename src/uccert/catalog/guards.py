@@ -1,8 +1,10 @@
-"""What uccert refuses to do, whatever it is asked (§1, §4; ARCHITECTURE "Security model").
+"""What uccert refuses to do, whatever it is asked (§1, §4; docs/design/architecture.md, "Security
+model").
 
 Each refusal carries a code and a reason a user can act on. The CLI refuses; the planner never
 plans it.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 
@@ -52,7 +54,8 @@ def _base_name(file_name: str) -> str:
 
 
 def _names_node(stem: str, names: Iterable[str]) -> bool:
-    # `<hostname>.pem` (older releases) or `<CN>_<serial>.pem` (current), INTERFACES §1
+    # `<hostname>.pem` (older releases) or `<CN>_<serial>.pem` (current), docs/design/interfaces.md
+    # §1
     return any(stem == n or stem.startswith(f"{n}_") for n in names if n)
 
 

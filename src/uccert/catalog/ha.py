@@ -3,6 +3,7 @@
 A Presence Redundancy Group with HA enabled fails a node over when a critical service stays
 down past the Server Recovery Manager's delay, moving its users to the peer.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

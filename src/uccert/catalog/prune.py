@@ -5,6 +5,7 @@ IM/P before 12.0 and CUCM 11.5 and lower. Both readings are recorded; the versio
 Before 11.0, where a delete is not propagated, Certificate Change Notification is stopped on
 every node (both products, any store): it would put the cert back from a node still holding it.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

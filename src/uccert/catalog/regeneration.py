@@ -3,6 +3,7 @@
 Regenerating replaces any CA-signed cert with a self-signed one, so it is only the answer for
 self-signed units.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ data (`Condition`), evaluated by `restarts_for` / `restarts_after_trust_delete` 
 Across nodes (§2.4, and the note's wording for every unit): each service on the publisher,
 wait until done, then on each subscriber in turn, before the next service (`SWEEP`).
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Services: where they live in Control Center, how they may be controlled, and what a restart
-of them does (§1, §3, INTERFACES §2).
+of them does (§1, §3, docs/design/interfaces.md §2).
 
 Control Center SOAP refuses Cisco Tomcat and Cisco DB (it runs inside Tomcat): those are
 restarted from the node's CLI only. Cisco XCP Router is the one service with a cascade.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class Service:
     never_stop_start: bool = False  # always *restart* (§1, XCP Router)
 
     def cli(self, action: str) -> str:
-        """`utils service <action> <name>` (INTERFACES §1)."""
+        """`utils service <action> <name>` (docs/design/interfaces.md §1)."""
         return f"utils service {action} {self.name}"
 
 
@@ -67,7 +68,7 @@ _TABLE: tuple[Service, ...] = (
     Service("Cisco DRF Master", _N, _BOTH),
     Service("Cisco DRF Primary", _N, _BOTH),
     Service("Cisco DRF Local", _N, _BOTH),
-    # §1: tomcat; INTERFACES §2: SOAP refuses Tomcat and DB
+    # §1: tomcat; docs/design/interfaces.md §2: SOAP refuses Tomcat and DB
     Service("Cisco Tomcat", _N, _BOTH, control=_CLI),
     Service("Cisco DB", _N, _BOTH, control=_CLI, critical_for_ha=True),
     # §5 step 1 pre-stops, §6 follow-ups

@@ -2,6 +2,7 @@
 
 These are the catalog's own vocabulary (it imports nothing); `model` maps its nodes onto them.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

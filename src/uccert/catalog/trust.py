@@ -3,6 +3,7 @@
 A trust store is named `<unit>-trust`, with one version rule: before 10.0 cup-xmpp-s2s had its
 own `cup-xmpp-s2s-trust`; from 10.0 it shares `cup-xmpp-trust` with cup-xmpp.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ TRUST_STORES: tuple[TrustStore, ...] = (
 )
 
 # §1 table, "trust store" column. ECDSA twins use their RSA unit's row.
-# TVS and ITLRecovery: PROCEDURE names no trust store for them.
+# TVS and ITLRecovery: docs/design/procedure.md §1 names no trust store for them.
 UNIT_TRUST: tuple[UnitTrust, ...] = (
     UnitTrust("cup", "cup-trust"),
     UnitTrust("cup-xmpp", "cup-xmpp-trust"),

@@ -3,6 +3,7 @@
 One row per unit. ECDSA twins carry `rsa_twin`: every rule written for the RSA unit (trust
 store, restarts, warnings) applies to the twin too (§1: "follow the same rules").
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 Each warning says when it applies (an `Event`, and optionally units, products, roles and a
 feature) and what the admin has to do. `warnings_for` selects the rows for one event.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

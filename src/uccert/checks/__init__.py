@@ -10,7 +10,7 @@ admin would look (can we read every node? what is expired? is ipsec trust consis
 clock, a file or the network. Unreachable nodes produce one `node-unreachable` finding and are
 skipped by every other check.
 
-| module         | codes                                                        | PROCEDURE |
+| module         | codes                                                        | procedure |
 |----------------|--------------------------------------------------------------|-----------|
 | reachability   | node-unreachable, pin-mismatch (error)                       |           |
 | expiry         | identity-expired (error), identity-expiring (warning),       | §2, §5    |
@@ -28,6 +28,7 @@ skipped by every other check.
 `exit_code_for` maps findings to the CLI's exit code: 1 when a node could not be read (the check
 is incomplete: "failed"), else 3 when any is a warning or an error, else 0.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 
@@ -52,8 +53,9 @@ from uccert.model import Finding, Severity, Snapshot
 
 DEFAULT_WARN_DAYS = 30
 EXIT_OK = 0
-EXIT_UNREAD = 1  # ARCHITECTURE: "1 failed": a node could not be read, so it was not checked
-EXIT_PROBLEMS = 3  # ARCHITECTURE: "3 checks found problems"
+# docs/design/architecture.md, exit codes: a node could not be read, so it was not checked
+EXIT_UNREAD = 1
+EXIT_PROBLEMS = 3  # docs/design/architecture.md, "User-facing conventions": exit 3
 UNREAD_CODES = frozenset({"node-unreachable", "pin-mismatch"})
 
 

@@ -4,6 +4,7 @@ Real nodes generate them like that, and only Expressway (Mobile and Remote Acces
 pair: info by default, a warning when the snapshot says MRA is in use. ECDSA twins follow
 their RSA units (§1).
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 f"{first}+{second}",
                 f"{name}: self-signed {first} and {second} certs share the CN "
                 f"{a.subject_cn}; {why}",
-                # Regeneration keeps the CN (PROCEDURE §2): only a cert with its own CN helps.
+                # Regeneration keeps the CN (docs/design/procedure.md §2): only a cert with its own
+                # CN helps.
                 f"give {second} its own CN with a CA-signed cert (`uccert csr --unit {second}`); "
                 "regenerating keeps the CN",
             )

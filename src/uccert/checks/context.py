@@ -1,4 +1,5 @@
 """What every check receives, and the mapping of model values onto the catalog's vocabulary."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

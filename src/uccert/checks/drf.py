@@ -3,6 +3,7 @@
 DRF Master restarts. Which cert DRF uses (ipsec, tomcat from 14) and which node's DRF Master
 serves a node (the CUCM publisher from 10.0) come from the catalog. The start time is Control
 Center's, read with the snapshot."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 A cert is valid through its notAfter (RFC 5280): expired once `now` is past it, expiring when
 `now <= notAfter < now + warn_days`.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

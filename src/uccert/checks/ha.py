@@ -1,5 +1,6 @@
 """§3: a Presence Redundancy Group whose "Enable High Availability" is off (ha-disabled), or
 whose nodes are not Normal in `utils ha status` (ha-not-normal: failed over, backup mode...)."""
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

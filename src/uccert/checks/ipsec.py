@@ -6,6 +6,7 @@ with that CN at all is `ipsec-trust-missing` (e.g. `hostname.pem` deleted by han
 broken); entries with that CN but other serials are `ipsec-trust-mismatch` (the subscriber
 still trusts an old publisher cert, e.g. after a regeneration that did not propagate).
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ of the node's identity units is not Started. `restart-pending`: the serial prese
 (per unit, or per service where a probe recorded it) is not the stored identity's: the cert was
 changed and the services that load it were not restarted yet (§2.4, §7).
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

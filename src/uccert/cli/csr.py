@@ -1,4 +1,4 @@
-"""`uccert csr` and `uccert upload`: the CA-signed route of PROCEDURE.md §2.
+"""`uccert csr` and `uccert upload`: the CA-signed route of docs/design/procedure.md §2.
 
 ``csr`` checks the request (no wildcards, key at most 4096 bits, every node covered,
 cup-xmpp-s2s naming every domain), generates the CSRs on the nodes and writes each with a JSON

@@ -1,4 +1,5 @@
-"""`uccert export --client-bundle DIR`: what Jabber devices must trust (PROCEDURE.md §6).
+"""`uccert export --client-bundle DIR`: what Jabber devices must trust (docs/design/procedure.md
+§6).
 
 Reads every node fresh, then writes ``uccert-client-bundle.pem``, ``uccert-client-bundle.p7b``
 (PKCS#7, for group policy and MDM) and ``README.txt`` (where each cert goes) to DIR — or to

@@ -5,6 +5,7 @@ the version's pre-stops, the restarts each store needs, HA handled and every ste
 through the same executor as `regen apply` (`uccert runs ...`). Bad input stops before the
 cluster is read, with exit 2.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

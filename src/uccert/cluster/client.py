@@ -14,6 +14,7 @@ An error reading one node (unreachable, refused login, unpinned host key, a comm
 failed) becomes that node's ``error`` and never stops the others; when the publisher itself
 cannot be asked for the node list, the snapshot holds just the publisher, with the error.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ procedure calls for:
 |                                  | ``utils service list`` (no start time then)               |
 | control                          | Control Center ``soapDoControlServices`` (via=soap, falls |
 |                                  | back to SSH) or CLI ``utils service ...`` (via=ssh; Cisco  |
-|                                  | Tomcat and Cisco DB are CLI-only, INTERFACES.md §2)       |
+|                                  | Tomcat and Cisco DB are CLI-only; docs/design/            |
+|                                  | interfaces.md §2)                                         |
 | wait_started                     | polls service_status                                      |
 | groups, set_ha                   | AXL on the CUCM publisher                                 |
 | ha_states                        | admin CLI ``utils ha status`` (every group's node states) |
@@ -77,7 +78,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Action = Literal["start", "stop", "restart"]
-CLI_ONLY_SERVICES: Final = frozenset({"Cisco Tomcat", "Cisco DB"})  # INTERFACES.md §2 [seen]
+# docs/design/interfaces.md §2 [seen]
+CLI_ONLY_SERVICES: Final = frozenset({"Cisco Tomcat", "Cisco DB"})
 NOT_ACTIVATED: Final = -1068  # Control Center reason code "Service Not Activated" [seen]
 _CONTROL_TYPES: Final[dict[str, cc.ControlType]] = {
     "start": "Start",

@@ -8,6 +8,7 @@ otherwise); SSH host keys from ``known_hosts`` and TLS pins from ``tls_pins.json
 directory (the inventory's folder); the OS admin (SSH, REST) and application admin (AXL,
 Control Center) from the resolved credentials.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 
@@ -144,7 +145,7 @@ class NodeTargets:
 
     def soap_http(self, name: str, fqdn: str, also_trust: str = "") -> httpx.AsyncClient:
         """HTTPS to one node's Tomcat port as the application admin (Control Center SOAP acts
-        only on the node it is called on, INTERFACES.md §2)."""
+        only on the node it is called on, docs/design/interfaces.md §2)."""
         account = self.credentials.app_admin
         target = self.http_target(name, fqdn, rest=False, also_trust=also_trust)
         return http_client(

@@ -1,5 +1,5 @@
 """After the restarts: does every node present the uploaded cert, and does it validate against
-the uploaded root? (PROCEDURE.md §7, for CA-signed uploads.)
+the uploaded root? (docs/design/procedure.md §7, for CA-signed uploads.)
 
 Two handshakes per node and unit endpoint (tomcat 8443, cup 5061 direct TLS; cup-xmpp 5222,
 cup-xmpp-s2s 5269 via XMPP STARTTLS; ports from the inventory's node overrides):

@@ -5,6 +5,7 @@ certificate once, so nothing downstream touches ASN.1. Serials are kept as lower
 separators and no leading zeros (`normalize_serial`), so a serial read from the CLI, from a
 PEM file or from the wire compares equal when it is the same number.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

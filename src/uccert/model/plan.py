@@ -4,8 +4,9 @@ A plan is data. It is shown to the admin, stored with the run (as JSON, through 
 and ``plan_from_json``) and executed step by step. Every step carries what it needs to tell,
 by looking at the cluster, whether it is already done: a regenerate step the serial it
 replaces, a restart step the units whose change it serves, an HA step the flag it restores.
-That is what makes a run safe to resume after a crash (ARCHITECTURE.md, durable runs).
+That is what makes a run safe to resume after a crash (docs/design/architecture.md, durable runs).
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ after each, in which order, where HA must be off, which warnings apply) is looke
 Step ids are stable and unique (``regenerate:<node>:<unit>``, ``restart:<node>:<service>``,
 ``ha-off:<group>``; literal rounds append the unit), so a stored run resumes by id.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from uccert.plan.prune import plan_prune
 from uccert.plan.prune_select import PruneRequest

@@ -5,6 +5,7 @@ Only groups with a node that gets a restart the catalog says needs HA off (`need
 any restart on IM/P) are touched; a group whose HA is already off gets no step, so the restore
 never turns on what the admin had left off.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

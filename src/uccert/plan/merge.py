@@ -7,6 +7,7 @@ Router), and sweeps service by service (`catalog.restarts.SWEEP`): a service on 
 scope order (publisher first), then the next service. The literal plan calls this once per
 unit, so a service two units need restarts twice.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

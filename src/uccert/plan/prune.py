@@ -1,7 +1,7 @@
 """`plan_prune`: a fresh Snapshot and a PruneRequest in, the steps of `uccert trust prune` out.
 Pure: no I/O, no clock (``now`` is passed in, the snapshot's time by default).
 
-PROCEDURE §5 with the version rules, as one durable run:
+docs/design/procedure.md §5 with the version rules, as one durable run:
 
     preflight
     ha-off:<group>...  ha-wait            groups with HA on and an IM/P node that stops or

@@ -1,4 +1,5 @@
-"""What a prune never deletes, whatever it is asked (§1, §4, §5; ARCHITECTURE "Security model").
+"""What a prune never deletes, whatever it is asked (§1, §4, §5; docs/design/architecture.md,
+"Security model").
 
 No flag lifts these:
 
@@ -15,6 +16,7 @@ the identity; the admin may know the CA is being replaced.
 A CA anchors a cert when its subject is the cert's issuer and its key verifies the cert's
 signature; certs whose PEM cannot be parsed fall back to comparing common names.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

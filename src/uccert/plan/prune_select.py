@@ -9,6 +9,7 @@ Of several copies of a cert in one store, the one kept is the copy whose file na
 nodes hold (the name the cluster uses); a tie keeps the first listed, as `uccert check` says.
 Keeping the common name matters from 11.0: a delete there goes to every node holding that file.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

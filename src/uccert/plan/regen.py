@@ -1,6 +1,6 @@
 """`plan_regen`: a fresh Snapshot and a RegenRequest in, the steps of `uccert regen apply` out.
 
-Merged plan (the default), PROCEDURE §2-§4 with restarts merged:
+Merged plan (the default), docs/design/procedure.md §2-§4 with restarts merged:
 
     preflight
     ha-off:<group>...  ha-wait              groups with HA on and a node that restarts (§3)

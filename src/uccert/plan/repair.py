@@ -5,6 +5,7 @@ find it whatever units were regenerated, so the plan puts the publisher's cert b
 import-trust step) and restarts what loads ipsec-trust there. Nodes outside the scope are only
 reported: the admin chose not to touch them.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ snapshot's order, which is the order discovery listed them in.
 The planner refuses here, before planning anything, when a node it needs could not be read
 or its version is unknown: a plan built on a partial view could skip a node silently.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

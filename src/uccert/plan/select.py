@@ -5,6 +5,7 @@ snapshot shows its cert, and that cert is self-signed. A CA-signed cert is left 
 regeneration would overwrite it with a self-signed one; its route is a CSR. The admin may
 override that (`force_self_signed`), and is warned.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

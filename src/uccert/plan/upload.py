@@ -17,6 +17,7 @@ it), so each restart step records in ``expect`` the service's start time before 
 (node clock): the restart is done when the service started later than that. An unknown start
 time (``""``) means: restart.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

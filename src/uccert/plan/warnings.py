@@ -6,6 +6,7 @@ this module only gathers the events of one plan and says, per warning, which uni
 set it off. Warning codes are the catalog's `WarningCode` values, plus the planner's own
 (`Code`).
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ until :func:`.cli_commands.ends_with_prompt`, cuts the echo and prompt with
 :func:`.cli_commands.command_output`, and hands the text to one parser here. Parsers are pure
 functions, text in and frozen dataclasses out; they accept CRLF or LF and raise
 :class:`CliParseError` (naming what was expected and the offending line) on anything
-INTERFACES.md §1 does not document, or :class:`CliCommandFailed` when the node printed
+docs/design/interfaces.md §1 does not document, or :class:`CliCommandFailed` when the node printed
 ``Executed command unsuccessfully``. They never guess: output they cannot fully read is
 refused, not half-believed.
 

@@ -1,4 +1,5 @@
-"""AXL SOAP (INTERFACES.md §3), sans-IO: the requests uccert sends to a CUCM publisher and
+"""AXL SOAP (docs/design/interfaces.md §3), sans-IO: the requests uccert sends to a CUCM publisher
+and
 the parsers of their replies.
 
 Every request is in the namespace ``http://www.cisco.com/AXL/API/<ver>`` with unqualified

@@ -1,6 +1,6 @@
 """``show cert list own`` / ``show cert list trust``: one line per certificate [seen].
 
-Grammar (INTERFACES.md §1), one entry a line, blank lines allowed, CRLF or LF::
+Grammar (docs/design/interfaces.md §1), one entry a line, blank lines allowed, CRLF or LF::
 
     <unit or store>/<file>.pem: <description>
 

@@ -1,4 +1,5 @@
-"""Certificate Management REST (INTERFACES.md §4, nodes at 14 and later), sans-IO: paths and
+"""Certificate Management REST (docs/design/interfaces.md §4, nodes at 14 and later), sans-IO:
+paths and
 the parser of ``GET /snapshot/server`` into plain typed values.
 
 The parser takes the decoded JSON (any object) and checks every field it uses; anything else

@@ -1,4 +1,4 @@
-"""What uccert types at the admin CLI, and the prompts it waits for (INTERFACES.md §1).
+"""What uccert types at the admin CLI, and the prompts it waits for (docs/design/interfaces.md §1).
 
 Sans-IO: the SSH transport sends these strings and matches these patterns against what it
 has received so far; nothing here touches a socket. Every pattern is compiled once, and

@@ -1,4 +1,5 @@
-"""Serviceability Control Center SOAP (INTERFACES.md §2), sans-IO: requests and reply parsers.
+"""Serviceability Control Center SOAP (docs/design/interfaces.md §2), sans-IO: requests and reply
+parsers.
 
 Document/literal in the namespace ``http://schemas.cisco.com/ast/soap`` with qualified elements,
 ``SOAPAction`` = the operation name; request elements follow Cisco's

@@ -1,4 +1,4 @@
-"""CSRs and certificate imports on the wire, sans-IO (INTERFACES.md §1 and §4).
+"""CSRs and certificate imports on the wire, sans-IO (docs/design/interfaces.md §1 and §4).
 
 REST (14 and later), under ``/platformcom/api/v1/certmgr/config``:
 

@@ -1,4 +1,5 @@
-"""The errors a CLI parser raises: the node's text was not what INTERFACES.md §1 documents.
+"""The errors a CLI parser raises: the node's text was not what docs/design/interfaces.md §1
+documents.
 
 Both are :class:`ValueError` (bad text in) and :class:`~uccert.errors.ClusterError` (a node did
 something we did not expect, exit 1), so a caller may catch either family.

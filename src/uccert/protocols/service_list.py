@@ -1,6 +1,6 @@
 """``utils service list`` and ``utils service start|stop|restart <name>`` [seen].
 
-``utils service list`` prints, in this order (INTERFACES.md §1)::
+``utils service list`` prints, in this order (docs/design/interfaces.md §1)::
 
     Requesting service status, please wait...
     System SSH [STARTED]                            <- platform part, space before '['

@@ -1,4 +1,4 @@
-"""Control Center's ``StartTime`` text (INTERFACES.md §2) as an aware datetime.
+"""Control Center's ``StartTime`` text (docs/design/interfaces.md §2) as an aware datetime.
 
 Cisco's samples and the lab print ``Wed Jan 01 09:00:00 2025`` (C ``ctime`` layout, no zone)
 [seen]; a zone name before the year (``Wed Jan 01 09:00:00 UTC 2025``, Java's layout) is

@@ -1,7 +1,7 @@
 """``show timezone config``: the node's platform time zone, as an IANA name.
 
 Control Center prints a service's ``StartTime`` in the node's local time without an offset
-(INTERFACES.md §2), so comparing it with a certificate's notBefore (UTC) needs the zone.
+(docs/design/interfaces.md §2), so comparing it with a certificate's notBefore (UTC) needs the zone.
 Transcripts [seen: Cisco TAC doc 118744 and a Cisco community article]::
 
     admin:show timezone config

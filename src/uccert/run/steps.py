@@ -10,6 +10,7 @@ lets ``uccert runs resume`` finish a run whatever point it was stopped at.
 Transient trouble (an SSH session dropped, a timeout) is retried with backoff, re-observing
 each time; anything else fails the step with one line saying what happened and what to do.
 """
+# § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 
@@ -416,7 +417,8 @@ async def _cascade_settled(
 ) -> tuple[str, ...]:
     """The services a restart of ``service`` restarted with it on ``node``, each waited for
     until Started again (at or after ``since``, node clock). Restarting Cisco XCP Router
-    restarts every active XCP service of its node (PROCEDURE.md §1): the node's restart is
+    restarts every active XCP service of its node (docs/design/procedure.md §1): the node's
+    restart is
     complete only when all of them run again, and only then may the next node begin, or both
     nodes of a redundancy group could be down at once. Read through Control Center.
 
@@ -457,7 +459,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
     )
     if fresh and (step.kind is StepKind.START or after is not None):
         # A restart found fresh was done by a resumed run or a cascade (Cisco XCP Router
-        # restarts every XCP service on its node, PROCEDURE.md §1): not done again.
+        # restarts every XCP service on its node, docs/design/procedure.md §1): not done again.
         since = status.started_at if status is not None else None
         detail = (
             f"{service} already running"

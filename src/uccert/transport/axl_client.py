@@ -1,4 +1,4 @@
-"""AXL over HTTPS (INTERFACES.md §3): a thin async client over :func:`http_client` and
+"""AXL over HTTPS (docs/design/interfaces.md §3): a thin async client over :func:`http_client` and
 :mod:`uccert.protocols.axl`. Call it on the CUCM publisher with the application admin.
 
 AXL answers a fault with HTTP 500 and a SOAP fault body: that raises

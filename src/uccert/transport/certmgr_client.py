@@ -1,4 +1,5 @@
-"""Certificate Management REST over HTTPS (INTERFACES.md §4, nodes at 14 and later): a thin
+"""Certificate Management REST over HTTPS (docs/design/interfaces.md §4, nodes at 14 and later): a
+thin
 async client over :func:`http_client` and :mod:`uccert.protocols.certmgr`.
 
 Call each node itself (port 443 on a real node) with the OS admin or the read-only OS account.

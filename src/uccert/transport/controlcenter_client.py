@@ -1,4 +1,4 @@
-"""Serviceability Control Center over HTTPS (INTERFACES.md §2): a thin async client over
+"""Serviceability Control Center over HTTPS (docs/design/interfaces.md §2): a thin async client over
 :func:`http_client` and :mod:`uccert.protocols.controlcenter`.
 
 It acts only on the node it is called on (build the client for that node). A SOAP fault raises

@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LOGIN_TIMEOUT: Final = 60.0
 DEFAULT_COMMAND_TIMEOUT: Final = 120.0
-DEFAULT_SERVICE_TIMEOUT: Final = 600.0  # a Tomcat restart takes minutes (INTERFACES.md §1)
+# a Tomcat restart takes minutes (docs/design/interfaces.md §1)
+DEFAULT_SERVICE_TIMEOUT: Final = 600.0
 TERM_TYPE: Final = "vt100"
 TERM_SIZE: Final = (200, 24)
 EXIT_GRACE: Final = 2.0  # seconds a node gets to close the session after `exit`

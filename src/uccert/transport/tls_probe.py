@@ -1,6 +1,8 @@
-"""Wire probes: which certificate a node's listener presents right now (PROCEDURE.md §7).
+"""Wire probes: which certificate a node's listener presents right now (docs/design/procedure.md
+§7).
 
-A service presents the cert it loaded when it last started (INTERFACES.md §5), so comparing
+A service presents the cert it loaded when it last started (docs/design/interfaces.md §5), so
+comparing
 the probed serial with the stored one tells whether a restart is still pending:
 
 | probe kind | units            | how                                                          |

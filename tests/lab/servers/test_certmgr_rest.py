@@ -212,7 +212,8 @@ async def test_identity_upload_checks_issuer_then_key_then_stores(open_lab: Open
     [
         # an IM/P multi-server cert goes to the IM/P nodes with the unit, not to CUCM
         ("imp-pub", {"imp-pub", "imp-sub1"}),
-        # PROCEDURE.md §2: tomcat's multi-server CSR on the CUCM publisher names every CUCM and
+        # docs/design/procedure.md §2: tomcat's multi-server CSR on the CUCM publisher names every
+        # CUCM and
         # IM/P node, and the cert uploaded there is distributed to all of them
         ("cucm-pub", {"cucm-pub", "imp-pub", "imp-sub1"}),
     ],

@@ -1,4 +1,4 @@
-"""The lab's CLI templates reproduce the documented transcripts (INTERFACES.md §1)."""
+"""The lab's CLI templates reproduce the documented transcripts (docs/design/interfaces.md §1)."""
 
 from __future__ import annotations
 

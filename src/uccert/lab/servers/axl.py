@@ -1,4 +1,5 @@
-"""AXL SOAP on the CUCM publisher (INTERFACES.md §3): the few operations uccert and its users need.
+"""AXL SOAP on the CUCM publisher (docs/design/interfaces.md §3): the few operations uccert and
+its users need.
 
 ``POST /axl/`` takes a SOAP 1.1 envelope whose body element is in the namespace
 ``http://www.cisco.com/AXL/API/<ver>``, with ``SOAPAction: "CUCM:DB ver=<ver> <operation>"``,

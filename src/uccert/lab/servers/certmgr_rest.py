@@ -1,4 +1,4 @@
-"""Certificate Management REST of a node, 14 and later (INTERFACES.md §4).
+"""Certificate Management REST of a node, 14 and later (docs/design/interfaces.md §4).
 
 Base ``/platformcom/api/v1/certmgr/config`` (the router carries it: mount with
 ``app.include_router(router(ctx))``, no extra prefix). A node before 14 has no such API: the
@@ -160,7 +160,8 @@ class _CertMgr:
 
     def _multi_server_nodes(self, unit: str) -> list[str]:
         """The nodes a multi-server cert of ``unit`` covers: this product's nodes with the unit;
-        tomcat from the CUCM side covers the IM/P nodes too (PROCEDURE.md §2: "for tomcat on the
+        tomcat from the CUCM side covers the IM/P nodes too (docs/design/procedure.md §2: "for
+        tomcat on the
         CUCM publisher, covering every CUCM and IM/P node")."""
         product = self.lab.spec(self.node).product
         products = {product}

@@ -1,11 +1,13 @@
-"""The lab's own templates of the admin CLI's output (INTERFACES.md §1).
+"""The lab's own templates of the admin CLI's output (docs/design/interfaces.md §1).
 
 Pure functions: plain values in, lines out (no line ends; the SSH server joins them with CRLF).
 These are the LAB's readings of the documented transcripts. They are deliberately not shared with
-the client's parsers (ARCHITECTURE.md, "The lab must be independent of the client"): if both
+the client's parsers (docs/design/architecture.md, "The lab must be independent of the client"):
+if both
 sides used one template, a wrong reading would pass on both.
 
-Marks follow INTERFACES.md: where the documentation leaves a detail open, the choice made here is
+Marks follow docs/design/interfaces.md: where the documentation leaves a detail open, the choice
+made here is
 marked ``[guess]`` and kept in a module constant so it is easy to change.
 """
 

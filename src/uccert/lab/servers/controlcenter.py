@@ -1,4 +1,4 @@
-"""Serviceability Control Center SOAP (INTERFACES.md §2), served from Cisco's own WSDL.
+"""Serviceability Control Center SOAP (docs/design/interfaces.md §2), served from Cisco's own WSDL.
 
 ``/controlcenterservice2/services/ControlCenterServices`` (and ``...Ex``): ``GET ?wsdl`` returns
 Cisco's WSDL (package data, MIT licensed, see ``wsdl/LICENSE.ControlCenterServices.txt``) with

@@ -2,7 +2,7 @@
 
 Real nodes answer Basic auth: the application admin for AXL and Control Center (the OS admin
 also works for Control Center), the OS admin for Certificate Management REST, where a second OS
-account with CLI privilege 0 may only read (INTERFACES.md §2-4).
+account with CLI privilege 0 may only read (docs/design/interfaces.md §2-4).
 """
 
 from __future__ import annotations

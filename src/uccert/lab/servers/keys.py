@@ -1,6 +1,7 @@
 """A disk-cached pool of private keys, so a lab with dozens of certificates starts in seconds.
 
-RSA key generation costs 0.1-0.5 s per 2048-bit key (ARCHITECTURE.md, pitfalls). The pool keeps
+RSA key generation costs 0.1-0.5 s per 2048-bit key (docs/design/architecture.md, pitfalls). The
+pool keeps
 generated RSA keys under ``$XDG_CACHE_HOME/uccert/lab-keys`` (else ``~/.cache/uccert/lab-keys``),
 one PEM file per key, mode 0600. A lab run hands out each cached key at most once (the state's
 ``KeySource`` contract: a distinct key each call); two labs running at once may share keys, which

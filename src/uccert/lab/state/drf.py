@@ -1,5 +1,6 @@
 """DRF backups: DRF Master keeps the DRF certs of the nodes it serves as they were when it
-started (PROCEDURE.md §1), so a node whose DRF cert changed since cannot be backed up until DRF
+started (docs/design/procedure.md §1), so a node whose DRF cert changed since cannot be backed up
+until DRF
 Master, then its DRF Local, restart. DRF's cert: ipsec, tomcat from 14 (`tables.drf_unit`)."""
 
 from __future__ import annotations

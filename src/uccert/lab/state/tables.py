@@ -1,6 +1,7 @@
 """The lab's own reading of the procedure, as tables (independent of ``uccert.catalog``).
 
-Written from PROCEDURE.md and INTERFACES.md. A UC admin should be able to check every row.
+Written from docs/design/procedure.md and docs/design/interfaces.md. A UC admin should be able to
+check every row.
 Facts not stated by the sources are marked ``[guess]``.
 """
 
@@ -203,7 +204,7 @@ def drf_unit(version: Version) -> str:
 
 def drf_master_product(product: Product, version: Version) -> Product:
     """Whose publisher runs the DRF Master that backs up a node: the IM/P publisher for IM/P
-    before 10.0, else the CUCM publisher (PROCEDURE.md §1)."""
+    before 10.0, else the CUCM publisher (docs/design/procedure.md §1)."""
     return "imp" if product == "imp" and version < IMP_DRF_MASTER_UNTIL else "cucm"
 
 
