@@ -42,10 +42,12 @@ bench: $(VENV)/.installed
 		fi; \
 	done
 
-# ruff, ruff format and strict mypy with the tools of the venv given as $(1).
+# ruff, ruff format, strict mypy and the layer contracts (pyproject.toml's [tool.importlinter])
+# with the tools of the venv given as $(1).
 LINT = $(1)/ruff check --no-cache src tests bench && \
 	$(1)/ruff format --no-cache --check src tests bench && \
-	$(1)/mypy src
+	$(1)/mypy src && \
+	$(1)/lint-imports --no-cache
 
 lint: $(VENV)/.installed-test
 	$(call LINT,$(BIN))
@@ -75,4 +77,4 @@ test-latest:
 	$(LATEST)/bin/pytest
 
 clean:
-	rm -rf $(VENV) $(LATEST) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
