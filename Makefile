@@ -11,7 +11,7 @@ PIP_INSTALL = $(1)/python -m pip install -qq
 LOCKS := requirements/runtime.lock requirements/test.lock
 UV_VERSION := 0.13.9
 
-.PHONY: demo test lint bench clean lock test-latest
+.PHONY: demo test check lint bench clean lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/pytest
+
+# The fast tier, to run before every commit: lint, types, layer contracts and the pure tests
+# (no lab, no network: tests/conftest.py says which). About 35 s; `make test` runs everything.
+check: lint
+	$(BIN)/pytest -q -m pure
 
 # Refresh both locks from pyproject.toml with uv (the runtime lock is constrained by the test
 # lock, so a package has the same version in both). Review the diff before committing it.
