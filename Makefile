@@ -56,7 +56,7 @@ test: lint
 	$(BIN)/pytest
 
 # The fast tier, to run before every commit: lint, types, layer contracts and the pure tests
-# (no lab, no network: tests/conftest.py says which). About 35 s; `make test` runs everything.
+# (no lab, no network: tests/conftest.py says which). Under a minute; `make test` runs everything.
 check: lint
 	$(BIN)/pytest -q -m pure
 
