@@ -11,7 +11,7 @@ PIP_INSTALL = $(1)/python -m pip install -qq
 LOCKS := requirements/runtime.lock requirements/test.lock
 UV_VERSION := 0.13.9
 
-.PHONY: demo test lint bench faults clean lock test-latest
+.PHONY: demo test check lint bench faults clean lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,16 +42,23 @@ bench: $(VENV)/.installed
 		fi; \
 	done
 
-# ruff, ruff format and strict mypy with the tools of the venv given as $(1).
+# ruff, ruff format, strict mypy and the layer contracts (pyproject.toml's [tool.importlinter])
+# with the tools of the venv given as $(1).
 LINT = $(1)/ruff check --no-cache src tests bench && \
 	$(1)/ruff format --no-cache --check src tests bench && \
-	$(1)/mypy src
+	$(1)/mypy src && \
+	$(1)/lint-imports --no-cache
 
 lint: $(VENV)/.installed-test
 	$(call LINT,$(BIN))
 
 test: lint
 	$(BIN)/pytest
+
+# The fast tier, to run before every commit: lint, types, layer contracts and the pure tests
+# (no lab, no network: tests/conftest.py says which). Under a minute; `make test` runs everything.
+check: lint
+	$(BIN)/pytest -q -m pure
 
 # Refresh both locks from pyproject.toml with uv (the runtime lock is constrained by the test
 # lock, so a package has the same version in both). Review the diff before committing it.
@@ -80,4 +87,4 @@ faults: $(VENV)/.installed-test
 	$(BIN)/pytest -q -m faults tests/run/test_fault_matrix.py
 
 clean:
-	rm -rf $(VENV) $(LATEST) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -6,7 +6,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import uccert
+
+pytestmark = pytest.mark.pure  # in `make check`: needs no lab and no network
 
 SRC = Path(uccert.__file__).parent
 

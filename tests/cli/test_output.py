@@ -18,6 +18,8 @@ from uccert.cli.output import Column, clean, fit_columns, record_lines
 from uccert.cli.run_display import runs_table
 from uccert.run.records import RunStatus, RunSummary
 
+pytestmark = pytest.mark.pure  # in `make check`: needs no lab and no network
+
 
 @pytest.fixture(autouse=True)
 def settings() -> Iterator[None]:

@@ -86,9 +86,13 @@ def plan_of(unit: str, leaf: x509.Certificate, ca: LabCa, covers: tuple[str, ...
 
 
 async def restart(lab: RunningLab, node: str, service: str) -> None:
+    """Restart ``service`` on the lab, then have each of the node's listeners look at the lab
+    once: on their own they look every 20 ms, which a loaded machine may not have done yet
+    when the test reads the wire."""
     lab.lab.control_service(node, service, "restart", via="lab")
     lab.clock.settle()
-    await asyncio.sleep(0.2)  # the listeners follow the lab every 20 ms
+    for listener in (lab.https_listeners[node], *lab.tls_listeners.get(node, {}).values()):
+        await listener.sync()
 
 
 async def wire(lab: RunningLab, plan: UploadPlan) -> tuple[WireCheck, ...]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from uccert.cluster.doctor import (
     FIX_APP_CREDS,
     FIX_AXL_AUTH,
@@ -36,6 +38,8 @@ from uccert.transport.errors import (
     HostKeyUnknown,
     HttpStatusError,
 )
+
+pytestmark = pytest.mark.pure  # in `make check`: needs no lab and no network
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBcucm-pub.lab.example\n-----END CERTIFICATE-----"
 KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----"

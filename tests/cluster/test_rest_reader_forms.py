@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -11,6 +12,8 @@ from cryptography.x509.oid import NameOID
 
 from uccert.cluster.rest_reader import certs_from_snapshot
 from uccert.protocols.certmgr import parse_snapshot
+
+pytestmark = pytest.mark.pure  # in `make check`: needs no lab and no network
 
 
 def _pem(cn: str) -> str:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from .promtool import RULES, promtool
+
+pytestmark = pytest.mark.pure  # in `make check`: needs no lab and no network
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE / "alerts_test.yml"

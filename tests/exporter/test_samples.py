@@ -35,6 +35,8 @@ from uccert.exporter.samples import (
 from uccert.model import Snapshot
 from uccert.run.records import RunStatus, RunSummary
 
+pytestmark = pytest.mark.pure  # in `make check`: needs no lab and no network
+
 LATER = NOW + timedelta(minutes=15)
 
 

@@ -21,6 +21,8 @@ from uccert.lab.ca import CHAIN, INTER_KEY, ROOT_KEY, init_ca, load_ca, load_csr
 from uccert.lab.servers.runtime import build_lab
 from uccert.lab.state import preset
 
+pytestmark = pytest.mark.pure  # in `make check`: needs no lab and no network
+
 START = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import pytest
+
 from uccert.report import render_run_html
+
+pytestmark = pytest.mark.pure  # in `make check`: needs no lab and no network
 
 
 def _run(status: str = "succeeded") -> dict[str, object]:

@@ -38,10 +38,3 @@ class Refused(ConfigError):
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(p.code for p in self.problems)
-
-
-def refuse_if(what: str, problems: Iterable[Problem]) -> None:
-    """Raise :class:`Refused` when ``problems`` is not empty."""
-    found = tuple(problems)
-    if found:
-        raise Refused(what, found)

@@ -38,7 +38,7 @@ from uccert.ca.names import dns_names, missing_names, unique, wildcard_problems
 from uccert.ca.problems import Problem, Refused
 from uccert.ca.usage import usage_problems
 from uccert.catalog import UnknownNameError, Version, VersionError, trust_store_for, unit
-from uccert.model import Distribution, NodeSnapshot, Product, Role, Snapshot
+from uccert.model import Distribution, NodeSnapshot, Snapshot
 
 
 @dataclass(frozen=True)
@@ -269,11 +269,3 @@ def _trust_uploads(
             if fingerprint(ca) not in held:
                 uploads.append(TrustUpload(n.node.name, store, ca, rest_capable(n.node.version)))
     return tuple(uploads)
-
-
-def publisher_of(snapshot: Snapshot, product: Product) -> str | None:
-    pub = next(
-        (n for n in snapshot.nodes if n.node.product is product and n.node.role is Role.PUBLISHER),
-        None,
-    )
-    return pub.node.name if pub is not None else None

@@ -34,12 +34,5 @@ RENEW_ACTION: Mapping[CertKind, RenewAction] = MappingProxyType(
     }
 )
 
-# §2: multi-server tomcat CSR is generated on the CUCM publisher, covering CUCM and IM/P nodes.
-MULTI_SERVER_TOMCAT_CSR_NODE = "CUCM publisher"
-
 # §2 CLI: the new cert keeps key type and length, notAfter = notBefore + 1825 days - 1 s.
 SELF_SIGNED_VALIDITY = timedelta(days=1825) - timedelta(seconds=1)
-
-REGEN_COMMAND = "set cert regen {unit}"
-REGEN_PROMPT = "Proceed with regeneration (yes|no)?"
-REGEN_SUCCESS = "Successfully Regenerated Certificate for {unit}."  # match case-insensitively

@@ -39,13 +39,6 @@ class Placement(StrEnum):
     DRF_MASTER_HOST = "the node running the DRF Master that serves this node"
 
 
-class Sweep(StrEnum):
-    SERVICE_MAJOR = "each service on the publisher, then every subscriber, then next service"
-
-
-SWEEP = Sweep.SERVICE_MAJOR
-
-
 @dataclass(frozen=True)
 class RestartRule:
     service: str

@@ -397,9 +397,6 @@ def runs_table(runs: list[RunSummary]) -> Fitted:
     return Fitted(lambda width: fit_columns(columns, rows, width))
 
 
-Printer = Callable[["ProgressEvent"], None]
-
-
 def write_report(view: RunView, path: Path) -> None:
     """The run's self-contained HTML report."""
     try:

@@ -21,12 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography import x509
 
-from uccert.cluster.discovery import DiscoveredNode
 from uccert.model import (
     CertInfo,
     HaNodeState,
-    Node,
-    NodeSnapshot,
     ReplicationState,
     RunState,
     ServiceState,
@@ -210,19 +207,3 @@ async def read_zone(session: AdminCliSession) -> tzinfo:
 
 async def read_services(session: AdminCliSession) -> tuple[ServiceState, ...]:
     return services_of(parse_service_list(await session.run(cli.UTILS_SERVICE_LIST)))
-
-
-async def read_node_cli(
-    session: AdminCliSession, node: DiscoveredNode, cluster_fqdns: Iterable[str]
-) -> NodeSnapshot:
-    """Everything one node shows over its CLI (raises on a failed or unreadable command; one
-    unreadable cert is a warning)."""
-    version = await read_version(session)
-    identities, trusts, warnings = await read_certs_cli_with_warnings(session, cluster_fqdns)
-    return NodeSnapshot(
-        node=Node(node.name, node.fqdn, node.product, node.role, version),
-        identities=identities,
-        trusts=trusts,
-        services=await read_services(session),
-        warnings=warnings,
-    )

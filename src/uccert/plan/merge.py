@@ -19,7 +19,6 @@ from typing import Final
 
 from uccert import catalog
 from uccert.catalog import ControlPath, ServiceRestart
-from uccert.catalog.restarts import SWEEP, Sweep
 from uccert.model import Step, StepKind, Via
 from uccert.plan.scope import NodeFacts
 
@@ -81,7 +80,6 @@ def restart_steps(
 ) -> tuple[Step, ...]:
     """Merged restart steps for `changes`, swept service by service over `nodes` (in scope
     order). `suffix` keeps ids unique when a plan has several rounds (literal mode)."""
-    assert SWEEP is Sweep.SERVICE_MAJOR, "only the service-major sweep is implemented"
     per_node: dict[str, dict[str, tuple[ServiceRestart, list[str], list[str]]]] = {}
     for change in changes:
         services = per_node.setdefault(change.node.name, {})

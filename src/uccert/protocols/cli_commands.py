@@ -32,12 +32,6 @@ PASTE_CERT_PROMPT: Final = "Paste the Certificate and Hit Enter"
 PAGINATION_OFF_CONFIRMATION: Final = "Automatic pagination is turned off"
 """Printed by ``set cli pagination off`` [doc]."""
 
-LOGIN_BANNER_LINES: Final = (
-    "Command Line Interface is starting up, please wait ...",
-    "Welcome to the Platform Command Line Interface",
-)
-"""Seen before the first prompt; login can take 10-15 s on a real node [seen]."""
-
 FAILURE_LINE: Final = "Executed command unsuccessfully"
 """The line that ends a failed or unknown command (sometimes with a period) [seen]."""
 

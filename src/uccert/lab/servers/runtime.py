@@ -107,6 +107,8 @@ class RunningLab:
     ready: dict[str, Any] = field(default_factory=dict)
     # node name -> ready-file port name (sip_tls, xmpp_c2s, xmpp_s2s) -> listener (IM/P only)
     tls_listeners: dict[str, dict[str, ServiceBoundListener]] = field(default_factory=dict)
+    # node name -> the listener of Cisco Tomcat's HTTPS port (a test may ``sync()`` it: one look)
+    https_listeners: dict[str, ServiceBoundListener] = field(default_factory=dict)
     control_url: str | None = None  # the lab's control API (events, state, faults)
     cluster: str = "lab"  # the cluster's name in the inventory
 
@@ -324,7 +326,6 @@ async def serving_lab(
     topo = lab.topology
     addresses = {n.name: f"{CLUSTER_SUBNET}{11 + i}" for i, n in enumerate(topo.nodes)}
     acceptors: list[Any] = []
-    https_listeners: list[Any] = []  # ServiceBoundListener per node (Cisco Tomcat's port)
     open_conns: set[Any] = set()
     control: ControlApi | None = None
     try:
@@ -343,7 +344,7 @@ async def serving_lab(
         for n in topo.nodes:
             app = node_app(HttpContext(lab, running.clock, n.name, accounts), latency.http)
             listener = node_listener(lab, n.name, app, watch_interval)
-            https_listeners.append(listener)
+            running.https_listeners[n.name] = listener
             await listener.start()
             running.https_ports[n.name] = listener.port
         if tls_listeners:
@@ -363,7 +364,8 @@ async def serving_lab(
             return_exceptions=True,
         )
         await asyncio.gather(
-            *(listener.stop() for listener in https_listeners), return_exceptions=True
+            *(listener.stop() for listener in running.https_listeners.values()),
+            return_exceptions=True,
         )
         for acceptor in acceptors:
             acceptor.close()

@@ -396,8 +396,6 @@ def service_activated(sdef: ServiceDef, *, sip_federation: bool, xmpp_federation
     return sdef.activated != "never"
 
 
-SERVICE_BY_NAME: dict[str, ServiceDef] = {s.name: s for s in SERVICES}
-
 # Services Cisco renamed, and from which release the new name is listed. The Administration
 # Guide for CUCM Release 14 and SUs still lists "Cisco DRF Master" and "SNMP Master Agent"
 # [doc: https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/admin/14SU2/adminGd/
