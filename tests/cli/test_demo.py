@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -16,14 +17,32 @@ pytestmark = pytest.mark.timeout(300)
 PHASES = ("1. Inventory", "2. Checks", "3. Plan", "4. Apply", "5. Trust cleanup", "6. Checks again")
 
 
+class Collect(logging.Handler):
+    """Every record uccert logs at WARNING or above (what a user's stderr would show)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage())
+
+
+WARNINGS = Collect()
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
     folder = tmp_path_factory.mktemp("demo")
     report = folder / "report.html"
     out = io.StringIO()
     console = Console(file=out, width=200, color_system=None)
-    # a faster clock than `uccert demo`'s: the same phases, less waiting
-    code = run_demo(console, report, folder / "trust-report.html", time_scale=0.002)
+    logging.getLogger("uccert").addHandler(WARNINGS)
+    try:
+        # a faster clock than `uccert demo`'s: the same phases, less waiting
+        code = run_demo(console, report, folder / "trust-report.html", time_scale=0.002)
+    finally:
+        logging.getLogger("uccert").removeHandler(WARNINGS)
     return code, out.getvalue(), report
 
 
@@ -32,6 +51,11 @@ def test_demo_succeeds_and_shows_every_phase_in_order(demo_run: tuple[int, str, 
     assert code == 0, output[-3000:]
     positions = [output.index(p) for p in PHASES]
     assert positions == sorted(positions)
+
+
+def test_demo_logs_no_warning(demo_run: tuple[int, str, Path]) -> None:
+    """A clean demo says nothing on stderr: what it finds is in its output, once."""
+    assert WARNINGS.seen == []
 
 
 def test_demo_lists_every_node_and_finds_the_seeded_problems(
