@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # -qq: pip's own notices (index locations, upgrade hints) are not uccert's to show; errors still are.
 PIP_INSTALL = $(1)/python -m pip install -qq
-LOCKS := requirements/runtime.lock requirements/test.lock
+LOCKS := requirements/requirements.lock requirements/requirements-test.lock
 UV_VERSION := 0.13.9
 
 .PHONY: demo test check lint bench faults clean lock test-latest
@@ -16,13 +16,13 @@ UV_VERSION := 0.13.9
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/runtime.lock
-	$(call PIP_INSTALL,$(BIN)) --require-hashes -r requirements/runtime.lock
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/requirements.lock
+	$(call PIP_INSTALL,$(BIN)) --require-hashes -r requirements/requirements.lock
 	$(call PIP_INSTALL,$(BIN)) --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-test: $(BIN)/python pyproject.toml requirements/test.lock
-	$(call PIP_INSTALL,$(BIN)) --require-hashes -r requirements/test.lock
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml requirements/requirements-test.lock
+	$(call PIP_INSTALL,$(BIN)) --require-hashes -r requirements/requirements-test.lock
 	$(call PIP_INSTALL,$(BIN)) --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed
 
@@ -65,10 +65,10 @@ check: lint
 lock: $(BIN)/python
 	$(call PIP_INSTALL,$(BIN)) 'uv==$(UV_VERSION)'
 	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra test --universal \
-		--python-version 3.11 --generate-hashes --upgrade -q -o requirements/test.lock
+		--python-version 3.11 --generate-hashes --upgrade -q -o requirements/requirements-test.lock
 	$(BIN)/uv pip compile pyproject.toml requirements/build.in --universal \
-		--python-version 3.11 --generate-hashes -c requirements/test.lock -q \
-		-o requirements/runtime.lock
+		--python-version 3.11 --generate-hashes -c requirements/requirements-test.lock -q \
+		-o requirements/requirements.lock
 
 # The whole suite on the newest releases of every dependency, ignoring the locks, in a venv of
 # its own: what a `pip install uccert` user gets today. Not part of CI: run it before a lock refresh.
