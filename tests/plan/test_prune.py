@@ -22,6 +22,7 @@ from builders import NOW, node_of, with_node
 from uccert.model import (
     CertInfo,
     Plan,
+    ReplicationState,
     RunState,
     ServiceState,
     Snapshot,
@@ -474,3 +475,18 @@ def test_whatever_is_asked_the_plan_keeps_the_procedures_shape(
         gone = [v for v in plan.of_kind(StepKind.VERIFY) if v.serves and v.node is not None]
         assert gone == [], "duplicates alone must leave one copy on every node, peers included"
     assert plan_from_json(plan.to_json()) == plan
+
+
+def test_a_prune_is_refused_on_broken_replication_unless_forced() -> None:
+    """Deletes propagate through database replication (from 11.0): a node whose replication is
+    not good refuses the prune with the repair, as a regeneration does."""
+    states = (
+        ReplicationState("cucm-pub", 2, "Setup Completed"),
+        ReplicationState("cucm-sub1", 3, ""),
+    )
+    snap = with_node(demo(), "cucm-pub", replication=states)
+    with pytest.raises(PlanError, match=r"cucm-sub1 is \(3\).*--force-replication"):
+        plan_prune(snap, PruneRequest(expired=True))
+    forced = plan_prune(snap, PruneRequest(expired=True, force_replication=True))
+    assert [w for w in forced.warnings if w.code == "replication-forced"]
+    assert forced.steps == plan_prune(demo(), PruneRequest(expired=True)).steps

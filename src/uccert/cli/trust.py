@@ -31,6 +31,7 @@ from .inventory import ClusterOption, InventoryOption, JsonOption, console
 from .output import paged
 from .regen import (
     DatabaseOption,
+    ForceReplicationOption,
     ReportOption,
     confirm,
     execute,
@@ -57,6 +58,8 @@ def _command_line(request: PruneRequest, nodes: str) -> str:
     parts += ["--nodes", nodes]
     if request.force:
         parts.append("--force")
+    if request.force_replication:
+        parts.append("--force-replication")
     return shlex.join(parts)
 
 
@@ -109,6 +112,7 @@ def prune(
         bool,
         typer.Option("--force", help="Also delete a CA that anchors a CA-signed identity."),
     ] = False,
+    force_replication: ForceReplicationOption = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
     ] = False,
@@ -131,6 +135,7 @@ def prune(
         subject=subject,
         nodes=parse_nodes(nodes),
         force=force,
+        force_replication=force_replication,
     )
     request = replace(request, command=_command_line(request, nodes))
     check_request(request)

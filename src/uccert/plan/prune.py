@@ -62,6 +62,7 @@ from uccert.plan.prune_select import (
     holdings_of,
     select_candidates,
 )
+from uccert.plan.replication import replication_warnings
 from uccert.plan.request import PlanError
 from uccert.plan.scope import NodeFacts, cucm_publisher, facts_of, nodes_in_scope
 from uccert.plan.warnings import _restarts as restart_warnings
@@ -486,6 +487,7 @@ def plan_prune(
     publisher = cucm_publisher(snapshot)
     scope = nodes_in_scope(snapshot, request.nodes)
     refuse_unsettled_ha(snapshot)
+    replication = replication_warnings(snapshot, request.force_replication)
     nodes = _cluster(snapshot)
     features = CheckContext(snapshot, when, 0).catalog_features()
     cluster = holdings_of(nodes)
@@ -509,7 +511,7 @@ def plan_prune(
     blocked_keys = {c.holding.key for c, _ in blocked}
     forced = [(c, r) for c, r in forced if c.holding.key not in blocked_keys]
 
-    warnings: list[PlanWarning] = [*_refused(refused), *_forced(forced)]
+    warnings: list[PlanWarning] = [*replication, *_refused(refused), *_forced(forced)]
     steps: list[Step] = [_preflight(nodes)]
     if deletions:
         losses = _losses(deletions, cluster, nodes)

@@ -34,7 +34,9 @@ class PruneRequest:
     """``expired`` / ``duplicates``: what to select (at least one); ``store``: one trust store;
     ``subject``: a regular expression searched in the subject CN (case-insensitive);
     ``nodes``: a scope keyword (``all``, ``imp``, ``cucm``) or node names; ``force``: lift the
-    one guard that may be lifted (a CA anchoring a present CA-signed identity)."""
+    one guard that may be lifted (a CA anchoring a present CA-signed identity);
+    ``force_replication``: go on although a node's database replication is not good (deletes
+    propagate through it from 11.0)."""
 
     expired: bool = True
     duplicates: bool = False
@@ -42,6 +44,7 @@ class PruneRequest:
     subject: str | None = None
     nodes: tuple[str, ...] | str = PRUNE_SCOPE
     force: bool = False
+    force_replication: bool = False
     command: str = ""
 
 
