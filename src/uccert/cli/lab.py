@@ -34,17 +34,23 @@ def _topology_error(exc: TopologyError) -> ConfigError:
     return ConfigError(f"{problem} — {fix.rstrip('.')}")
 
 
-def parse_time_scale(text: str) -> float:
+def _non_negative(text: str, what: str, examples: str) -> float:
+    """``text`` as a finite number >= 0, else a one-line ConfigError naming ``what``."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0:
-        raise ConfigError(
-            f"time scale {text!r} is not a number >= 0 — use e.g. --time-scale 0 (instant), "
-            "0.01 (100x faster than real) or 1 (real time)"
-        )
+        raise ConfigError(f"{what} {text!r} is not a number >= 0 — use e.g. {examples}")
     return value
+
+
+def parse_time_scale(text: str) -> float:
+    return _non_negative(
+        text,
+        "time scale",
+        "--time-scale 0 (instant), 0.01 (100x faster than real) or 1 (real time)",
+    )
 
 
 def resolve_topology(
@@ -152,16 +158,9 @@ def up(
 
 
 def parse_idle_timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise ConfigError(
-            f"idle timeout {text!r} is not a number >= 0 — use e.g. --idle-timeout 0 (never) or "
-            "--idle-timeout 1800 (30 minutes)"
-        )
-    return value
+    return _non_negative(
+        text, "idle timeout", "--idle-timeout 0 (never) or --idle-timeout 1800 (30 minutes)"
+    )
 
 
 def _check_replay(record: Path) -> None:

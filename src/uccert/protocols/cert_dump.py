@@ -239,39 +239,29 @@ def parse_cert_dump(
         if pem_text is None:
             raise
         date_problem = str(error)
+    warnings: list[str] = []
+    pem: str | None = None
+    key_name = key_algorithm
     if pem_text is None:
         assert printed is not None
-        return CertDump(
-            version=int(version_match.group("v")),
-            serial=serial,
-            signature_algorithm=signature_algorithm,
-            signature_algorithm_oid=signature_oid,
-            issuer=fields["Issuer Name"],
-            issuer_cn=common_name(fields["Issuer Name"]),
-            subject=fields["Subject Name"],
-            subject_cn=common_name(fields["Subject Name"]),
-            not_before=printed[0],
-            not_after=printed[1],
-            key_algorithm=key_algorithm,
-            key_algorithm_oid=key_oid,
-            pem=None,
-        )
-    pem, certificate = _decode_pem(pem_text)
-    if certificate.serial_number != int(serial, 16):
-        raise CliParseError(
-            f"{_WHAT}: printed serial {serial} differs from the PEM's "
-            f"{certificate.serial_number:x}: the output is corrupt or mixes two certificates"
-        )
-    actual = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
-    warnings: list[str] = []
-    if date_problem is not None:
-        warnings.append(f"printed validity not read ({date_problem}); dates taken from the PEM")
-    elif printed != actual:
-        assert printed is not None
-        warnings.append(
-            f"printed validity {quote(str(printed[0]))}..{quote(str(printed[1]))} differs "
-            f"from the PEM's {actual[0]}..{actual[1]}; dates taken from the PEM"
-        )
+        validity = printed
+    else:
+        pem, certificate = _decode_pem(pem_text)
+        if certificate.serial_number != int(serial, 16):
+            raise CliParseError(
+                f"{_WHAT}: printed serial {serial} differs from the PEM's "
+                f"{certificate.serial_number:x}: the output is corrupt or mixes two certificates"
+            )
+        validity = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+        key_name = _key_name(certificate)
+        if date_problem is not None:
+            warnings.append(f"printed validity not read ({date_problem}); dates taken from the PEM")
+        elif printed != validity:
+            assert printed is not None
+            warnings.append(
+                f"printed validity {quote(str(printed[0]))}..{quote(str(printed[1]))} differs "
+                f"from the PEM's {validity[0]}..{validity[1]}; dates taken from the PEM"
+            )
     return CertDump(
         version=int(version_match.group("v")),
         serial=serial,
@@ -281,9 +271,9 @@ def parse_cert_dump(
         issuer_cn=common_name(fields["Issuer Name"]),
         subject=fields["Subject Name"],
         subject_cn=common_name(fields["Subject Name"]),
-        not_before=actual[0],
-        not_after=actual[1],
-        key_algorithm=_key_name(certificate),
+        not_before=validity[0],
+        not_after=validity[1],
+        key_algorithm=key_name,
         key_algorithm_oid=key_oid,
         pem=pem,
         warnings=tuple(warnings),
