@@ -69,6 +69,9 @@ def test_the_expiring_certs_are_flagged_on_the_timeline_and_in_the_findings() ->
     for row in rows:
         fix = row.find("td", "fix")[0].all_text()
         assert "uccert regen apply" in fix and "--units" in fix
+    (group,) = root.find("tr", "group", data_code="identity-expiring")
+    cells = [td.all_text() for td in group.find("td")]
+    assert cells[:4] == ["warning", "identity-expiring", "2", "imp-pub, imp-sub1"]
     summary = root.find("p", "summary")[0].all_text()
     assert "12 identity certs" in summary and "2 expired or expiring within 30 days" in summary
 
@@ -88,6 +91,21 @@ def test_every_finding_of_check_is_listed_with_its_own_fix() -> None:
             f.message,
             f.fix,
         ]
+
+
+def test_each_code_says_its_fix_once_and_the_findings_are_folded_beneath() -> None:
+    snap = expiring(expiring(healthy_cluster(), "imp-pub", "cup", 5), "imp-sub1", "tomcat", 9)
+    report = replace(part(snap), fixes={"identity-expiring": "uccert regen apply --units all"})
+    root = page(report)
+    (group,) = root.find("tr", "group", data_code="identity-expiring")
+    assert group.find("td", "fix")[0].all_text() == "uccert regen apply --units all"
+    (folded,) = root.find("details")
+    assert "Every finding (" in folded.find("summary")[0].all_text()
+    assert len(folded.find("tr", "finding")) == len(report.findings)
+    # without a merged fix the group says the first finding's
+    (plain,) = page(part(snap)).find("tr", "group", data_code="identity-expiring")
+    first = next(f for f in report.findings if f.code == "identity-expiring")
+    assert plain.find("td", "fix")[0].all_text() == first.fix
 
 
 def test_a_clean_cluster_says_so() -> None:

@@ -80,9 +80,13 @@ def test_the_fleet_report_renders_the_demo_lab_in_chromium(
         far = next(m for m in marks if m.get_attribute("data-state") == "ok")
         near = next(iter(flagged.values()))
         assert 0 < near.rect["x"] < far.rect["x"] and near.rect["width"] > 0
-        fixes = browser.find_elements(By.CSS_SELECTOR, 'tr.finding[data-code="identity-expiring"]')
-        assert len(fixes) == len(expiring)
-        assert all("uccert regen apply" in f.text for f in fixes)
+        (group,) = browser.find_elements(By.CSS_SELECTOR, 'tr.group[data-code="identity-expiring"]')
+        assert group.find_element(By.CSS_SELECTOR, "td.count").text == str(len(expiring))
+        assert "uccert regen apply" in group.find_element(By.CSS_SELECTOR, "td.fix").text
+        each = browser.find_elements(By.CSS_SELECTOR, 'tr.finding[data-code="identity-expiring"]')
+        assert len(each) == len(expiring) and not each[0].is_displayed()  # folded
+        browser.find_element(By.CSS_SELECTOR, "details > summary").click()
+        assert each[0].is_displayed() and "uccert regen apply" in each[0].text
         (link,) = browser.find_elements(By.CSS_SELECTOR, "a.run")
         run_id = link.text
         link.click()

@@ -55,6 +55,7 @@ def report(
     from uccert.run.database import RunDatabase
     from uccert.run.executor import RunBook
 
+    from .check import group_fix
     from .run_display import write_report
 
     if html.is_dir():
@@ -80,7 +81,11 @@ def report(
             folder.mkdir(exist_ok=True)
             write_report(book.show(r.id), folder / f"{r.id}.html")
             links[r.id] = f"{folder.name}/{r.id}.html"
-        parts.append(ClusterReport(snap, findings, days, mine, links))
+        by_code: dict[str, list[str]] = {}
+        for f in findings:
+            by_code.setdefault(f.code, []).append(f.fix)
+        fixes = {code: group_fix(found) for code, found in by_code.items()}
+        parts.append(ClusterReport(snap, findings, days, mine, links, fixes))
     _write(html, render_fleet_html(parts, now))
     linked = any(p.run_links for p in parts)
     print(f"Report written to {html}" + (f" (run reports in {folder}/)" if linked else ""))

@@ -31,7 +31,8 @@ solid #d8dee4;text-align:left;vertical-align:top} th{background:#f6f8fa}
 .sev-error,.st-failed,.st-interrupted{color:#cf222e;font-weight:600}
 .sev-warning,.st-running{color:#9a6700;font-weight:600} .sev-info,.st-cancelled{color:#57606a}
 .st-succeeded{color:#1a7f37;font-weight:600} code{font-size:12px;background:#f6f8fa;padding:1px 3px}
-.unread{color:#cf222e} .empty{color:#57606a}
+.unread{color:#cf222e} .empty{color:#57606a} td{overflow-wrap:anywhere}
+details{margin:.4em 0} summary{cursor:pointer;color:#0969da}
 svg.timeline{display:block;margin:.4em 0;font:11px system-ui,sans-serif;width:100%;height:auto}
 svg .band{fill:#fff} svg .band:nth-of-type(even){fill:#f6f8fa}
 svg .zone.critical{fill:#ffcecb;fill-opacity:.8} svg .zone.warn{fill:#fff1a8;fill-opacity:.8}
@@ -51,13 +52,16 @@ RUNS_SHOWN: Final = 5
 @dataclass(frozen=True)
 class ClusterReport:
     """One cluster's part of the page. ``runs``: newest first; ``run_links``: run id -> the
-    href of its report (relative to the page), for the runs whose report was written."""
+    href of its report (relative to the page), for the runs whose report was written;
+    ``fixes``: a finding code -> the one fix of its findings, as `uccert check` says it (else
+    the first finding's fix)."""
 
     snapshot: Snapshot
     findings: tuple[Finding, ...]
     warn_days: int
     runs: tuple[RunSummary, ...] = ()
     run_links: Mapping[str, str] = field(default_factory=dict)
+    fixes: Mapping[str, str] = field(default_factory=dict)  # code -> its findings' fix, said once
 
 
 def cluster_anchor(name: str) -> str:
@@ -81,10 +85,8 @@ def _legend(warn_days: int) -> str:
     return f'<p class="legend">{spans}</p>'
 
 
-def _findings(findings: Sequence[Finding]) -> str:
-    if not findings:
-        return '<p class="empty">No problems found.</p>'
-    rows = "".join(
+def _finding_rows(findings: Sequence[Finding]) -> str:
+    return "".join(
         f'<tr class="finding" data-code="{escape(f.code)}">'
         f'<td class="sev-{escape(f.severity.value)}">{escape(f.severity.value)}</td>'
         f"<td>{escape(f.code)}</td><td>{escape(f.node or '(cluster)')}</td>"
@@ -92,9 +94,30 @@ def _findings(findings: Sequence[Finding]) -> str:
         f'<td class="fix">{escape(f.fix)}</td></tr>'
         for f in findings
     )
+
+
+def _findings(findings: Sequence[Finding], fixes: Mapping[str, str]) -> str:
+    """As `uccert check` prints them: one row per severity and code (how many, where, the fix
+    once), then every finding with its own fix, folded."""
+    if not findings:
+        return '<p class="empty">No problems found.</p>'
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.severity.value, f.code), []).append(f)
+    rows = "".join(
+        f'<tr class="group" data-code="{escape(code)}">'
+        f'<td class="sev-{escape(severity)}">{escape(severity)}</td><td>{escape(code)}</td>'
+        f'<td class="count">{len(found)}</td>'
+        f"<td>{escape(', '.join(dict.fromkeys(f.node or '(cluster)' for f in found)))}</td>"
+        f'<td class="fix">{escape(fixes.get(code, found[0].fix))}</td></tr>'
+        for (severity, code), found in groups.items()
+    )
     return (
+        "<table><tr><th>severity</th><th>code</th><th>count</th><th>nodes</th><th>fix</th></tr>"
+        f"{rows}</table>"
+        f"<details><summary>Every finding ({len(findings)}), each with its fix</summary>"
         "<table><tr><th>severity</th><th>code</th><th>node</th><th>subject</th>"
-        f"<th>what</th><th>fix</th></tr>{rows}</table>"
+        f"<th>what</th><th>fix</th></tr>{_finding_rows(findings)}</table></details>"
     )
 
 
@@ -145,7 +168,7 @@ def _cluster(part: ClusterReport, now: datetime) -> str:
         f'<h2 class="cluster-name">Cluster {escape(name)}</h2>{summary}'
         + (f"<ul>{unread}</ul>" if unread else "")
         + f"<h3>Identity certificate expiry</h3>{_legend(part.warn_days)}{chart}"
-        f"<h3>Findings</h3>{_findings(part.findings)}"
+        f"<h3>Findings</h3>{_findings(part.findings, part.fixes)}"
         f"<h3>Last runs</h3>{_runs(part.runs, part.run_links)}"
         "</section>"
     )
