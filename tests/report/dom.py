@@ -14,14 +14,14 @@ class Element:
     tag: str
     attrs: dict[str, str]
     children: list[Element] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
+    content: list[str | Element] = field(default_factory=list)  # text and children, in order
 
     @property
     def classes(self) -> set[str]:
         return set(self.attrs.get("class", "").split())
 
     def all_text(self) -> str:
-        return "".join(self.text) + "".join(c.all_text() for c in self.children)
+        return "".join(c if isinstance(c, str) else c.all_text() for c in self.content)
 
     def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Element]:
         """Every descendant with that tag, class and attributes (``data_node`` is data-node)."""
@@ -48,11 +48,14 @@ class _Builder(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         el = Element(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(el)
+        self.stack[-1].content.append(el)
         if tag not in VOID:
             self.stack.append(el)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Element(tag, {k: v or "" for k, v in attrs}))
+        el = Element(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(el)
+        self.stack[-1].content.append(el)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in VOID:
@@ -65,7 +68,7 @@ class _Builder(HTMLParser):
         self.stack.pop()
 
     def handle_data(self, data: str) -> None:
-        self.stack[-1].text.append(data)
+        self.stack[-1].content.append(data)
 
 
 def parse(page: str) -> Element:

@@ -10,6 +10,7 @@ escapes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,8 @@ solid #d8dee4;text-align:left;vertical-align:top} th{background:#f6f8fa}
 .sev-error,.st-failed,.st-interrupted{color:#cf222e;font-weight:600}
 .sev-warning,.st-running{color:#9a6700;font-weight:600} .sev-info,.st-cancelled{color:#57606a}
 .st-succeeded{color:#1a7f37;font-weight:600} code{font-size:12px;background:#f6f8fa;padding:1px 3px}
-.unread{color:#cf222e} .empty{color:#57606a} td{overflow-wrap:anywhere}
+.unread{color:#cf222e} .empty{color:#57606a} td.fix,td.what{overflow-wrap:anywhere}
+td.sev,td.code{white-space:nowrap}
 details{margin:.4em 0} summary{cursor:pointer;color:#0969da}
 svg.timeline{display:block;margin:.4em 0;font:11px system-ui,sans-serif;width:100%;height:auto}
 svg .band{fill:#fff} svg .band:nth-of-type(even){fill:#f6f8fa}
@@ -47,6 +49,7 @@ svg text.days.expired{fill:#cf222e;font-weight:600}
 border-radius:5px;margin-right:4px;vertical-align:-1px}
 """
 RUNS_SHOWN: Final = 5
+_COMMAND: Final = re.compile(r"`([^`<>]+)`")
 
 
 @dataclass(frozen=True)
@@ -85,13 +88,22 @@ def _legend(warn_days: int) -> str:
     return f'<p class="legend">{spans}</p>'
 
 
+def _commands(fix: str) -> str:
+    """A fix, escaped, with each `command` it names set as code."""
+    return _COMMAND.sub(r"<code>\1</code>", escape(fix))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+
+
 def _finding_rows(findings: Sequence[Finding]) -> str:
     return "".join(
         f'<tr class="finding" data-code="{escape(f.code)}">'
-        f'<td class="sev-{escape(f.severity.value)}">{escape(f.severity.value)}</td>'
-        f"<td>{escape(f.code)}</td><td>{escape(f.node or '(cluster)')}</td>"
-        f"<td>{escape(f.subject)}</td><td>{escape(f.message)}</td>"
-        f'<td class="fix">{escape(f.fix)}</td></tr>'
+        f'<td class="sev sev-{escape(f.severity.value)}">{escape(f.severity.value)}</td>'
+        f'<td class="code">{escape(f.code)}</td><td>{escape(f.node or "(cluster)")}</td>'
+        f'<td class="what">{escape(f.subject)}</td><td class="what">{escape(f.message)}</td>'
+        f'<td class="fix">{_commands(f.fix)}</td></tr>'
         for f in findings
     )
 
@@ -106,10 +118,11 @@ def _findings(findings: Sequence[Finding], fixes: Mapping[str, str]) -> str:
         groups.setdefault((f.severity.value, f.code), []).append(f)
     rows = "".join(
         f'<tr class="group" data-code="{escape(code)}">'
-        f'<td class="sev-{escape(severity)}">{escape(severity)}</td><td>{escape(code)}</td>'
+        f'<td class="sev sev-{escape(severity)}">{escape(severity)}</td>'
+        f'<td class="code">{escape(code)}</td>'
         f'<td class="count">{len(found)}</td>'
         f"<td>{escape(', '.join(dict.fromkeys(f.node or '(cluster)' for f in found)))}</td>"
-        f'<td class="fix">{escape(fixes.get(code, found[0].fix))}</td></tr>'
+        f'<td class="fix">{_commands(fixes.get(code, found[0].fix))}</td></tr>'
         for (severity, code), found in groups.items()
     )
     return (
@@ -159,8 +172,9 @@ def _cluster(part: ClusterReport, now: datetime) -> str:
         f'<p class="summary"><span>{len(snap.nodes)} nodes</span>'
         f"<span>{len(marks)} identity certs</span>"
         f"<span>{due} expired or expiring within {part.warn_days} days</span>"
-        f"<span>{severities['error']} errors, {severities['warning']} warnings, "
-        f"{severities['info']} info</span></p>"
+        f"<span>{_plural(severities['error'], 'error')}, "
+        f"{_plural(severities['warning'], 'warning')}, {_plural(severities['info'], 'info')}"
+        "</span></p>"
     )
     chart = render_timeline(marks, now, part.warn_days, title=f"identity certs of {name}")
     return (
