@@ -27,7 +27,7 @@ from uccert.cli import main
 from uccert.lab.servers.background import lab_in_background
 
 REPO = Path(__file__).resolve().parents[2]
-WIDTH, MAX_HEIGHT = 1100, 2400
+WIDTH, MAX_HEIGHT = 1040, 2400
 FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -3,6 +3,7 @@ warn and critical windows, and the state of each cert against them."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from builders import NOW, node_of, with_identity, with_node
 from checks.build import FQDNS, cert, healthy_cluster
 from uccert.report.timeline_svg import (
     PLOT_W,
+    TICK_GAP,
     State,
     days_left,
     marks_of,
@@ -89,16 +91,29 @@ def test_marks_sit_in_date_order_around_todays_line_and_the_shaded_windows() -> 
     assert "within 30 days" in warn_zone.all_text()
 
 
-def test_the_axis_has_a_labelled_tick_per_year() -> None:
-    # from 60 days before NOW (2026-06-01) to the 1000-day certs (2029-02-25): New Years only
-    labels = [t.all_text() for t in chart({}).find("text", "tick")]
-    assert labels == ["2027", "2028", "2029"]
+def test_the_next_weeks_get_a_stretched_part_of_the_axis_the_years_the_rest() -> None:
+    # from three weeks before NOW (2026-06-01) to the 1000-day certs (2029-02-25): the first
+    # 90 days after today over 40% of the width, with months, then New Years
+    svg = chart({("imp-pub", "cup"): 12})
+    labels = [t.all_text() for t in svg.find("text", "tick")]
+    assert labels == ["Jun", "Jul", "Aug", "2027", "2028", "2029"]
+    (knee,) = svg.find("line", "knee")
+    assert float(knee.attrs["x1"]) == pytest.approx(0.4 * PLOT_W, abs=0.1)
+    assert "stretched before 2026-08-30" in knee.all_text()
+    (warn,) = svg.find("rect", "warn")
+    assert float(warn.attrs["width"]) > 0.05 * PLOT_W, "the warn window is seen"
+    xs = [float(t.attrs["x1"]) for t in svg.find("line", "tick")]
+    assert all(b - a >= TICK_GAP for a, b in itertools.pairwise(xs))
 
 
-def test_a_short_axis_has_quarter_ticks() -> None:
-    days = {(n, u): 100 for n in FQDNS for u in ("ipsec", "tomcat", "cup", "cup-xmpp")}
-    labels = [t.all_text() for t in chart(days).find("text", "tick")]
-    assert labels == ["Apr", "Jul", "Oct", "2027", "Apr"]  # to a year after today
+def test_a_warn_window_wide_enough_on_its_own_keeps_one_linear_scale() -> None:
+    svg = parse(render_timeline(marks_of(healthy_cluster(), NOW, 300), NOW, 300))
+    assert svg.find("line", "knee") == []
+    labels = [t.all_text() for t in svg.find("text", "tick")]
+    assert labels[:4] == ["Jul", "Oct", "2027", "Apr"] and labels[-1] == "2029"
+    xs = [float(t.attrs["x1"]) for t in svg.find("line", "tick")]
+    gaps = [round(b - a) for a, b in itertools.pairwise(xs)]
+    assert max(gaps) - min(gaps) <= 2, "quarters evenly spaced"
 
 
 def test_no_cert_read_is_said_in_words() -> None:

@@ -39,6 +39,7 @@ svg.timeline{display:block;margin:.4em 0;font:11px system-ui,sans-serif;width:10
 svg .band{fill:#fff} svg .band:nth-of-type(even){fill:#f6f8fa}
 svg .zone.critical{fill:#ffcecb;fill-opacity:.8} svg .zone.warn{fill:#fff1a8;fill-opacity:.8}
 svg line.tick{stroke:#d8dee4} svg text.tick{fill:#57606a;text-anchor:middle}
+svg line.knee{stroke:#8c959f;stroke-dasharray:3 3} svg text.knee{fill:#8c959f;text-anchor:middle}
 svg line.today{stroke:#0969da;stroke-width:1.5} svg text.today{fill:#0969da;text-anchor:middle}
 svg text.label{text-anchor:end;fill:#24292f}
 svg .mark{stroke:#fff;stroke-width:1} svg .mark.ok{fill:#1a7f37} svg .mark.warn{fill:#bf8700}

@@ -2,15 +2,18 @@
 
 One row per node and unit, a mark at the cert's not-after, a line at today, and the warn and
 critical windows shaded (from today to today + critical days, then to today + warn days). The
-axis is linear: it starts before the earliest expired cert (or 60 days before today) and ends
-after the latest not-after (at least a year after today), so a far-off cert and a cert due next
-week keep their true distance; each row also says its days left in words, so a mark squeezed
-near today is still read exactly. Each mark carries ``data-*`` attributes (node, unit, CN,
-state) for people with a DOM inspector and for the report's browser test.
+axis starts before the earliest expired cert (or three weeks before today) and ends after the
+latest not-after (at least a year after today). Identity certs live for years and the ones that
+matter expire within weeks, so when the next 90 days (or three warn windows) would get less
+than 40% of the width, the axis has two linear parts: up to that date over 40% of the width,
+the years after over the rest, with a dashed line where the scale changes and date labels on
+both parts. Each row also says its days left in words. Each mark carries ``data-*`` attributes
+(node, unit, CN, state) for people with a DOM inspector and for the report's browser test.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,8 +26,11 @@ from uccert.model import Snapshot
 from .safe_text import clean
 
 CRITICAL_DAYS: Final = 7  # as the UccertIdentityExpiringIn7Days alert (contrib/prometheus)
-BEFORE_TODAY: Final = timedelta(days=60)
+BEFORE_TODAY: Final = timedelta(days=21)
 AFTER_TODAY: Final = timedelta(days=365)
+NEAR: Final = timedelta(days=90)  # the stretched part of the axis ends this far after today
+NEAR_SHARE: Final = 0.4  # ... and takes this share of the width (at least 3 x warn days)
+TICK_GAP: Final = 36  # pixels between two date labels, at least
 
 WIDTH: Final = 960
 LABEL_W: Final = 250  # node · unit
@@ -99,31 +105,54 @@ def escape(text: object) -> str:
 
 @dataclass(frozen=True)
 class Axis:
+    """Dates to x. With a ``knee``, two linear parts: [start, knee] over the first
+    ``NEAR_SHARE`` of the width, [knee, end] over the rest."""
+
     start: datetime
     end: datetime
+    knee: datetime | None = None
 
     @classmethod
     def around(cls, now: datetime, dates: Iterable[datetime], warn_days: int) -> Axis:
         known = list(dates)
         start = min([now - BEFORE_TODAY, *known])
         end = max([now + AFTER_TODAY, now + timedelta(days=warn_days), *known])
-        pad = (end - start) * 0.02
-        return cls(start - pad, end + pad)
+        start, end = start - (now - start) * 0.05, end + (end - now) * 0.02  # marks off the edges
+        knee = now + max(NEAR, timedelta(days=3 * warn_days))
+        if (knee - start) / (end - start) >= NEAR_SHARE:  # the near part is wide enough as is
+            return cls(start, end)
+        return cls(start, end, knee)
+
+    def parts(self) -> list[tuple[datetime, datetime, float, float]]:
+        """(from, to, x from, x to) of each linear part."""
+        if self.knee is None:
+            return [(self.start, self.end, 0.0, float(PLOT_W))]
+        split = PLOT_W * NEAR_SHARE
+        return [(self.start, self.knee, 0.0, split), (self.knee, self.end, split, float(PLOT_W))]
 
     def x(self, when: datetime) -> float:
         """The x of `when` in the plot area (left edge 0)."""
-        return PLOT_W * ((when - self.start) / (self.end - self.start))
+        parts = self.parts()
+        a, b, xa, xb = next((p for p in parts if when <= p[1]), parts[-1])
+        return xa + (xb - xa) * ((when - a) / (b - a))
 
     def ticks(self) -> list[datetime]:
-        """The first of January of each year in view, or of every quarter for short spans."""
-        years = range(self.start.year, self.end.year + 2)
-        months = (1,) if self.end - self.start > timedelta(days=3 * 365) else (1, 4, 7, 10)
-        firsts = [self.start.replace(year=y, month=m, day=1) for y in years for m in months]
-        return [
-            d.replace(hour=0, minute=0, second=0, microsecond=0)
-            for d in firsts
-            if self.start <= d <= self.end
-        ]
+        """Firsts of the month in each part, every 1, 3 or 12 months: the first step that
+        leaves ``TICK_GAP`` pixels between two labels."""
+        out: list[datetime] = []
+        for a, b, xa, xb in self.parts():
+            per_day = (xb - xa) / max((b - a) / timedelta(days=1), 1e-9)
+            step = next((m for m in (1, 3, 12) if 30.4 * m * per_day >= TICK_GAP), 12)
+            if step == 12 and 365 * per_day < TICK_GAP:
+                step = 12 * math.ceil(TICK_GAP / (365 * per_day))
+            month = a.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            while month <= b:
+                index = month.year * 12 + month.month - 1
+                if a <= month and index % step == 0 and month not in out:
+                    out.append(month)
+                index += 1
+                month = month.replace(year=index // 12, month=index % 12 + 1)
+        return out
 
 
 def _days_text(left: int) -> str:
@@ -191,6 +220,14 @@ def render_timeline(
             f"<title>{escape(tip)}</title></circle>"
             f'<text class="days {m.state.value}" x="{PLOT_W + 8}" y="{y + 13}">'
             f"{_days_text(left)}</text></g>"
+        )
+    if axis.knee is not None:
+        kx = axis.x(axis.knee)
+        parts.append(
+            f'<line class="knee" x1="{kx:.1f}" y1="{TOP - 4}" x2="{kx:.1f}" y2="{bottom}">'
+            f"<title>the axis is stretched before {axis.knee:%Y-%m-%d} (the next "
+            f"{(axis.knee - now).days} days) and compressed after</title></line>"
+            f'<text class="knee" x="{kx:.1f}" y="{bottom + 13}">scale changes</text>'
         )
     parts.append(
         f'<line class="today" x1="{today:.1f}" y1="{TOP - 4}" x2="{today:.1f}" y2="{bottom}"/>'
