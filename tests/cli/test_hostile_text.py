@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,18 @@ def test_the_html_report_shows_node_text_escaped() -> None:
     page = render_run_html(run)
     assert raw_controls(page) == []
     assert "Evil\\x1b]0;pwned" in page
+
+
+def test_the_fleet_report_shows_node_text_escaped(
+    lab: RunningLab,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UCCERT_STATE_DIR", str(tmp_path / "state"))
+    page = tmp_path / "fleet.html"
+    code, _, err = uccert(capsys, "report", "--html", str(page), "--inventory", str(lab.inventory))
+    assert code == 0, err
+    html = page.read_text(encoding="utf-8")
+    assert raw_controls(html) == []
+    assert SHOWN in html, "the finding about the trust cert names it, escaped"

@@ -212,7 +212,8 @@ def test_the_expiry_alerts_fire_for_the_labs_expiring_imp_certs(
 def test_a_cluster_that_goes_away_keeps_its_last_values_and_reads_as_failed(
     tmp_path: Path,
 ) -> None:
-    """Also: the last run of the cluster, read from the run database a regen left."""
+    """Also: the last run of the cluster (status, start and end), read from the run database a
+    regen left."""
     with lab_in_background(preset_name="minimal", time_scale=0, state_dir=tmp_path / "lab") as lab:
         argv = ["regen", "apply", "--units", "cup", "--yes", "--inventory", str(lab.inventory)]
         regen = subprocess.run(
@@ -224,6 +225,7 @@ def test_a_cluster_that_goes_away_keeps_its_last_values_and_reads_as_failed(
             timeout=120,
         )
         assert regen.returncode == 0, regen.stdout + regen.stderr
+        regen_done = time.time()
         process, url = start_exporter(lab.inventory, tmp_path, "1s")
         try:
             before = wait_for(url, _read)
@@ -242,6 +244,8 @@ def test_a_cluster_that_goes_away_keeps_its_last_values_and_reads_as_failed(
         assert value(after, "uccert_last_run_status", cluster="lab", status="failed") == 0
         started = value(after, "uccert_last_run_start_timestamp_seconds", cluster="lab")
         assert started is not None and abs(started - time.time()) < 300
+        ended = value(after, "uccert_last_run_end_timestamp_seconds", cluster="lab")
+        assert ended is not None and started < ended <= regen_done
     finally:
         process.terminate()
         process.wait(10)

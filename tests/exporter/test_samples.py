@@ -15,6 +15,7 @@ from uccert.exporter.samples import (
     FAMILIES,
     FINDINGS,
     HA_ENABLED,
+    LAST_RUN_END,
     LAST_RUN_START,
     LAST_RUN_STATUS,
     LAST_SUCCESS,
@@ -225,9 +226,10 @@ def test_read_warnings_are_counted_per_node() -> None:
     assert found[("lab", "imp-pub")] == 2.0 and found[("lab", "imp-sub1")] == 0.0
 
 
-def run(cluster: str, status: RunStatus, minutes: int) -> RunSummary:
+def run(cluster: str, status: RunStatus, minutes: int, took: int | None = None) -> RunSummary:
     started = NOW + timedelta(minutes=minutes)
-    return RunSummary(f"r{minutes}", status, started, "regen apply", cluster, 1)
+    ended = None if took is None else started + timedelta(minutes=took)
+    return RunSummary(f"r{minutes}", status, started, "regen apply", cluster, 1, "", ended)
 
 
 def test_the_last_run_of_each_cluster_is_its_latest() -> None:
@@ -243,11 +245,20 @@ def test_the_last_run_of_each_cluster_is_its_latest() -> None:
 def test_the_last_run_is_one_series_per_status_and_a_start_time() -> None:
     state = advance(None, good(healthy_cluster()), 30)
     other = advance(None, ReadResult("west", None, "refused", 1.0, NOW), 30)
-    runs = last_runs([run("lab", RunStatus.FAILED, 30), run("gone", RunStatus.SUCCEEDED, 1)])
+    runs = last_runs(
+        [run("lab", RunStatus.FAILED, 30, took=5), run("gone", RunStatus.SUCCEEDED, 1, took=2)]
+    )
     found = samples([state, other], runs)
     status = table(found, LAST_RUN_STATUS)
     assert status == {("lab", s.value): float(s is RunStatus.FAILED) for s in RunStatus}
     assert table(found, LAST_RUN_START) == {("lab",): (NOW + timedelta(minutes=30)).timestamp()}
+    assert table(found, LAST_RUN_END) == {("lab",): (NOW + timedelta(minutes=35)).timestamp()}
+
+
+def test_a_run_not_ended_has_no_end_time_series() -> None:
+    state = advance(None, good(healthy_cluster()), 30)
+    found = samples([state], last_runs([run("lab", RunStatus.INTERRUPTED, 0)]))
+    assert table(found, LAST_RUN_START) and not table(found, LAST_RUN_END)
 
 
 def test_a_sample_with_the_wrong_number_of_labels_is_refused() -> None:

@@ -71,6 +71,11 @@ COMMANDS: dict[str, Lazy] = {
         "exporter",
         "Serve Prometheus metrics of every cluster's certificates, read every --interval.",
     ),
+    "report": Lazy(
+        "report",
+        "report",
+        "Write a fleet report: per cluster, cert expiry timeline, findings with fixes, last runs.",
+    ),
     "lab": Lazy("lab", "app", "Run a simulated CUCM + IM/P cluster on 127.0.0.1."),
     "regen": Lazy("regen", "app", "Regenerate self-signed certificates: plan, then apply."),
     "runs": Lazy("runs", "app", "Durable runs: list, show, resume, cancel."),

@@ -107,6 +107,12 @@ LAST_RUN_START = Family(
     "When the cluster's latest durable run started, in Unix seconds.",
     ("cluster",),
 )
+LAST_RUN_END = Family(
+    "uccert_last_run_end_timestamp_seconds",
+    "When the cluster's latest durable run ended (succeeded, failed or cancelled), in Unix "
+    "seconds; no series while it runs or is interrupted.",
+    ("cluster",),
+)
 
 FAMILIES: tuple[Family, ...] = (
     NOT_AFTER,
@@ -120,6 +126,7 @@ FAMILIES: tuple[Family, ...] = (
     LAST_SUCCESS,
     LAST_RUN_STATUS,
     LAST_RUN_START,
+    LAST_RUN_END,
 )
 
 
@@ -281,6 +288,8 @@ def _run_samples(cluster: str, run: RunSummary) -> list[Sample]:
         for s in RunStatus
     ]
     out.append(Sample(LAST_RUN_START, (cluster,), run.started.timestamp()))
+    if run.ended is not None:
+        out.append(Sample(LAST_RUN_END, (cluster,), run.ended.timestamp()))
     return out
 
 

@@ -111,6 +111,7 @@ class Attempt:
     created: datetime
     stored: Mapping[str, Any]
     outcome: RunOutcome | None
+    updated: datetime | None = None  # DBOS's last status change: the end, once it has ended
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class RunBook:
                     datetime.fromtimestamp((w.created_at or 0) / 1000, UTC),
                     stored,
                     RunOutcome.from_json(output) if output is not None else None,
+                    datetime.fromtimestamp(w.updated_at / 1000, UTC) if w.updated_at else None,
                 )
             )
         for attempts in runs.values():
@@ -198,6 +200,7 @@ class RunBook:
         latest = attempts[-1]
         status = _status(latest, busy)
         reason = latest.outcome.reason if latest.outcome is not None else ""
+        ended = None if status in (RunStatus.RUNNING, RunStatus.INTERRUPTED) else latest.updated
         return RunSummary(
             run,
             status,
@@ -206,6 +209,7 @@ class RunBook:
             str(attempts[0].stored.get("cluster", "")),
             len(attempts),
             reason,
+            ended,
         )
 
     def runs(self) -> list[RunSummary]:

@@ -119,12 +119,15 @@ class RunSummary:
     cluster: str
     attempts: int
     reason: str = ""
+    ended: datetime | None = None  # when its latest attempt ended; None while unfinished
 
     def to_json(self) -> dict[str, Any]:
+        ended = self.ended.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if self.ended else None
         return {
             "id": self.id,
             "status": self.status.value,
             "started": self.started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "ended": ended,
             "command": self.command,
             "cluster": self.cluster,
             "attempts": self.attempts,
