@@ -3,6 +3,8 @@ credential, and the changes read from a run's records."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from uccert.config import AccountRef, CredentialRefs
@@ -92,3 +94,15 @@ def test_changes_are_the_done_regenerations_deletes_and_imports() -> None:
     ]
     assert changed_items(plan, records) == ("a/cup", "a/tomcat-trust")
     assert plan_nodes(plan) == ("a", "b")
+
+
+@pytest.mark.parametrize("command", [["regen", "apply", "--units", "cup"], ["trust", "prune"]])
+def test_a_bad_hook_stops_before_the_inventory_is_read(
+    command: list[str], tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from uccert.cli import main
+
+    missing = tmp_path / "missing.toml"
+    assert main([*command, "--deploy-hook", "'open", "--inventory", str(missing)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--deploy-hook" in err[0] and "quotes" in err[0], err
