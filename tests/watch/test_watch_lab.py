@@ -89,7 +89,17 @@ def expiring_soon(lab: RunningLab, node: str, unit: str, days: int) -> None:
     lab.lab.set_datetime(real)
 
 
-def test_watch_notifies_a_new_finding_once_and_its_resolution(
+def serial(lab: RunningLab, node: str, unit: str) -> int:
+    return next(c.cert.serial_number for c in lab.lab.own_certs(node) if c.unit == unit)
+
+
+def window(start: timedelta, end: timedelta) -> str:
+    """A local-time --window relative to now (it may cross midnight)."""
+    now = datetime.now()
+    return f"{now + start:%H:%M}-{now + end:%H:%M}"
+
+
+def test_watch_notifies_once_and_regenerates_only_inside_its_window(
     lab: RunningLab, receiver: Receiver, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
@@ -100,32 +110,42 @@ def test_watch_notifies_a_new_finding_once_and_its_resolution(
         f"with open({str(told)!r}, 'a') as out:\n"
         "    out.write(sys.stdin.read().replace('\\n', ' ') + '\\n')\n"
     )
-    notify = (
-        "--webhook",
-        receiver.url,
-        "--notify-command",
-        f"{sys.executable} {script}",
-    )
+    notify = ("--webhook", receiver.url, "--notify-command", f"{sys.executable} {script}")
+    later = ("--auto-regen", "cup-xmpp", "--window", window(timedelta(hours=2), timedelta(hours=3)))
     expiring_soon(lab, "imp-sub1", "cup-xmpp", days=10)
-    second = watch_once(lab, state, *notify)
-    assert second.returncode == 0, second.stdout + second.stderr
+    before = serial(lab, "imp-sub1", "cup-xmpp")
+
+    first = watch_once(lab, state, *notify, *later)
+    assert first.returncode == 0, first.stdout + first.stderr
     assert len(receiver.bodies) == 1, receiver.bodies
     body = receiver.bodies[-1]
     assert body["source"] == "uccert" and body["resolved"] == []
     new = {(f["node"], f["subject"], f["code"]) for f in body["new"]}
     assert ("imp-sub1", "cup-xmpp", "identity-expiring") in new
     commanded = [json.loads(line) for line in told.read_text().splitlines()]
-    assert commanded[-1] == body  # the command got the same document on stdin
+    assert commanded == [body]  # the command got the same document on stdin
+    assert serial(lab, "imp-sub1", "cup-xmpp") == before, "regenerated outside the window"
+    assert lab_events(lab, "cert-regenerated") == []
 
-    third = watch_once(lab, state, *notify)
-    assert third.returncode == 0, third.stdout + third.stderr
+    now = ("--auto-regen", "cup-xmpp", "--window", window(-timedelta(hours=1), timedelta(hours=1)))
+    second = watch_once(lab, state, *notify, *now)
+    assert second.returncode == 0, second.stdout + second.stderr
     assert len(receiver.bodies) == 1, "the same findings were notified again"
-    assert len(told.read_text().splitlines()) == len(commanded)
+    assert len(told.read_text().splitlines()) == 1
+    assert serial(lab, "imp-sub1", "cup-xmpp") != before, "not regenerated inside the window"
+    regenerated = {(e.node, e.data["unit"]) for e in lab_events(lab, "cert-regenerated")}
+    assert regenerated == {("imp-sub1", "cup-xmpp")}
+    assert all(g.ha_enabled for g in lab.lab.groups()), "HA was not restored"
 
-    lab.lab.regenerate("imp-sub1", "cup-xmpp", "lab")  # five years again
-    fourth = watch_once(lab, state, "--webhook", receiver.url, "--webhook-format", "slack")
-    assert fourth.returncode == 0, fourth.stdout + fourth.stderr
+    third = watch_once(lab, state, "--webhook", receiver.url, "--webhook-format", "slack")
+    assert third.returncode == 0, third.stdout + third.stderr
     assert len(receiver.bodies) == 2
     resolved = [t for t in receiver.bodies[-1]["text"].splitlines() if t.startswith("RESOLVED")]
-    assert len(resolved) == 1 and "identity-expiring lab/imp-sub1 cup-xmpp" in resolved[0]
-    assert "secret-part" not in second.stdout + second.stderr + fourth.stdout + fourth.stderr
+    assert any("identity-expiring lab/imp-sub1 cup-xmpp" in t for t in resolved), resolved
+    assert not [t for t in receiver.bodies[-1]["text"].splitlines() if t.startswith("NEW")]
+    assert "secret-part" not in first.stdout + first.stderr + third.stdout + third.stderr
+
+
+def lab_events(lab: RunningLab, kind: str) -> list[Any]:
+    """The events of ``kind`` that a command caused (not the test's own set-up)."""
+    return [e for e in list(lab.lab.events) if e.kind == kind and e.data.get("via") != "lab"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from uccert.errors import ConfigError
+from uccert.watch.autoregen import RegenTarget, regen_targets
 from uccert.watch.findings import diff, key_of
 from uccert.watch.notify import FORMATS, lines, payload
 from uccert.watch.schedule import parse_every, slot_of, workflow_id
@@ -101,6 +102,10 @@ def test_a_slot_is_checked_once_and_once_is_always_fresh() -> None:
         (["--webhook", "https://x/y", "--webhook-format", "discord"], "--webhook-format"),
         (["--notify-command", "'open"], "--notify-command"),
         ([], "nothing to notify"),
+        (["--webhook", "https://x/y", "--auto-regen", "cup"], "--window"),
+        (["--webhook", "https://x/y", "--window", "22:00-02:00"], "--auto-regen"),
+        (["--webhook", "https://x/y", "--auto-regen", "cup", "--window", "late"], "--window"),
+        (["--webhook", "https://x/y", "--auto-regen", "nope", "--window", "1:00-2:00"], "nope"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -112,3 +117,18 @@ def test_bad_input_is_one_line_and_exit_2(
     assert main(["watch", "--once", *args, "--inventory", str(missing)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and named in err[0], err
+
+
+def test_auto_regen_takes_only_the_named_units_found_expiring() -> None:
+    found = [
+        finding("imp-pub", "identity-expiring"),  # subject cup
+        {**finding("imp-sub", "identity-expired"), "subject": "CUP"},  # a node's spelling
+        {**finding("imp-pub", "identity-expiring"), "subject": "tomcat"},  # not asked for
+        finding("imp-sub", "restart-pending"),  # not an expiry
+        finding("x", "identity-expiring", cluster="west"),
+    ]
+    assert regen_targets(found, ("cup", "cup-xmpp")) == (
+        RegenTarget("east", ("cup",), ("imp-pub", "imp-sub")),
+        RegenTarget("west", ("cup",), ("x",)),
+    )
+    assert regen_targets(found, ("ipsec",)) == ()

@@ -20,8 +20,13 @@ from uccert.config import DEFAULT_INVENTORY
 from .inventory import ClusterOption, InventoryOption
 
 if TYPE_CHECKING:
+    from datetime import time as dt_time
+
     from uccert.config import ClusterConfig, ClusterCredentials, Inventory
+    from uccert.run.database import RunDatabase
     from uccert.watch.schedule import Checked
+
+    from .regen import Target
 
 BUSY_RETRY = 30.0  # seconds before trying a slot again while a run holds the database
 
@@ -61,6 +66,72 @@ def _checker(
     return Checked(tuple(c.name for c in clusters), tuple(document["findings"]))
 
 
+def _auto_regen(
+    units: str | None, window: str | None
+) -> tuple[tuple[str, ...], tuple[dt_time, dt_time]] | None:
+    """``--auto-regen`` and ``--window`` go together; both checked before anything is read."""
+    from uccert.errors import ConfigError
+    from uccert.plan import parse_units
+
+    from .regen import parse_window
+
+    if units is None and window is None:
+        return None
+    if units is None or window is None:
+        raise ConfigError(
+            "--auto-regen and --window go together: give both, e.g."
+            " --auto-regen cup,cup-xmpp --window 22:00-02:00"
+        )
+    return parse_units(units), parse_window(window)
+
+
+def _target(inv: Inventory, config: ClusterConfig, creds: ClusterCredentials) -> Target:
+    from .regen import Target
+
+    return Target(config, creds, inv.path, inv.path.resolve().parent)
+
+
+def _regenerate(
+    regen: tuple[tuple[str, ...], tuple[dt_time, dt_time]],
+    current: list[dict[str, object]],
+    targets: dict[str, Target],
+    database: RunDatabase,
+) -> None:
+    """Inside the window: `regen apply`'s own path (plan, refusals, durable run) for each
+    cluster with an expiring unit of ``--auto-regen``; outside it, nothing."""
+    from uccert.errors import UccertError
+    from uccert.watch.autoregen import regen_targets
+
+    from .inventory import console
+    from .regen import build_plan, execute, in_window, refuse_unfinished
+
+    units, window = regen
+    wanted = regen_targets(current, units)
+    if not wanted:
+        return
+    if not in_window(datetime.now().time(), window):
+        names = ", ".join(f"{t.cluster}: {','.join(t.units)}" for t in wanted)
+        print(f"auto-regen waits for the window {window[0]:%H:%M}-{window[1]:%H:%M} ({names})")
+        return
+    out = console()
+    for t in wanted:
+        where = targets[t.cluster]
+        units_text, nodes_text = ",".join(t.units), ",".join(t.nodes)
+        command = f"uccert watch --auto-regen {units_text} (nodes {nodes_text})"
+        try:
+            refuse_unfinished(database)
+            snap, built = build_plan(where, units_text, nodes_text, False, False, command)
+            if not built.changes_anything:
+                continue
+            code = execute(out, where, built, snap, database, None)
+        except UccertError as exc:
+            print(f"warning: auto-regen on cluster {t.cluster} refused: {exc}", file=sys.stderr)
+            continue
+        if code != 0:
+            said = f"warning: auto-regen on cluster {t.cluster} ended with exit {code}"
+            print(f"{said}: see `uccert runs list`", file=sys.stderr)
+
+
 def watch(
     every: Annotated[
         str, typer.Option("--every", help="How often to check: 24h (default), 30m, 10s, 1d.")
@@ -79,6 +150,17 @@ def watch(
         str,
         typer.Option("--webhook-format", help="Body of the POST: json, slack, teams or webex."),
     ] = "json",
+    auto_regen: Annotated[
+        str | None,
+        typer.Option(
+            "--auto-regen",
+            help="Units to regenerate (self-signed) when expiring, inside --window: cup,tomcat...",
+        ),
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option("--window", help="Local time window for --auto-regen, HH:MM-HH:MM."),
+    ] = None,
     once: Annotated[bool, typer.Option("--once", help="Check once now, notify, and exit.")] = False,
     warn_days: Annotated[
         int | None,
@@ -112,6 +194,7 @@ def watch(
     )
 
     period = parse_every(every)
+    regen = _auto_regen(auto_regen, window)
     argv = parse_hook("--notify-command", notify_command)
     url = n.check_webhook(webhook) if webhook is not None else None
     if webhook_format not in n.FORMATS:
@@ -142,6 +225,7 @@ def watch(
         if url is not None:
             n.post(url, n.payload(change, form))
 
+    targets = {c.name: _target(inv, c, cr) for c, cr in zip(clusters, creds, strict=True)}
     environment = WatchEnvironment(
         database, lambda: _checker(inv, clusters, creds, warn_days), deliver
     )
@@ -149,7 +233,7 @@ def watch(
         slot = None if once else slot_of(datetime.now(UTC), period)
         ident = workflow_id(period, slot)
         try:
-            result = run_check(environment, ident, ident)
+            result, fresh = run_check(environment, ident, ident)
         except RunBusy as exc:
             if once:
                 raise
@@ -162,7 +246,10 @@ def watch(
                 raise typer.Exit(1) from None
         else:
             new, resolved = len(result["new"]), len(result["resolved"])
-            print(f"{datetime.now(UTC):%H:%M:%S} check {ident}: {new} new, {resolved} resolved")
+            said = f"{new} new, {resolved} resolved" if fresh else "checked before (not again)"
+            print(f"{datetime.now(UTC):%H:%M:%S} check {ident}: {said}")
+            if regen is not None and fresh:
+                _regenerate(regen, result["current"], targets, database)
         if once:
             return
         assert slot is not None

@@ -103,7 +103,7 @@ def _check_and_notify() -> dict[str, Any]:
         store.replace(checked.clusters, wanted, datetime.now(UTC).isoformat())
     finally:
         store.close()
-    return {"clusters": list(checked.clusters), **change.to_json()}
+    return {"clusters": list(checked.clusters), "current": wanted, **change.to_json()}
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
@@ -121,8 +121,9 @@ def dbos_config(database: RunDatabase) -> DBOSConfig:
     }
 
 
-def run_check(environment: WatchEnvironment, ident: str, slot: str) -> dict[str, Any]:
-    """Launch DBOS under the database's lock, run (or find done) the check ``ident``, stop.
+def run_check(environment: WatchEnvironment, ident: str, slot: str) -> tuple[dict[str, Any], bool]:
+    """Launch DBOS under the database's lock, run (or find done) the check ``ident``, stop;
+    the check's result, and False when the slot had been checked before (its stored result).
     Raises RunBusy while a run is being executed (the caller tries again later)."""
     with ExecutorLock(environment.database):
         _SLOT.environment = environment
@@ -130,10 +131,11 @@ def run_check(environment: WatchEnvironment, ident: str, slot: str) -> dict[str,
         DBOS(config=dbos_config(environment.database))
         try:
             DBOS.launch()
+            before = DBOS.get_workflow_status(ident)
             with SetWorkflowID(ident):
                 handle = DBOS.start_workflow(_watch_check, slot)
             result: dict[str, Any] = handle.get_result()
-            return result
+            return result, before is None
         finally:
             DBOS.destroy(destroy_registry=False)
             _SLOT.environment = None
