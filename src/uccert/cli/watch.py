@@ -8,6 +8,7 @@ are kept in the run database (`uccert.watch.store`). docs/watch.md says it all.
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -180,9 +181,16 @@ def watch(
 ) -> None:
     """Check on a schedule; notify new and resolved findings only, by command or webhook."""
     from uccert.config import load_inventory, resolve_credentials, select_clusters
-    from uccert.errors import ConfigError
+    from uccert.errors import ConfigError, UccertError
     from uccert.run.database import RunBusy, RunDatabase
-    from uccert.run.hooks import parse_hook
+    from uccert.run.hooks import (
+        HookContext,
+        HookKind,
+        credential_names,
+        hook_environment,
+        parse_hook,
+        secret_values,
+    )
     from uccert.watch import notify as n
     from uccert.watch.findings import Change
     from uccert.watch.schedule import (
@@ -210,17 +218,13 @@ def watch(
     prompt = getpass.getpass if sys.stdin.isatty() else None
     creds = [resolve_credentials(c.credentials, cluster=c.name, prompt=prompt) for c in clusters]
 
+    strip = frozenset().union(*(credential_names(c.credentials) for c in clusters))
+    hidden = [s for cr in creds for s in secret_values(cr)]
+    context = HookContext("watch", " ".join(c.name for c in clusters))
+
     def deliver(change: Change) -> None:
-        from uccert.run.hooks import credential_names, hook_environment
-
         if argv is not None:
-            import os
-
-            from uccert.run.hooks import HookContext, HookKind
-
-            strip = frozenset().union(*(credential_names(c.credentials) for c in clusters))
-            context = HookContext("watch", " ".join(c.name for c in clusters))
-            env = hook_environment(os.environ, context, HookKind.POST, strip)
+            env = hook_environment(os.environ, context, HookKind.POST, strip, hidden)
             n.run_command(argv, change, env)
         if url is not None:
             n.post(url, n.payload(change, form))
@@ -244,6 +248,10 @@ def watch(
             print(f"warning: check {ident}: {exc} — notified again next check", file=sys.stderr)
             if once:
                 raise typer.Exit(1) from None
+        except UccertError as exc:
+            if once:
+                raise
+            print(f"warning: check {ident} failed: {exc} — checking again next period")
         else:
             new, resolved = len(result["new"]), len(result["resolved"])
             said = f"{new} new, {resolved} resolved" if fresh else "checked before (not again)"

@@ -254,7 +254,7 @@ def hooked(
 ) -> Iterator[HookedRun]:
     """Pre-hook on entry (raises HookFailed: the block never runs), deploy and post on exit."""
     strip = credential_names(refs)
-    secrets = _secrets(credentials)
+    secrets = secret_values(credentials)
 
     def call(kind: HookKind, ctx: HookContext) -> int | None:
         argv = hooks.of(kind)
@@ -296,7 +296,8 @@ def hooked(
             call(HookKind.POST, done)
 
 
-def _secrets(credentials: ClusterCredentials | None) -> tuple[str, ...]:
+def secret_values(credentials: ClusterCredentials | None) -> tuple[str, ...]:
+    """The cluster's passwords, looked for in the values a child process would inherit."""
     if credentials is None:
         return ()
     accounts = (credentials.os_admin, credentials.app_admin, credentials.os_readonly)
