@@ -3,20 +3,26 @@ credential, and the changes read from a run's records."""
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 
 from uccert.config import AccountRef, CredentialRefs
 from uccert.errors import ConfigError
 from uccert.model import Plan, Step, StepKind
 from uccert.run.hooks import (
     HookContext,
+    HookFailed,
     HookKind,
     Hooks,
     changed_items,
     credential_names,
     hook_environment,
+    hooked,
     plan_nodes,
 )
 from uccert.run.records import StepOutcome, StepRecord
@@ -106,3 +112,38 @@ def test_a_bad_hook_stops_before_the_inventory_is_read(
     assert main([*command, "--deploy-hook", "'open", "--inventory", str(missing)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--deploy-hook" in err[0] and "quotes" in err[0], err
+
+
+def _hooks(log: Path, pre: int = 0) -> Hooks:
+    write = "import os, sys; open(sys.argv[1], 'a').write(os.environ['UCCERT_HOOK'] + ' '"
+    write += " + os.environ['UCCERT_STATUS'] + ' ' + os.environ['UCCERT_CHANGED'] + chr(10))"
+    line = f'{sys.executable} -c "{write}" {log}'
+    return Hooks(
+        pre=(sys.executable, "-c", f"import sys; sys.exit({pre})"),
+        post=tuple(shlex.split(line)),
+        deploy=tuple(shlex.split(line)),
+    )
+
+
+def test_deploy_only_after_a_change_post_always_with_the_command_outcome(tmp_path: Path) -> None:
+    log = tmp_path / "hooks.log"
+    with hooked(_hooks(log), CONTEXT, database=None, refs=REFS) as run:
+        run.changed(["imp-pub/cup"])
+    with pytest.raises(typer.Exit), hooked(_hooks(log), CONTEXT, database=None, refs=REFS):
+        raise typer.Exit(1)  # a failed command that changed nothing
+    assert log.read_text().splitlines() == [
+        "deploy succeeded imp-pub/cup",
+        "post succeeded imp-pub/cup",
+        "post failed ",
+    ]
+
+
+def test_a_failing_pre_hook_runs_nothing_else(tmp_path: Path) -> None:
+    log = tmp_path / "hooks.log"
+    ran = []
+    with (
+        pytest.raises(HookFailed, match="exited 3: nothing was changed on cluster east"),
+        hooked(_hooks(log, pre=3), CONTEXT, database=None, refs=REFS),
+    ):
+        ran.append("block")
+    assert ran == [] and not log.exists()

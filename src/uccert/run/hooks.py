@@ -233,6 +233,7 @@ def _new_run(database: RunDatabase | None, before: set[str]) -> tuple[str, str, 
 
 
 def _status_of(exc: BaseException | None) -> str:
+    """The command's outcome from how its block ended (``typer.Exit`` carries the code)."""
     if exc is None:
         return "succeeded"
     if isinstance(exc, KeyboardInterrupt):
@@ -284,11 +285,16 @@ def hooked(
         raise
     finally:
         if hooks.post or hooks.deploy:
-            run_id, status, changed = _new_run(database, before)
+            try:
+                run_id, status, changed = _new_run(database, before)
+            except Exception as exc:  # the hooks still run: the run's facts are just unknown
+                sys.stderr.write(f"warning: the run database could not be read: {exc}\n")
+                run_id, status, changed = "", "", ()
+            outcome = _status_of(failure)  # a failed command is failed, whatever its run said
             done = replace(
                 context,
                 run_id=run_id,
-                status=status or _status_of(failure),
+                status=outcome if outcome != "succeeded" else status or outcome,
                 changed=tuple(dict.fromkeys([*run.noted, *changed])),
             )
             if done.changed:
