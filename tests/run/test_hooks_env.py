@@ -1,5 +1,6 @@
-"""What a hook is given, built without running anything: the context as ``UCCERT_*``, never a
-credential, and the changes read from a run's records."""
+"""What a hook is given and when it runs, without a cluster: the context as ``UCCERT_*``, never
+a credential, the changes read from a run's records, and the order around a command's block
+(the hooks here are small Python processes)."""
 
 from __future__ import annotations
 
