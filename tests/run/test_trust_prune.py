@@ -22,6 +22,7 @@ from uccert.cli import main
 from uccert.lab.state import Event, Fault, FaultKind
 
 from .conftest import Cli
+from .hook_env import env_hook, hook_envs
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -104,14 +105,22 @@ def last_mark(cli: Cli) -> int:
 
 
 @pytest.mark.lab(preset="demo", time_scale=0.004)
-def test_prune_expired_on_the_demo_lab(lab_cli: Cli) -> None:
+def test_prune_expired_on_the_demo_lab(lab_cli: Cli, tmp_path: Path) -> None:
     before, old, mark = trusts(lab_cli), expired(lab_cli), last_mark(lab_cli)
     assert old, "the demo lab seeds expired trust certs"
     assert {n.version for n in lab_cli.lab.lab.topology.nodes} == {"14.0"}
-    done = lab_cli.run("trust", "prune", "--expired", "--yes", "--json")
+    hooked = tmp_path / "deploy.jsonl"
+    done = lab_cli.run(
+        "trust", "prune", "--expired", "--yes", "--json", "--deploy-hook", env_hook(hooked)
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    document = json.loads(done.stdout)
+    document = json.loads(done.stdout)  # the hook's output went to stderr
     assert document["run"]["status"] == "succeeded"
+    [env] = hook_envs(hooked)
+    assert env["UCCERT_COMMAND"] == "trust prune" and env["UCCERT_RUN_ID"] == document["run"]["id"]
+    changed = set(env["UCCERT_CHANGED"].split())  # where the deletes were commanded
+    assert changed and changed <= {f"{n}/{file.split('/')[0]}" for n, file, _ in old}, changed
+    assert {c.split("/")[1] for c in changed} == {file.split("/")[0] for _, file, _ in old}
     assert trusts(lab_cli) == before - old, "exactly the expired certs went, on every node"
     assert all(g.ha_enabled for g in lab_cli.lab.lab.groups()), "HA was not restored"
     assert lab_cli.events("failover") == []

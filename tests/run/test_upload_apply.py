@@ -16,6 +16,7 @@ from cryptography import x509
 from uccert.lab.ca import LabCa, init_ca, load_csr, sign_csr, write_cert
 
 from .conftest import Cli
+from .hook_env import env_hook, hook_envs
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -40,9 +41,17 @@ def sign(cli: Cli, tmp: Path, ca: LabCa, unit: str, distribution: str, node: str
     return signed
 
 
-def upload(cli: Cli, unit: str, signed: Path, ca: LabCa) -> str:
+def upload(cli: Cli, unit: str, signed: Path, ca: LabCa, *extra: str) -> str:
     done = cli.run(
-        "upload", "--unit", unit, "--cert", str(signed), "--chain", str(ca.chain_path), "--yes"
+        "upload",
+        "--unit",
+        unit,
+        "--cert",
+        str(signed),
+        "--chain",
+        str(ca.chain_path),
+        "--yes",
+        *extra,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -61,9 +70,17 @@ def test_multi_server_cup_xmpp_is_uploaded_once_restarted_and_verified(
     ca = init_ca(tmp_path / "ca")
     signed = sign(lab_cli, tmp_path, ca, "cup-xmpp", "multi", "imp-pub")
     leaf = x509.load_pem_x509_certificate(signed.read_bytes())
-    out = upload(lab_cli, "cup-xmpp", signed, ca)
+    hooked = tmp_path / "hooks.jsonl"
+    hooks = ("--deploy-hook", env_hook(hooked), "--post-hook", env_hook(hooked))
+    out = upload(lab_cli, "cup-xmpp", signed, ca, *hooks)
     stored = lab_cli.events("cert-uploaded")
     assert sorted(e.node for e in stored) == sorted(imp_nodes(lab_cli)), "each node stores once"
+    deploy, post = hook_envs(hooked)
+    assert deploy["UCCERT_HOOK"] == "deploy" and post["UCCERT_HOOK"] == "post"
+    assert deploy["UCCERT_COMMAND"] == "upload" and post["UCCERT_STATUS"] == "succeeded"
+    changed = sorted(deploy["UCCERT_CHANGED"].split())
+    assert changed == sorted(f"{n}/cup-xmpp" for n in imp_nodes(lab_cli))
+    assert "hook ran" not in out  # hook output goes to stderr
     uploaded_at = max(e.t for e in stored)
     for node in imp_nodes(lab_cli):
         (own,) = [o for o in lab.own_certs(node) if o.unit == "cup-xmpp"]

@@ -40,6 +40,7 @@ from uccert.model import Distribution, Node, ServiceState, Snapshot
 from uccert.plan.upload import plan_after_upload, services_to_restart
 from uccert.run.database import RunDatabase
 
+from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
 from .inventory import ClusterOption, InventoryOption, console
 from .output import clean
 from .regen import (
@@ -224,6 +225,9 @@ def upload(
     database_url: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,
+    pre_hook: PreHookOption = None,
+    post_hook: PostHookOption = None,
+    deploy_hook: DeployHookOption = None,
 ) -> None:
     """Check a CA-signed cert, upload its CAs and it, restart what presents it, verify.
 
@@ -257,29 +261,32 @@ def upload(
     confirm(f"upload {unit} to {plan.install_on} on cluster {snap.cluster}{then}?", yes)
     wanted = services_to_restart(upload_plan_inputs(plan, snap), snap)
     started = {} if database is None else asyncio.run(_start_times(where, snap, wanted))
-    applied = asyncio.run(_apply(where, plan, nodes))
-    change = upload_plan_inputs(plan, snap, applied.trust_done, applied.stored_on)
-    print(f"stored on: {', '.join(applied.stored_on)} (SHA-256 {fingerprint(leaf)[:16]}...)")
-    if applied.not_stored:
-        _print_followup(change, snap)
-        raise CsrOperationFailed(
-            f"{', '.join(applied.not_stored)} still store(s) another {unit} cert after the upload"
-            f" on {plan.install_on} — upload it there too (Certificate Management), then check"
-            " with `uccert inventory`"
-        )
-    if database is None:
-        _print_followup(change, snap)
-        return
-    _print_warnings(change, restarting=True)
-    serial = format(leaf.serial_number, "x")
-    command = f"uccert upload --unit {unit} (serial {serial})"
-    after = plan_after_upload(snap, change, serial, started, timing_of(where.config), command)
-    out = console()
-    print_plan(out, after)
-    code = execute(out, where, after, snap, database, report)
-    if code == 0:
-        code = _verify_chain(where, plan, nodes, {n.node.name: n.services for n in snap.nodes})
-    raise typer.Exit(code)
+    hooks = (pre_hook, post_hook, deploy_hook)
+    with around(hooks, "upload", where, database, tuple(nodes)) as run:
+        applied = asyncio.run(_apply(where, plan, nodes))
+        run.changed(f"{node}/{unit}" for node in applied.stored_on)
+        change = upload_plan_inputs(plan, snap, applied.trust_done, applied.stored_on)
+        print(f"stored on: {', '.join(applied.stored_on)} (SHA-256 {fingerprint(leaf)[:16]}...)")
+        if applied.not_stored:
+            _print_followup(change, snap)
+            raise CsrOperationFailed(
+                f"{', '.join(applied.not_stored)} still store(s) another {unit} cert after the"
+                f" upload on {plan.install_on} — upload it there too (Certificate Management),"
+                " then check with `uccert inventory`"
+            )
+        if database is None:
+            _print_followup(change, snap)
+            return
+        _print_warnings(change, restarting=True)
+        serial = format(leaf.serial_number, "x")
+        command = f"uccert upload --unit {unit} (serial {serial})"
+        after = plan_after_upload(snap, change, serial, started, timing_of(where.config), command)
+        out = console()
+        print_plan(out, after)
+        code = execute(out, where, after, snap, database, report)
+        if code == 0:
+            code = _verify_chain(where, plan, nodes, {n.node.name: n.services for n in snap.nodes})
+        raise typer.Exit(code)
 
 
 async def _start_times(

@@ -80,6 +80,11 @@ COMMANDS: dict[str, Lazy] = {
     "regen": Lazy("regen", "app", "Regenerate self-signed certificates: plan, then apply."),
     "runs": Lazy("runs", "app", "Durable runs: list, show, resume, cancel."),
     "trust": Lazy("trust", "app", "Trust stores: delete expired or duplicate trust certificates."),
+    "watch": Lazy(
+        "watch",
+        "watch",
+        "Check on a schedule; notify new and resolved findings only, by command or webhook.",
+    ),
 }
 
 

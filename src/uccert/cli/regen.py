@@ -32,7 +32,9 @@ from uccert.errors import ConfigError
 from uccert.model import Plan, PlanTiming, Snapshot
 from uccert.plan import RegenRequest, parse_nodes, parse_units, plan_regen
 from uccert.run.database import RunDatabase
+from uccert.run.hooks import plan_nodes
 
+from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
 from .output import paged, progress
 from .run_display import (
@@ -288,6 +290,9 @@ def apply(
     database_url: DatabaseOption = None,
     inventory: InventoryOption = DEFAULT_INVENTORY,
     cluster: ClusterOption = None,
+    pre_hook: PreHookOption = None,
+    post_hook: PostHookOption = None,
+    deploy_hook: DeployHookOption = None,
 ) -> None:
     """Plan, confirm, then regenerate, restart, verify and restore HA as one durable run."""
     bounds = parse_window(window) if window is not None else None
@@ -309,7 +314,9 @@ def apply(
         )
     refuse_unfinished(database)
     confirm(f"Apply these {len(built.steps)} steps to cluster {built.cluster}?", yes)
-    raise typer.Exit(execute(out, where, built, snap, database, report))
+    hooks = (pre_hook, post_hook, deploy_hook)
+    with around(hooks, "regen apply", where, database, plan_nodes(built)):
+        raise typer.Exit(execute(out, where, built, snap, database, report))
 
 
 app.command("plan")(plan)

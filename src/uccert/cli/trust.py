@@ -26,7 +26,9 @@ from uccert.model import Plan
 from uccert.plan import PruneRequest, parse_nodes, plan_prune
 from uccert.plan.prune_select import check_request
 from uccert.run.database import RunDatabase
+from uccert.run.hooks import plan_nodes
 
+from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
 from .inventory import ClusterOption, InventoryOption, JsonOption, console
 from .output import paged
 from .regen import (
@@ -123,6 +125,9 @@ def prune(
     cluster: ClusterOption = None,
     json_out: JsonOption = False,
     explain: ExplainOption = False,
+    pre_hook: PreHookOption = None,
+    post_hook: PostHookOption = None,
+    deploy_hook: DeployHookOption = None,
 ) -> None:
     """Delete trust certs: HA off, pre-stops where the version needs them, delete, the
     restarts each store needs, start what was stopped, verify, restore HA."""
@@ -156,10 +161,12 @@ def prune(
         return
     refuse_unfinished(database)
     confirm(f"Apply these {len(built.steps)} steps to cluster {built.cluster}?", yes)
-    code = execute(out, where, built, snap, database, report)
-    if json_out:
-        _emit(built, _run_json(database, request.command))
-    raise typer.Exit(code)
+    hooks = (pre_hook, post_hook, deploy_hook)
+    with around(hooks, "trust prune", where, database, plan_nodes(built)):
+        code = execute(out, where, built, snap, database, report)
+        if json_out:
+            _emit(built, _run_json(database, request.command))
+        raise typer.Exit(code)
 
 
 app.command("prune")(prune)

@@ -1,0 +1,6 @@
+"""`uccert watch`: `check` on a schedule, notifying only what changed since the last check.
+
+``findings`` (pure): which findings are new and which resolved. ``notify``: the payload shapes
+(pure) and the senders (a command, a webhook POST). ``store``: the findings already notified,
+in the run database. ``schedule``: the periods, and each check as a DBOS workflow.
+"""
