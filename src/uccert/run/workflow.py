@@ -23,7 +23,15 @@ from uccert.cluster import ClusterClient
 from uccert.cluster.operations import ClusterOps
 from uccert.config import ClusterCredentials, load_inventory
 from uccert.errors import ConfigError
-from uccert.model import Plan, Step, StepKind, plan_from_json
+from uccert.model import (
+    Plan,
+    RegenerateStep,
+    RestartStep,
+    StartStep,
+    Step,
+    StopStep,
+    plan_from_json,
+)
 from uccert.run.records import RunOutcome, StepOutcome, StepRecord
 from uccert.run.steps import BACKOFF, StepContext, execute
 
@@ -102,12 +110,12 @@ async def _run_step(run_id: str, step: Step, ctx: StepContext) -> dict[str, Any]
     return record.to_json()
 
 
-def _note_changes(changes: dict[str, dict[str, str]], record: StepRecord) -> None:
-    if record.kind == StepKind.REGENERATE.value and record.node is not None:
-        unit = record.id.split(":")[2]
+def _note_changes(changes: dict[str, dict[str, str]], step: Step, record: StepRecord) -> None:
+    """A regeneration's new notBefore: when the restarts that serve it must come after."""
+    if isinstance(step, RegenerateStep):
         not_before = record.data.get("not_before")
         if isinstance(not_before, str):
-            changes.setdefault(record.node, {})[unit] = not_before
+            changes.setdefault(step.node, {})[step.unit] = not_before
 
 
 def _safety_steps(plan: Plan) -> tuple[Step, ...]:
@@ -119,11 +127,10 @@ async def _observe_services(plan: Plan, ctx: StepContext) -> tuple[str, ...]:
     """After a failure: each service the plan controls as the node shows it now, service by
     service, so the summary says what was observed rather than what was meant to happen."""
     wanted: dict[str, list[str]] = {}
-    for s in plan.steps:
-        if s.kind in (StepKind.RESTART, StepKind.START, StepKind.STOP) and s.node and s.service:
-            names = wanted.setdefault(s.node, [])
-            if s.service not in names:
-                names.append(s.service)
+    for s in plan.of_type(RestartStep, StartStep, StopStep):
+        names = wanted.setdefault(s.node, [])
+        if s.service not in names:
+            names.append(s.service)
     seen: list[str] = []
     for node, names in wanted.items():
         try:
@@ -170,7 +177,7 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
         try:
             for current in plan.steps:
                 record = StepRecord.from_json(await _run_step(run_id, current, ctx))
-                _note_changes(changes, record)
+                _note_changes(changes, current, record)
         except Exception as exc:  # every failure runs the safety steps before the run stops
             reason = str(exc) or type(exc).__name__
             unrestored: list[str] = []
