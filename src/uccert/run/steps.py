@@ -14,7 +14,6 @@ each time; anything else fails the step with one line saying what happened and w
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,8 +30,7 @@ from uccert.catalog.services import SERVICES, cascade_of
 from uccert.catalog.topology import Product
 from uccert.catalog.units import UNITS
 from uccert.checks import run_checks
-from uccert.cluster import ClusterClient
-from uccert.cluster.operations import Action, ClusterOps, OperationTransient, ServiceStatus
+from uccert.cluster.operations import Action, OperationTransient, ServiceStatus
 from uccert.errors import ClusterError
 from uccert.model import (
     CertInfo,
@@ -59,6 +57,7 @@ from uccert.model import (
     VerifyTrustsGoneStep,
 )
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON
+from uccert.run.operations import Clock, ClusterOperations, LoopClock, SnapshotSource
 from uccert.run.records import StepOutcome, StepRecord, now_iso
 from uccert.transport.tls_pins import TlsPinStore
 
@@ -96,17 +95,19 @@ class StepFailed(ClusterError):
 class StepContext:
     """What a step needs besides itself. ``changes``: node -> unit -> the regenerated cert's
     notBefore (ISO), from the regenerate records of this run so far. ``earlier``: step id ->
-    its record (JSON) from the run's earlier attempts (a resumed run)."""
+    its record (JSON) from the run's earlier attempts (a resumed run). ``ops``, ``client`` and
+    ``clock`` are Protocols (``operations``): the real cluster and time, or a test's fakes."""
 
     plan: Plan
-    ops: ClusterOps
-    client: ClusterClient
+    ops: ClusterOperations
+    client: SnapshotSource
     pins_dir: Path
     fqdns: Mapping[str, str]
     changes: Mapping[str, Mapping[str, str]]
     note: Callable[[str], None] = lambda _message: None
     backoff: float = BACKOFF
     earlier: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    clock: Clock = field(default_factory=LoopClock)
 
 
 def _iso(when: datetime) -> str:
@@ -127,7 +128,7 @@ async def _retrying(ctx: StepContext, what: str, action: Callable[[], Awaitable[
             if attempt == RETRIES:
                 raise StepFailed(f"{what}: still failing after {RETRIES} tries: {exc}") from exc
             ctx.note(f"{what}: {exc}; retrying in {delay:.0f} s")
-            await asyncio.sleep(delay)
+            await ctx.clock.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
 
@@ -192,8 +193,7 @@ async def _until_normal(ctx: StepContext, group: str) -> str:
     ]
     if not members:
         return ""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.plan.timing.ha_sync_wait + ctx.plan.timing.restart_timeout
+    deadline = ctx.clock.now() + ctx.plan.timing.ha_sync_wait + ctx.plan.timing.restart_timeout
     while True:
         states = await _retrying(
             ctx, f"{members[0]}: utils ha status", partial(ctx.ops.ha_states, members[0])
@@ -202,12 +202,12 @@ async def _until_normal(ctx: StepContext, group: str) -> str:
         if mine and all(n.state == HA_STATE_NORMAL for n in mine):
             return f"; {' and '.join(n.host for n in mine)} Normal"
         moved = [n for n in mine if not ha_state_settled(n.state, n.reason)]
-        if moved or loop.time() >= deadline:
+        if moved or ctx.clock.now() >= deadline:
             raise StepFailed(
                 f"{group}: HA is on but the group is not Normal ({_shown(mine) or 'not listed'},"
                 f" utils ha status on {members[0]}): {HA_FALLBACK_FIX}"
             )
-        await asyncio.sleep(ctx.plan.timing.poll_interval)
+        await ctx.clock.sleep(ctx.plan.timing.poll_interval)
 
 
 async def set_ha(step: HaOffStep | HaRestoreStep, ctx: StepContext) -> StepRecord:
@@ -284,7 +284,7 @@ async def _refuse_ha_over_stopped(ctx: StepContext, name: str) -> None:
 
 async def ha_wait(step: HaWaitStep, ctx: StepContext) -> StepRecord:
     started = now_iso()
-    await asyncio.sleep(ctx.plan.timing.ha_sync_wait)
+    await ctx.clock.sleep(ctx.plan.timing.ha_sync_wait)
     return _record(
         step, StepOutcome.DONE, f"waited {ctx.plan.timing.ha_sync_wait:g} s for HA sync", started
     )
@@ -316,7 +316,7 @@ async def regenerate(step: RegenerateStep, ctx: StepContext) -> StepRecord:
             await ctx.ops.regenerate(node, unit)
         except OperationTransient as exc:  # maybe it took effect: the next look tells
             ctx.note(f"{node}: set cert regen {unit}: {exc}; looking again in {delay:.0f} s")
-            await asyncio.sleep(delay)
+            await ctx.clock.sleep(delay)
             delay *= 2
     raise StepFailed(
         f"{node}: {unit} still has serial {old} after {RETRIES} tries of set cert regen: "
@@ -389,13 +389,12 @@ def _earlier_start(ctx: StepContext, step: RestartStep | StartStep) -> datetime 
 async def _presented(ctx: StepContext, node: str, unit: str) -> x509.Certificate | None:
     """The cert on the wire, waiting a while for a listener that is not up yet: a service
     reports Started before its port accepts (Tomcat's connector takes seconds more)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.plan.timing.restart_timeout
+    deadline = ctx.clock.now() + ctx.plan.timing.restart_timeout
     while True:
         seen = await _retrying(ctx, f"{node}: probe {unit}", partial(ctx.ops.presented, node, unit))
-        if seen is not None or loop.time() >= deadline:
+        if seen is not None or ctx.clock.now() >= deadline:
             return seen
-        await asyncio.sleep(ctx.plan.timing.poll_interval)
+        await ctx.clock.sleep(ctx.plan.timing.poll_interval)
 
 
 async def _repin_tomcat(ctx: StepContext, node: str) -> str:
@@ -507,7 +506,7 @@ async def _start_time(ctx: StepContext, node: str, service: str) -> datetime | N
         status = found.get(service)
         if status is not None and status.started_at is not None:
             return status.started_at
-        await asyncio.sleep(ctx.plan.timing.poll_interval)
+        await ctx.clock.sleep(ctx.plan.timing.poll_interval)
     return None
 
 
@@ -547,7 +546,7 @@ async def _control_once(
                     f"{node}: {action} {service}: still failing after {RETRIES} tries: {exc}"
                 ) from exc
             ctx.note(f"{node}: {action} {service}: {exc}; looking again in {delay:.0f} s")
-            await asyncio.sleep(delay)
+            await ctx.clock.sleep(delay)
             delay *= 2
         if await _observed_done(ctx, node, service, action, before):
             ctx.note(f"{node}: the {action} of {service} took effect already; not sent again")
@@ -570,7 +569,7 @@ async def _observed_done(
                 f"{node}: cannot tell yet whether the {action} of {service} ran (no start time"
                 f" shown); looking again in {delay:.0f} s"
             )
-            await asyncio.sleep(delay)
+            await ctx.clock.sleep(delay)
             delay *= 2
     raise StepFailed(
         f"{node}: the session dropped during the {action} of {service} and the node shows no"
@@ -598,12 +597,11 @@ async def stop(step: StopStep, ctx: StepContext) -> StepRecord:
     await _retrying(
         ctx, f"{node}: stop {service}", partial(ctx.ops.control, node, service, "stop", step.via)
     )
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.plan.timing.restart_timeout
+    deadline = ctx.clock.now() + ctx.plan.timing.restart_timeout
     while await _retrying(ctx, f"{node}: status of {service}", state) is not RunState.STOPPED:
-        if loop.time() >= deadline:
+        if ctx.clock.now() >= deadline:
             raise StepFailed(f"{node}: {service} did not stop: stop it from the CLI, then resume")
-        await asyncio.sleep(ctx.plan.timing.poll_interval)
+        await ctx.clock.sleep(ctx.plan.timing.poll_interval)
     await _no_failover(ctx, node)
     return _record(step, StepOutcome.DONE, f"{service} stopped", started)
 
@@ -725,7 +723,7 @@ async def verify_cluster(step: VerifyClusterStep, ctx: StepContext) -> StepRecor
                 " check the node, then `uccert runs resume`"
             )
         ctx.note(f"verification could not read {'; '.join(unread)}; retrying in {delay:.0f} s")
-        await asyncio.sleep(delay)
+        await ctx.clock.sleep(delay)
         delay *= 2
     touched = {s.node for s in ctx.plan.steps if s.node is not None}
     regenerated = {(s.node, s.unit) for s in ctx.plan.of_type(RegenerateStep)}

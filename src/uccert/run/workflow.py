@@ -12,7 +12,7 @@ resolved credentials here first. Nothing else is kept there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -146,6 +146,45 @@ async def _observe_services(plan: Plan, ctx: StepContext) -> tuple[str, ...]:
     return tuple(seen)
 
 
+async def _recorded(run_id: str, step: Step, ctx: StepContext) -> StepRecord:
+    return StepRecord.from_json(await _run_step(run_id, step, ctx))
+
+
+async def run_steps(
+    plan: Plan,
+    ctx: StepContext,
+    run_step: Callable[[Step], Awaitable[StepRecord]],
+    changes: dict[str, dict[str, str]],
+) -> RunOutcome:
+    """Every step in order; on any failure the safety steps (start what was stopped, HA back
+    on), then what the services show. ``run_step`` is the durable step (a DBOS step in a run,
+    ``execute`` itself in a test); ``changes`` is ``ctx.changes``, filled as regenerations
+    complete."""
+    current: Step | None = None
+    try:
+        for current in plan.steps:
+            record = await run_step(current)
+            _note_changes(changes, current, record)
+    except Exception as exc:  # every failure runs the safety steps before the run stops
+        reason = str(exc) or type(exc).__name__
+        unrestored: list[str] = []
+        restored: list[str] = []
+        for safe in _safety_steps(plan):
+            try:
+                done = await run_step(safe)
+            except Exception as safety_exc:
+                unrestored.append(f"{safe.id}: {safety_exc}")
+            else:
+                if done.outcome is StepOutcome.FAILED:
+                    unrestored.append(f"{safe.id}: {done.detail}")
+                else:
+                    restored.append(f"{safe.id}: {done.detail}")
+        failed = current.id if current is not None else None
+        services = await _observe_services(plan, ctx)
+        return RunOutcome(False, reason, failed, tuple(unrestored), tuple(restored), services)
+    return RunOutcome(True)
+
+
 @DBOS.workflow(name=WORKFLOW_NAME)
 async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
     env = _environment()
@@ -173,28 +212,5 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
             env.backoff,
             stored.get("earlier", {}),
         )
-        current: Step | None = None
-        try:
-            for current in plan.steps:
-                record = StepRecord.from_json(await _run_step(run_id, current, ctx))
-                _note_changes(changes, current, record)
-        except Exception as exc:  # every failure runs the safety steps before the run stops
-            reason = str(exc) or type(exc).__name__
-            unrestored: list[str] = []
-            restored: list[str] = []
-            for safe in _safety_steps(plan):
-                try:
-                    done = StepRecord.from_json(await _run_step(run_id, safe, ctx))
-                except Exception as safety_exc:
-                    unrestored.append(f"{safe.id}: {safety_exc}")
-                else:
-                    if done.outcome is StepOutcome.FAILED:
-                        unrestored.append(f"{safe.id}: {done.detail}")
-                    else:
-                        restored.append(f"{safe.id}: {done.detail}")
-            failed = current.id if current is not None else None
-            services = await _observe_services(plan, ctx)
-            return RunOutcome(
-                False, reason, failed, tuple(unrestored), tuple(restored), services
-            ).to_json()
-    return RunOutcome(True).to_json()
+        outcome = await run_steps(plan, ctx, lambda step: _recorded(run_id, step, ctx), changes)
+    return outcome.to_json()
