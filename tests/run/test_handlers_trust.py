@@ -21,14 +21,16 @@ from uccert.model import (
     Step,
     StopStep,
     UploadRestartStep,
+    VerifyClusterStep,
     VerifyNodeStep,
     VerifyTrustsGoneStep,
     Via,
 )
+from uccert.plan import PruneRequest, plan_prune
 from uccert.run.records import StepOutcome
 from uccert.run.steps import StepFailed, execute
 
-from .fake_cluster import LabCluster, context, events, make_lab
+from .fake_cluster import LabCluster, context, events, make_lab, run_plan
 
 pytestmark = pytest.mark.pure
 
@@ -49,7 +51,7 @@ def old_ca(cn: str = "Old Lab CA") -> str:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=800))
-        .not_valid_after(now - timedelta(days=1))
+        .not_valid_after(now - timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -229,3 +231,36 @@ async def test_verify_after_an_upload_fails_when_the_node_stores_another_serial(
     )
     with pytest.raises(StepFailed, match=f"cup-xmpp is serial {stored.serial}, not the uploaded"):
         await execute(wrong, context(plan_of(wrong), cluster, tmp_path))
+
+
+async def test_a_planned_prune_before_11_0_runs_stop_delete_start_and_the_cert_stays_gone(
+    tmp_path: Path,
+) -> None:
+    cluster = LabCluster(make_lab("minimal", "10.5"))
+    expired = imported(cluster)
+    plan = plan_prune(await cluster.snapshot(), PruneRequest(command="uccert trust prune"))
+    assert {s.node for s in plan.of_type(DeleteTrustStep)} == set(cluster.lab.node_names())
+    assert CCN in {s.service for s in plan.of_type(StopStep)}, "10.5 stops CCN before deletes"
+    ran = await run_plan(plan, cluster, tmp_path)
+    assert ran.outcome.succeeded, ran.outcome.reason
+    assert holders(cluster, expired.serial) == []
+    for stop in plan.of_type(StopStep):
+        assert cluster.lab.service_state(stop.node, stop.service).state == "Started"
+        downs = events(cluster.lab, "service-state", stop.node, service=stop.service)
+        assert [e.data["state"] for e in downs][:2] == ["Stopping", "Stopped"]
+    assert all(o == [StepOutcome.DONE] for o in map(ran.outcome_of, (s.id for s in plan.steps)))
+
+
+async def test_the_final_check_fails_naming_a_service_left_down_on_a_node_the_run_touched(
+    tmp_path: Path,
+) -> None:
+    cluster = LabCluster(make_lab("minimal"))
+    step = restart_after_upload(None)
+    final = VerifyClusterStep(id="verify:cluster", codes=("service-not-running",))
+    ctx = context(plan_of(step, final), cluster, tmp_path)
+    await execute(step, ctx)
+    assert (await execute(final, ctx)).outcome is StepOutcome.DONE
+    cluster.lab.control_service("imp-pub", "Cisco SIP Proxy", "stop", "lab")
+    cluster.lab.run_until_idle()
+    with pytest.raises(StepFailed, match="verification found: imp-pub service-not-running"):
+        await execute(final, ctx)
