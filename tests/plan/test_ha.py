@@ -20,8 +20,8 @@ def test_ha_is_turned_off_in_every_group_that_was_on_and_restored_afterwards() -
     assert ha_ids(StepKind.HA_RESTORE, plan) == ["ha-restore:prg-a", "ha-restore:prg-b"]
     for s in (*plan.of_kind(StepKind.HA_OFF), *plan.of_kind(StepKind.HA_RESTORE)):
         assert s.via is Via.AXL and s.node is None and s.group == s.id.split(":")[1]
-    assert {s.expect for s in plan.of_kind(StepKind.HA_OFF)} == {"off"}
-    assert {s.expect for s in plan.of_kind(StepKind.HA_RESTORE)} == {"on"}
+    assert {s.to_json()["expect"] for s in plan.of_kind(StepKind.HA_OFF)} == {"off"}
+    assert {s.to_json()["expect"] for s in plan.of_kind(StepKind.HA_RESTORE)} == {"on"}
 
 
 def test_a_group_with_ha_already_off_is_neither_turned_off_nor_restored() -> None:

@@ -57,7 +57,7 @@ def test_literal_ids_are_unique_and_carry_the_unit() -> None:
 def test_literal_verifies_each_unit_before_restoring_ha_and_the_cluster_last() -> None:
     plan = plan_for("cup,tomcat", literal=True)
     assert index(plan, "verify:imp-sub3:cup") < index(plan, "ha-restore:prg-b:cup")
-    assert plan.step("verify:imp-pub:tomcat").serves == ("tomcat",)
+    assert plan.step("verify:imp-pub:tomcat").units == ("tomcat",)
     assert plan.steps[-1].id == "verify:cluster"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from builders import node_of, with_node
-from uccert.model import Plan, StepKind, Via
+from uccert.model import Plan, StepKind, VerifyNodeStep, Via
 from uccert.plan import RegenRequest, plan_regen
 
 from .build import (
@@ -143,9 +143,9 @@ def test_regenerate_steps_run_over_ssh_and_expect_the_snapshot_serial() -> None:
     for s in plan.of_kind(StepKind.REGENERATE):
         assert s.node is not None and s.unit is not None
         cert = node_of(snap, s.node).identity(s.unit)
-        assert cert is not None and s.expect == cert.serial
+        assert cert is not None and s.replaces_serial == cert.serial
         assert s.via is Via.SSH and s.id == f"regenerate:{s.node}:{s.unit}"
-        assert s.expect == s.expect.lower()
+        assert s.replaces_serial == s.replaces_serial.lower()
 
 
 def test_cucm_scope_plans_tomcat_and_ipsec_on_cucm_nodes_only() -> None:
@@ -230,7 +230,7 @@ def test_verify_steps_follow_the_restarts_one_per_changed_node_then_the_cluster(
     plan = plan_for("cup,tomcat")
     verifies = plan.of_kind(StepKind.VERIFY)
     assert [s.id for s in verifies] == [*(f"verify:{n}" for n in IMP_NODES), "verify:cluster"]
-    assert all(s.serves == ("cup", "tomcat") for s in verifies[:-1])
+    assert all(s.units == ("cup", "tomcat") for s in plan.of_type(VerifyNodeStep))
     assert verifies[-1].node is None
     assert max(positions(plan, StepKind.RESTART)) < min(positions(plan, StepKind.VERIFY))
     assert max(positions(plan, StepKind.VERIFY)) < min(positions(plan, StepKind.HA_RESTORE))

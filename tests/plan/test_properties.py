@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builders import node_of
-from uccert.model import Plan, Product, Snapshot, StepKind, plan_from_json
+from uccert.model import HaStep, Plan, Product, Snapshot, StepKind, plan_from_json
 from uccert.plan import PlanError, RegenRequest, plan_regen
 
 from .build import (
@@ -183,7 +183,7 @@ def test_ha_is_off_exactly_where_it_was_on_around_imp_restarts_and_restored(
             continue
         for g in snap.groups:
             if g.ha_enabled and s.node in GROUPS[g.name]:
-                before = [x for x in steps[:i] if x.group == g.name]
+                before = [x for x in steps[:i] if isinstance(x, HaStep) and x.group == g.name]
                 assert before and before[-1].kind is StepKind.HA_OFF, s.id
                 waits = [x for x in steps[:i] if x.kind is StepKind.HA_WAIT]
                 assert waits and steps.index(waits[-1]) > steps.index(before[-1])

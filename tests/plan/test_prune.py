@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from builders import NOW, node_of, with_node
 from uccert.model import (
     CertInfo,
+    DeleteTrustStep,
     Plan,
     ReplicationState,
     RunState,
@@ -29,6 +30,7 @@ from uccert.model import (
     Step,
     StepKind,
     TrustEntry,
+    VerifyTrustsGoneStep,
     plan_from_json,
 )
 from uccert.plan import PlanError, PruneRequest, plan_prune
@@ -95,7 +97,7 @@ def of(plan: Plan, kind: StepKind) -> list[tuple[str | None, str | None]]:
 
 
 def deletes(plan: Plan) -> list[tuple[str | None, str | None, str | None]]:
-    return [(s.node, s.file, s.expect) for s in plan.of_kind(StepKind.DELETE_TRUST)]
+    return [(s.node, s.file, s.serial) for s in plan.of_type(DeleteTrustStep)]
 
 
 def codes(plan: Plan) -> Counter[str]:
@@ -243,9 +245,9 @@ def test_no_ha_change_when_no_imp_node_stops_or_restarts() -> None:
 
 def test_verify_steps_check_each_store_that_lost_a_cert_on_every_node() -> None:
     plan = prune(cluster("14.0"))
-    verifies = {s.node: s for s in plan.of_kind(StepKind.VERIFY) if s.node is not None}
+    verifies = {s.node: s for s in plan.of_type(VerifyTrustsGoneStep)}
     assert set(verifies) == set(NODES)
-    assert all(v.store == "tomcat-trust" and v.serves == (f"{OLD:x}",) for v in verifies.values())
+    assert all(v.store == "tomcat-trust" and v.serials == (f"{OLD:x}",) for v in verifies.values())
 
 
 @pytest.mark.parametrize("version", list(PRE_STOPS))
@@ -317,8 +319,8 @@ def test_duplicates_keep_the_copy_the_cluster_knows_and_delete_the_other() -> No
     snap = with_node(snap, "imp-pub", trusts=(legacy, *node_of(snap, "imp-pub").trusts))
     plan = prune(snap, expired=False, duplicates=True)
     assert deletes(plan) == [("imp-pub", "tomcat-trust/cucm-pub.pem", pub_tomcat.serial)]
-    (verify,) = [s for s in plan.of_kind(StepKind.VERIFY) if s.node]
-    assert verify.serves == (), "the cert stays in the store: no serial is gone"
+    (verify,) = plan.of_type(VerifyTrustsGoneStep)
+    assert verify.serials == (), "the cert stays in the store: no serial is gone"
 
 
 def test_the_kept_copy_is_the_name_other_nodes_use_wherever_it_is_listed() -> None:
@@ -464,15 +466,15 @@ def test_whatever_is_asked_the_plan_keeps_the_procedures_shape(
     on = {g.name for g in snap.groups if g.ha_enabled}
     assert {s.group for s in plan.of_kind(StepKind.HA_OFF)} <= on
     owned = {c.serial for n in snap.nodes for c in n.identities}
-    for s in plan.of_kind(StepKind.DELETE_TRUST):
-        held = [t for t in node_of(snap, s.node or "").trusts_in(s.store or "")]
-        if s.expect in owned:  # only an extra copy of a node's current cert may go
-            assert sum(t.cert.serial == s.expect for t in held) > 1
+    for s in plan.of_type(DeleteTrustStep):
+        held = [t for t in node_of(snap, s.node).trusts_in(s.store)]
+        if s.serial in owned:  # only an extra copy of a node's current cert may go
+            assert sum(t.cert.serial == s.serial for t in held) > 1
     if not request.expired:
-        for s in plan.of_kind(StepKind.DELETE_TRUST):
-            copies = node_of(snap, s.node or "").trusts_in(s.store or "")
-            assert sum(t.cert.serial == s.expect for t in copies) > 1, "a sole copy went"
-        gone = [v for v in plan.of_kind(StepKind.VERIFY) if v.serves and v.node is not None]
+        for s in plan.of_type(DeleteTrustStep):
+            copies = node_of(snap, s.node).trusts_in(s.store)
+            assert sum(t.cert.serial == s.serial for t in copies) > 1, "a sole copy went"
+        gone = [v for v in plan.of_type(VerifyTrustsGoneStep) if v.serials]
         assert gone == [], "duplicates alone must leave one copy on every node, peers included"
     assert plan_from_json(plan.to_json()) == plan
 

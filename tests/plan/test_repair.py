@@ -31,7 +31,7 @@ def test_a_stale_ipsec_trust_in_scope_is_repaired_from_the_cucm_publisher() -> N
         "cucm-pub",
         Via.SSH,
     )
-    assert step.expect == format(serial_of("cucm-pub", "ipsec"), "x")
+    assert step.expected_serial == format(serial_of("cucm-pub", "ipsec"), "x")
     restart = plan.step(f"restart:imp-sub2:{DRF_LOCAL}")
     assert restart.serves == ("ipsec-trust",)
     assert max(positions(plan, StepKind.REGENERATE)) < index(plan, step.id)
@@ -65,7 +65,7 @@ def test_a_consistent_cluster_needs_no_repair() -> None:
 
 def test_the_repair_expects_no_serial_when_the_publishers_ipsec_is_regenerated_first() -> None:
     plan = plan_for("ipsec", stale(), nodes="all")
-    assert plan.step("import-trust:imp-sub2:ipsec-trust").expect is None
+    assert plan.step("import-trust:imp-sub2:ipsec-trust").expected_serial is None
 
 
 def test_literal_repairs_in_a_round_of_their_own_after_the_units() -> None:

@@ -20,7 +20,25 @@ from rich.status import Status
 from rich.text import Text
 
 from uccert.errors import ConfigError
-from uccert.model import Plan, Step, StepKind, Via
+from uccert.model import (
+    DeleteTrustStep,
+    HaOffStep,
+    HaRestoreStep,
+    HaWaitStep,
+    ImportTrustStep,
+    Plan,
+    PreflightStep,
+    RegenerateStep,
+    RestartStep,
+    StartStep,
+    Step,
+    StepKind,
+    StopStep,
+    VerifyClusterStep,
+    VerifyNodeStep,
+    VerifyTrustsGoneStep,
+    Via,
+)
 from uccert.report import render_run_html
 from uccert.run.records import RunOutcome, RunSummary
 
@@ -50,9 +68,18 @@ _KIND_STYLE = {
 
 def describe(step: Step) -> str:
     """One line naming what the step does and where."""
-    where = step.node or step.group or "cluster"
-    what = step.unit or step.service or step.file or ""
-    via = f" via {step.via.value}" if step.via.value != "none" else ""
+    match step:
+        case HaOffStep() | HaRestoreStep():
+            where, what = step.group, ""
+        case RegenerateStep() | ImportTrustStep():
+            where, what = step.node, step.unit
+        case StopStep() | StartStep() | RestartStep():
+            where, what = step.node, step.service
+        case DeleteTrustStep():
+            where, what = step.node, step.file
+        case _:
+            where, what = step.node or "cluster", ""
+    via = f" via {step.via.value}" if step.via is not Via.NONE else ""
     return f"{step.kind.value:<12} {where:<10} {what}{via}".rstrip()
 
 
@@ -79,53 +106,59 @@ def _first_clause(text: str) -> str:
 
 def step_what(step: Step) -> str:
     """What the step acts on, in a few words."""
-    match step.kind:
-        case StepKind.IMPORT_TRUST:
-            return f"{step.unit or ''} of {step.source or '?'} into {step.store or ''}"
-        case StepKind.DELETE_TRUST:
-            return f"{step.store or ''}/{step.file or ''}"
-        case StepKind.START:
-            return f"start {step.service or ''}"
-        case StepKind.HA_WAIT:
+    match step:
+        case ImportTrustStep():
+            return f"{step.unit} of {step.source} into {step.store}"
+        case DeleteTrustStep():
+            return f"{step.store}/{step.file}"
+        case StartStep():
+            return f"start {step.service}"
+        case HaWaitStep():
             return "wait for the HA change"
-        case StepKind.HA_OFF | StepKind.HA_RESTORE:
-            return step.group or ""
-        case StepKind.VERIFY:
-            return step.store or ("the whole cluster" if step.node is None else "new certs")
-        case StepKind.PREFLIGHT:
+        case HaOffStep() | HaRestoreStep():
+            return step.group
+        case VerifyTrustsGoneStep():
+            return step.store
+        case VerifyClusterStep():
+            return "the whole cluster"
+        case VerifyNodeStep():
+            return "new certs"
+        case PreflightStep():
             return "every node answers"
-        case _:
-            return step.unit or step.service or step.file or ""
+        case RegenerateStep():
+            return step.unit
+        case StopStep() | RestartStep():
+            return step.service
 
 
 def short_reason(step: Step, plan: Plan) -> str:
     """Why, in one clause (the whole reason is ``step.reason``: ``--explain``)."""
-    match step.kind:
-        case StepKind.PREFLIGHT:
+    match step:
+        case PreflightStep():
             return "nothing changes before this"
-        case StepKind.HA_OFF:
+        case HaOffStep():
             return "no failover during the restarts"
-        case StepKind.HA_WAIT:
+        case HaWaitStep():
             return f"{plan.timing.ha_sync_wait:g} s for it to reach every node"
-        case StepKind.REGENERATE:
-            return f"replaces serial {step.expect}" if step.expect else _first_clause(step.reason)
-        case StepKind.RESTART if step.serves:
+        case RegenerateStep():
+            return f"replaces serial {step.replaces_serial}"
+        case RestartStep() if step.serves:
             return f"loads the new {', '.join(step.serves)}"
-        case StepKind.DELETE_TRUST:
+        case DeleteTrustStep():
             head = step.reason.split(": ", 1)[-1]
             spread = [p for p in step.reason.split("; ") if "propagates it to" in p]
             tail = spread[0].split("propagates it to ", 1)[-1] if spread else ""
             what = _ISO_TIME.sub(r"\1", _first_clause(head)).replace("expired at ", "expired ")
             what = what.replace("an extra copy of ", "a copy of ")
             return what + (f"; gone from {tail} too" if tail else "")
-        case StepKind.VERIFY if step.store:
+        case VerifyTrustsGoneStep():
             return "the deleted certs stay gone"
-        case StepKind.VERIFY if step.node:
+        case VerifyNodeStep():
             return "loaded and seen on the wire"
-        case StepKind.VERIFY:
+        case VerifyClusterStep():
             return "a fresh read: nothing down or pending"
-        case StepKind.HA_RESTORE:
-            return f"back {step.expect or 'on'} when every service runs"
+        case HaRestoreStep():
+            return "back on when every service runs"
         case _:
             return _first_clause(step.reason)
 

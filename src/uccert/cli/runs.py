@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from uccert.config import load_inventory, resolve_credentials, select_clusters
-from uccert.model import StepKind
+from uccert.model import HaOffStep, HaRestoreStep, StartStep, StopStep
 from uccert.run.database import RunDatabase
 
 from .inventory import JsonOption, console
@@ -134,17 +134,15 @@ def left_off(view: RunView) -> tuple[list[str], list[str]]:
     ids = [s.id for s in view.plan.steps]
     reached = max((ids.index(i) for i in recorded if i in ids), default=-1) + 1
     steps = view.plan.steps[: reached + 1]
-    restored = {s.group for s in view.plan.of_kind(StepKind.HA_RESTORE) if s.id in done}
-    groups = sorted(
-        {s.group for s in steps if s.kind is StepKind.HA_OFF and s.group} - restored - {None}
-    )
-    started = {(s.node, s.service) for s in view.plan.of_kind(StepKind.START) if s.id in done}
+    restored = {s.group for s in view.plan.of_type(HaRestoreStep) if s.id in done}
+    groups = sorted({s.group for s in steps if isinstance(s, HaOffStep)} - restored)
+    started = {(s.node, s.service) for s in view.plan.of_type(StartStep) if s.id in done}
     stopped = [
         f"{s.service} on {s.node}"
         for s in steps
-        if s.kind is StepKind.STOP and (s.node, s.service) not in started
+        if isinstance(s, StopStep) and (s.node, s.service) not in started
     ]
-    return [g for g in groups if g is not None], stopped
+    return groups, stopped
 
 
 def cancel(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:

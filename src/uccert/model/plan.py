@@ -11,9 +11,9 @@ That is what makes a run safe to resume after a crash (docs/design/architecture.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
 PLAN_SCHEMA_VERSION: Final = 1
 
@@ -46,47 +46,284 @@ class Via(StrEnum):
 SAFETY_KINDS: Final = frozenset({StepKind.START, StepKind.HA_RESTORE})
 
 
-@dataclass(frozen=True)
-class Step:
-    """One action on one node (or group). Ids are stable and unique within a plan, e.g.
-    ``regenerate:imp-pub:cup-xmpp``.
+# The keys of a step in the JSON plan document, in their documented order. Each step type
+# fills the keys it has; the others are written as null (or [] for ``serves``), so a plan
+# document keeps the one shape every stored run has (``schema_version`` 1).
+_JSON_KEYS: Final = (
+    "id",
+    "kind",
+    "node",
+    "unit",
+    "service",
+    "group",
+    "store",
+    "file",
+    "via",
+    "expect",
+    "serves",
+    "reason",
+    "source",
+)
 
-    - ``expect``: regenerate: the serial it replaces (done when the node shows another one);
-      ha-off / ha-restore: ``"off"`` / ``"on"``; delete-trust: the serial deleted;
-      import-trust: the serial that must be in ``store``; the cert is ``unit`` of the node
-      ``source`` (the CUCM publisher's ipsec for the §4 repair). restart after an upload:
-      the service's start time before it (ISO, node clock; ``""`` unknown: restart). verify
-      of a node after an upload: the uploaded serial.
-    - ``serves``: restart / start: the units (regen) or stores (prune) whose change on this
-      node it follows; done when the service started after that change. verify of one
-      store on one node: the serials that must stay gone. verify:cluster: the finding codes
-      it looks for (empty: those a regeneration can leave).
-    """
 
+@dataclass(frozen=True, kw_only=True)
+class _StepBase:
+    """What every step has: a stable id unique within its plan (e.g.
+    ``regenerate:imp-pub:cup-xmpp``) and the reason shown to the admin."""
+
+    kind: ClassVar[StepKind]
     id: str
-    kind: StepKind
-    node: str | None = None
-    unit: str | None = None
-    service: str | None = None
-    group: str | None = None
-    store: str | None = None
-    file: str | None = None
-    via: Via = Via.NONE
-    expect: str | None = None
-    serves: tuple[str, ...] = ()
     reason: str = ""
-    source: str | None = None
 
     @property
     def safety(self) -> bool:
+        """Runs even when the run fails, so a failure never leaves HA off or services down."""
         return self.kind in SAFETY_KINDS
 
+    def _json_fields(self) -> dict[str, Any]:
+        return {}
+
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["kind"] = self.kind.value
-        out["via"] = self.via.value
-        out["serves"] = list(self.serves)
+        """The step in the plan document's shape."""
+        out: dict[str, Any] = dict.fromkeys(_JSON_KEYS)
+        out.update(id=self.id, kind=self.kind.value, via=Via.NONE.value, serves=[])
+        out["reason"] = self.reason
+        out.update(self._json_fields())
         return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreflightStep(_StepBase):
+    """Look before changing anything: every node the plan touches answers."""
+
+    kind: ClassVar[StepKind] = StepKind.PREFLIGHT
+    node: ClassVar[None] = None
+    via: ClassVar[Via] = Via.NONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class HaOffStep(_StepBase):
+    """Turn one Presence Redundancy Group's HA flag off; done when AXL shows it off."""
+
+    kind: ClassVar[StepKind] = StepKind.HA_OFF
+    node: ClassVar[None] = None
+    turns_on: ClassVar[bool] = False
+    group: str
+    via: Via = Via.AXL
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {"group": self.group, "via": self.via.value, "expect": "off"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class HaWaitStep(_StepBase):
+    """Let the HA change reach the Server Recovery Manager before any restart."""
+
+    kind: ClassVar[StepKind] = StepKind.HA_WAIT
+    node: ClassVar[None] = None
+    via: ClassVar[Via] = Via.NONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class HaRestoreStep(_StepBase):
+    """Turn one group's HA flag back on (the plan only has this step for a group whose flag
+    was on); a safety step."""
+
+    kind: ClassVar[StepKind] = StepKind.HA_RESTORE
+    node: ClassVar[None] = None
+    turns_on: ClassVar[bool] = True
+    group: str
+    via: Via = Via.AXL
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {"group": self.group, "via": self.via.value, "expect": "on"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegenerateStep(_StepBase):
+    """``set cert regen UNIT`` on one node; done when the node shows a serial other than
+    ``replaces_serial`` (so it never regenerates twice)."""
+
+    kind: ClassVar[StepKind] = StepKind.REGENERATE
+    node: str
+    unit: str
+    replaces_serial: str
+    via: Via = Via.SSH
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "unit": self.unit,
+            "via": self.via.value,
+            "expect": self.replaces_serial,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ServiceStepBase(_StepBase):
+    """One service on one node, controlled through ``via`` (SOAP falls back to SSH)."""
+
+    node: str
+    service: str
+    via: Via = Via.SOAP
+    serves: tuple[str, ...] = ()
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "service": self.service,
+            "via": self.via.value,
+            "serves": list(self.serves),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopStep(_ServiceStepBase):
+    """Stop one service before trust deletes; ``serves``: the stores it is stopped for."""
+
+    kind: ClassVar[StepKind] = StepKind.STOP
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartStep(_ServiceStepBase):
+    """Start a service the run stopped (a safety step); ``serves``: the stores it loads."""
+
+    kind: ClassVar[StepKind] = StepKind.START
+
+
+@dataclass(frozen=True, kw_only=True)
+class RestartStep(_ServiceStepBase):
+    """Restart one service; ``serves``: the units (``other-node/unit`` for a DRF Master that
+    serves another node's DRF cert) or stores whose change on the node it follows. Done when
+    the service started after the latest of those changes (the regenerated cert's notBefore,
+    node clock; a trust store's change has no date: restart)."""
+
+    kind: ClassVar[StepKind] = StepKind.RESTART
+
+
+@dataclass(frozen=True, kw_only=True)
+class UploadRestartStep(RestartStep):
+    """A restart after an upload, whose cert dates say nothing of when it happened: done when
+    the service started after ``start_time_before`` (read before the upload, ISO 8601, node
+    clock); None: the start time was unknown, so restart."""
+
+    start_time_before: str | None
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {**super()._json_fields(), "expect": self.start_time_before or ""}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteTrustStep(_StepBase):
+    """Delete ``file`` from ``store`` on one node; done when no cert with ``serial`` and that
+    file name is left there."""
+
+    kind: ClassVar[StepKind] = StepKind.DELETE_TRUST
+    node: str
+    store: str
+    file: str
+    serial: str
+    via: Via = Via.SSH
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "store": self.store,
+            "file": self.file,
+            "via": self.via.value,
+            "expect": self.serial,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportTrustStep(_StepBase):
+    """Put ``source``'s current ``unit`` cert back into ``store`` on one node (the CUCM
+    publisher's ipsec for the ipsec-trust repair). ``expected_serial``: the cert the plan saw
+    there, None when the plan regenerates it first (the executor reads the current one)."""
+
+    kind: ClassVar[StepKind] = StepKind.IMPORT_TRUST
+    node: str
+    store: str
+    unit: str
+    source: str
+    expected_serial: str | None = None
+    via: Via = Via.SSH
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "unit": self.unit,
+            "store": self.store,
+            "via": self.via.value,
+            "expect": self.expected_serial,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyNodeStep(_StepBase):
+    """Each of ``units`` on one node has a new serial and five-year validity, and the wire
+    shows the stored cert; after an upload, the node stores ``uploaded_serial``."""
+
+    kind: ClassVar[StepKind] = StepKind.VERIFY
+    via: ClassVar[Via] = Via.NONE
+    node: str
+    units: tuple[str, ...]
+    uploaded_serial: str | None = None
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {"node": self.node, "expect": self.uploaded_serial, "serves": list(self.units)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyTrustsGoneStep(_StepBase):
+    """After a prune: none of ``serials`` (nor a deleted file) is back in ``store``."""
+
+    kind: ClassVar[StepKind] = StepKind.VERIFY
+    via: ClassVar[Via] = Via.NONE
+    node: str
+    store: str
+    serials: tuple[str, ...]
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {"node": self.node, "store": self.store, "serves": list(self.serials)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyClusterStep(_StepBase):
+    """A fresh read of the whole cluster shows none of the finding ``codes`` on the nodes the
+    plan touched (empty: those a regeneration can leave)."""
+
+    kind: ClassVar[StepKind] = StepKind.VERIFY
+    node: ClassVar[None] = None
+    via: ClassVar[Via] = Via.NONE
+    codes: tuple[str, ...] = ()
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {"serves": list(self.codes)}
+
+
+Step: TypeAlias = (
+    PreflightStep
+    | HaOffStep
+    | HaWaitStep
+    | RegenerateStep
+    | StopStep
+    | DeleteTrustStep
+    | ImportTrustStep
+    | RestartStep
+    | StartStep
+    | VerifyNodeStep
+    | VerifyTrustsGoneStep
+    | VerifyClusterStep
+    | HaRestoreStep
+)
+"""One step of a plan: one frozen type per kind, each with exactly the fields it needs
+(``UploadRestartStep`` is a ``RestartStep``)."""
+
+ServiceStep: TypeAlias = StopStep | StartStep | RestartStep
+HaStep: TypeAlias = HaOffStep | HaRestoreStep
+S = TypeVar("S", bound=_StepBase)
 
 
 @dataclass(frozen=True)
@@ -139,6 +376,10 @@ class Plan:
     def of_kind(self, kind: StepKind) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if s.kind is kind)
 
+    def of_type(self, *types: type[S]) -> tuple[S, ...]:
+        """The steps of these types, in plan order (typed, unlike ``of_kind``)."""
+        return tuple(s for s in self.steps if isinstance(s, types))
+
     @property
     def changes_anything(self) -> bool:
         return any(
@@ -159,15 +400,121 @@ class Plan:
         }
 
 
-_STEP_FIELDS: Final = frozenset(f.name for f in fields(Step))
+class _Raw:
+    """One step of a plan document, read key by key; a missing key is a damaged plan."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.id = str(raw["id"])
+
+    def text(self, key: str) -> str:
+        value = self.raw.get(key)
+        if not isinstance(value, str):
+            raise ValueError(f"step {self.id} has no {key}: the plan is damaged; plan again")
+        return value
+
+    def optional(self, key: str) -> str | None:
+        value = self.raw.get(key)
+        return value if isinstance(value, str) else None
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in self.raw.get(key) or ())
+
+    def via(self) -> Via:
+        return Via(self.raw.get("via") or Via.NONE.value)
 
 
-def _step_from_json(raw: Mapping[str, Any]) -> Step:
-    values = {k: v for k, v in raw.items() if k in _STEP_FIELDS}
-    values["kind"] = StepKind(values["kind"])
-    values["via"] = Via(values.get("via", Via.NONE.value))
-    values["serves"] = tuple(values.get("serves", ()))
-    return Step(**values)
+def _service_step(raw: _Raw, kind: StepKind) -> ServiceStep:
+    common: dict[str, Any] = {
+        "id": raw.id,
+        "reason": raw.raw.get("reason", ""),
+        "node": raw.text("node"),
+        "service": raw.text("service"),
+        "via": raw.via(),
+        "serves": raw.strings("serves"),
+    }
+    if kind is StepKind.STOP:
+        return StopStep(**common)
+    if kind is StepKind.START:
+        return StartStep(**common)
+    expect = raw.optional("expect")
+    if expect is None:
+        return RestartStep(**common)
+    return UploadRestartStep(**common, start_time_before=expect or None)
+
+
+def _verify_step(raw: _Raw, reason: str) -> Step:
+    node = raw.optional("node")
+    if node is None:
+        return VerifyClusterStep(id=raw.id, reason=reason, codes=raw.strings("serves"))
+    store = raw.optional("store")
+    if store is not None:
+        return VerifyTrustsGoneStep(
+            id=raw.id, reason=reason, node=node, store=store, serials=raw.strings("serves")
+        )
+    return VerifyNodeStep(
+        id=raw.id,
+        reason=reason,
+        node=node,
+        units=raw.strings("serves"),
+        uploaded_serial=raw.optional("expect"),
+    )
+
+
+def step_from_json(document: Mapping[str, Any]) -> Step:
+    """The typed step of one entry of a plan document (the inverse of ``to_json``)."""
+    raw = _Raw(document)
+    kind = StepKind(document["kind"])
+    reason = str(document.get("reason", ""))
+    match kind:
+        case StepKind.PREFLIGHT:
+            return PreflightStep(id=raw.id, reason=reason)
+        case StepKind.HA_WAIT:
+            return HaWaitStep(id=raw.id, reason=reason)
+        case StepKind.HA_OFF | StepKind.HA_RESTORE:
+            want = "off" if kind is StepKind.HA_OFF else "on"
+            if raw.optional("expect") not in (want, None):
+                raise ValueError(
+                    f"step {raw.id} expects HA {raw.raw.get('expect')!r}: the plan is damaged;"
+                    " plan again"
+                )
+            cls = HaOffStep if kind is StepKind.HA_OFF else HaRestoreStep
+            return cls(id=raw.id, reason=reason, group=raw.text("group"), via=raw.via())
+        case StepKind.REGENERATE:
+            return RegenerateStep(
+                id=raw.id,
+                reason=reason,
+                node=raw.text("node"),
+                unit=raw.text("unit"),
+                replaces_serial=raw.text("expect"),
+                via=raw.via(),
+            )
+        case StepKind.DELETE_TRUST:
+            return DeleteTrustStep(
+                id=raw.id,
+                reason=reason,
+                node=raw.text("node"),
+                store=raw.text("store"),
+                file=raw.text("file"),
+                serial=raw.text("expect"),
+                via=raw.via(),
+            )
+        case StepKind.IMPORT_TRUST:
+            return ImportTrustStep(
+                id=raw.id,
+                reason=reason,
+                node=raw.text("node"),
+                store=raw.text("store"),
+                unit=raw.text("unit"),
+                source=raw.text("source"),
+                expected_serial=raw.optional("expect"),
+                via=raw.via(),
+            )
+        case StepKind.VERIFY:
+            return _verify_step(raw, reason)
+        case StepKind.STOP | StepKind.START | StepKind.RESTART:
+            return _service_step(raw, kind)
+    raise ValueError(f"step {raw.id}: unknown kind {kind.value!r}")
 
 
 def plan_from_json(raw: Mapping[str, Any]) -> Plan:
@@ -181,7 +528,7 @@ def plan_from_json(raw: Mapping[str, Any]) -> Plan:
     return Plan(
         cluster=raw["cluster"],
         command=raw["command"],
-        steps=tuple(_step_from_json(s) for s in raw["steps"]),
+        steps=tuple(step_from_json(s) for s in raw["steps"]),
         warnings=tuple(PlanWarning(w["code"], w["message"]) for w in raw.get("warnings", ())),
         timing=PlanTiming(**raw.get("timing", {})),
         literal=bool(raw.get("literal", False)),

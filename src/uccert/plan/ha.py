@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from uccert import catalog
-from uccert.model import PlanTiming, RedundancyGroup, Snapshot, Step, StepKind, Via
+from uccert.model import (
+    HaOffStep,
+    HaRestoreStep,
+    HaWaitStep,
+    PlanTiming,
+    RedundancyGroup,
+    Snapshot,
+    Step,
+    Via,
+)
 from uccert.plan.merge import needs_ha_off, step_id
 from uccert.plan.request import PlanError
 from uccert.plan.scope import NodeFacts
@@ -37,20 +46,17 @@ def ha_off_steps(
     if not groups:
         return ()
     offs = tuple(
-        Step(
+        HaOffStep(
             id=step_id("ha-off", g.name, suffix),
-            kind=StepKind.HA_OFF,
             group=g.name,
             via=Via.AXL,
-            expect="off",
             reason=f"HA is on for {_members(g)}: a critical service restarting there would "
             "fail the node over; recorded on, turned off until the restarts are done",
         )
         for g in groups
     )
-    wait = Step(
+    wait = HaWaitStep(
         id=step_id("ha-wait", suffix),
-        kind=StepKind.HA_WAIT,
         reason=f"let the HA change sync across the cluster ({timing.ha_sync_wait:g} s; "
         "Cisco says at least two minutes) before any restart",
     )
@@ -59,14 +65,12 @@ def ha_off_steps(
 
 def ha_restore_steps(
     groups: Sequence[RedundancyGroup], suffix: str | None = None
-) -> tuple[Step, ...]:
+) -> tuple[HaRestoreStep, ...]:
     return tuple(
-        Step(
+        HaRestoreStep(
             id=step_id("ha-restore", g.name, suffix),
-            kind=StepKind.HA_RESTORE,
             group=g.name,
             via=Via.AXL,
-            expect="on",
             reason=f"restore the recorded flag (on) once every service on {_members(g)} runs again",
         )
         for g in groups

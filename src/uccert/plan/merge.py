@@ -19,7 +19,7 @@ from typing import Final
 
 from uccert import catalog
 from uccert.catalog import ControlPath, ServiceRestart
-from uccert.model import Step, StepKind, Via
+from uccert.model import RestartStep, Via
 from uccert.plan.scope import NodeFacts
 
 # Control Center SOAP where it may be used; Cisco Tomcat only from the CLI (over SSH).
@@ -77,7 +77,7 @@ def _reason(restart: ServiceRestart, reasons: Sequence[str]) -> str:
 
 def restart_steps(
     changes: Sequence[Change], nodes: Sequence[NodeFacts], suffix: str | None = None
-) -> tuple[Step, ...]:
+) -> tuple[RestartStep, ...]:
     """Merged restart steps for `changes`, swept service by service over `nodes` (in scope
     order). `suffix` keeps ids unique when a plan has several rounds (literal mode)."""
     per_node: dict[str, dict[str, tuple[ServiceRestart, list[str], list[str]]]] = {}
@@ -87,7 +87,7 @@ def restart_steps(
             _, serves, reasons = services.setdefault(r.service, (r, [], []))
             serves.append(change.subject)
             reasons.append(change.reason or r.reason)
-    steps: list[Step] = []
+    steps: list[RestartStep] = []
     for name in service_order(tuple(r.service for r in c.restarts) for c in changes):
         for node in nodes:
             entry = per_node.get(node.name, {}).get(name)
@@ -95,9 +95,8 @@ def restart_steps(
                 continue
             restart, serves, reasons = entry
             steps.append(
-                Step(
+                RestartStep(
                     id=step_id("restart", node.name, name, suffix),
-                    kind=StepKind.RESTART,
                     node=node.name,
                     service=name,
                     via=VIA_FOR[restart.via],

@@ -41,14 +41,20 @@ from uccert import catalog
 from uccert.catalog.prune import PRE_STOPS
 from uccert.checks import CheckContext
 from uccert.model import (
+    DeleteTrustStep,
     Plan,
     PlanTiming,
     PlanWarning,
+    PreflightStep,
     RedundancyGroup,
+    RestartStep,
     RunState,
     Snapshot,
+    StartStep,
     Step,
-    StepKind,
+    StopStep,
+    VerifyClusterStep,
+    VerifyTrustsGoneStep,
     Via,
 )
 from uccert.plan.ha import ha_off_steps, ha_restore_steps, refuse_unsettled_ha
@@ -204,23 +210,22 @@ def _id_of(d: Deletion, taken: set[str]) -> str:
     return sid
 
 
-def _delete_steps(deletions: Sequence[Deletion]) -> tuple[Step, ...]:
+def _delete_steps(deletions: Sequence[Deletion]) -> tuple[DeleteTrustStep, ...]:
     taken: set[str] = set()
-    steps: list[Step] = []
+    steps: list[DeleteTrustStep] = []
     for d in deletions:
         h = d.holding
         reach = ""
         if d.covers:
             reach = f"; {h.node.version} propagates it to {_names(p.node.name for p in d.covers)}"
         steps.append(
-            Step(
+            DeleteTrustStep(
                 id=_id_of(d, taken),
-                kind=StepKind.DELETE_TRUST,
                 node=h.node.name,
                 store=h.store,
                 file=h.entry.file,
                 via=Via.SSH,
-                expect=h.cert.serial,
+                serial=h.cert.serial,
                 reason=f"{h.label}: {d.candidate.why} (CN {h.cert.subject_cn}, serial "
                 f"{h.cert.serial}){reach}; done when it is gone from {h.store}",
             )
@@ -339,10 +344,12 @@ def _skipped_deletes(deletions: Sequence[Deletion]) -> Iterable[PlanWarning]:
 # --------------------------------------------------------------------------------------------
 
 
-def _control(kind: StepKind, stop: PreStop, stores: Sequence[str]) -> Step:
+def _control(
+    kind: type[StopStep] | type[StartStep], stop: PreStop, stores: Sequence[str]
+) -> StopStep | StartStep:
     service = catalog.service(stop.service)
-    action = "stop" if kind is StepKind.STOP else "start"
-    if kind is StepKind.STOP:
+    action = "stop" if kind is StopStep else "start"
+    if kind is StopStep:
         notes = [
             row.guides_note
             for row in PRE_STOPS
@@ -362,9 +369,8 @@ def _control(kind: StepKind, stop: PreStop, stores: Sequence[str]) -> Step:
             "run fails); "
             f"done when {stop.service} shows Started"
         )
-    return Step(
+    return kind(
         id=step_id(action, stop.node.name, stop.service),
-        kind=kind,
         node=stop.node.name,
         service=stop.service,
         via=VIA_FOR[service.control],
@@ -389,14 +395,13 @@ def _changes(
     return tuple(out)
 
 
-def _verify_steps(losses: Sequence[Loss]) -> tuple[Step, ...]:
+def _verify_steps(losses: Sequence[Loss]) -> tuple[VerifyTrustsGoneStep, ...]:
     return tuple(
-        Step(
+        VerifyTrustsGoneStep(
             id=step_id("verify", loss.node.name, loss.store),
-            kind=StepKind.VERIFY,
             node=loss.node.name,
             store=loss.store,
-            serves=loss.gone,
+            serials=loss.gone,
             reason=f"none of the deleted certs is back in {loss.store} on {loss.node.name} "
             "(no Certificate Change Notification re-add)",
         )
@@ -404,19 +409,17 @@ def _verify_steps(losses: Sequence[Loss]) -> tuple[Step, ...]:
     )
 
 
-VERIFY_CLUSTER: Final = Step(
+VERIFY_CLUSTER: Final = VerifyClusterStep(
     id="verify:cluster",
-    kind=StepKind.VERIFY,
-    serves=PRUNE_FINDINGS,
+    codes=PRUNE_FINDINGS,
     reason="a fresh read of the cluster: no service down and no restart pending on the nodes "
     "the plan touched",
 )
 
 
-def _preflight(nodes: Sequence[NodeFacts]) -> Step:
-    return Step(
+def _preflight(nodes: Sequence[NodeFacts]) -> PreflightStep:
+    return PreflightStep(
         id="preflight",
-        kind=StepKind.PREFLIGHT,
         reason=f"before any change: every node answers ({_names(n.name for n in nodes)}), and "
         "the CUCM publisher's AXL answers when HA is to be changed",
     )
@@ -425,7 +428,7 @@ def _preflight(nodes: Sequence[NodeFacts]) -> Step:
 def _groups_off(
     snapshot: Snapshot,
     stops: Sequence[PreStop],
-    restarts: Sequence[Step],
+    restarts: Sequence[RestartStep],
     nodes: Sequence[NodeFacts],
 ) -> tuple[RedundancyGroup, ...]:
     """§3: groups with HA on and a member that stops or restarts a service where that needs HA
@@ -523,10 +526,10 @@ def plan_prune(
         stores_of = {n.name: _stores_on(n, stores) for n in nodes}
         steps += [
             *ha_off_steps(groups, timing),
-            *(_control(StepKind.STOP, s, stores_of[s.node.name]) for s in stops),
+            *(_control(StopStep, s, stores_of[s.node.name]) for s in stops),
             *_delete_steps(deletions),
             *restarts,
-            *(_control(StepKind.START, s, stores_of[s.node.name]) for s in reversed(stops)),
+            *(_control(StartStep, s, stores_of[s.node.name]) for s in reversed(stops)),
             *_verify_steps(losses),
             VERIFY_CLUSTER,
             *ha_restore_steps(groups),

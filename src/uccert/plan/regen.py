@@ -24,7 +24,19 @@ from typing import Final
 from uccert import catalog
 from uccert.checks import CheckContext
 from uccert.checks.ipsec import IPSEC_UNIT
-from uccert.model import Plan, PlanTiming, RedundancyGroup, Snapshot, Step, StepKind, Via
+from uccert.model import (
+    Plan,
+    PlanTiming,
+    PreflightStep,
+    RedundancyGroup,
+    RegenerateStep,
+    RestartStep,
+    Snapshot,
+    Step,
+    VerifyClusterStep,
+    VerifyNodeStep,
+    Via,
+)
 from uccert.plan.ha import (
     groups_to_turn_off,
     ha_off_steps,
@@ -42,7 +54,7 @@ from uccert.plan.warnings import plan_warnings
 DEFAULT_TIMING: Final = PlanTiming()
 
 
-def _regenerate(c: Candidate) -> Step:
+def _regenerate(c: Candidate) -> RegenerateStep:
     if c.forced:
         why = (
             f"{c.unit} is CA-signed (issuer {c.cert.issuer_cn}); --force-self-signed: "
@@ -50,13 +62,12 @@ def _regenerate(c: Candidate) -> Step:
         )
     else:
         why = f"{c.unit} is self-signed: {catalog.RENEW_ACTION[catalog.CertKind.SELF_SIGNED]}"
-    return Step(
+    return RegenerateStep(
         id=step_id("regenerate", c.node.name, c.unit),
-        kind=StepKind.REGENERATE,
         node=c.node.name,
         unit=c.unit,
         via=Via.SSH,
-        expect=c.cert.serial,
+        replaces_serial=c.cert.serial,
         reason=f"{why}; done when the serial is no longer {c.cert.serial}",
     )
 
@@ -86,43 +97,42 @@ def _subject_unit(change: Change) -> str:
     return change.subject.rpartition("/")[2]
 
 
-def preflight_step(nodes: Sequence[NodeFacts], publisher: str) -> Step:
-    return Step(
+def preflight_step(nodes: Sequence[NodeFacts], publisher: str) -> PreflightStep:
+    return PreflightStep(
         id="preflight",
-        kind=StepKind.PREFLIGHT,
         reason=f"before any change: every node the plan touches answers (scope: "
         f"{', '.join(n.name for n in nodes)}), and the CUCM publisher {publisher}'s AXL "
         "answers when HA is to be changed",
     )
 
 
-def _verify_node(node: str, units: Sequence[str], suffix: str | None = None) -> Step:
-    return Step(
+def _verify_node(node: str, units: Sequence[str], suffix: str | None = None) -> VerifyNodeStep:
+    return VerifyNodeStep(
         id=step_id("verify", node, suffix),
-        kind=StepKind.VERIFY,
         node=node,
-        serves=tuple(units),
+        units=tuple(units),
         reason="new serial and five-year validity; every dependent service restarted after "
         "the change and presenting the new cert on the wire",
     )
 
 
-VERIFY_CLUSTER: Final = Step(
+VERIFY_CLUSTER: Final = VerifyClusterStep(
     id="verify:cluster",
-    kind=StepKind.VERIFY,
     reason="a fresh read of the cluster: ipsec-trust consistent, no restart pending, "
     "no service down, no failover",
 )
 
 
-def _verify_nodes(chosen: Sequence[Candidate], nodes: Sequence[NodeFacts]) -> tuple[Step, ...]:
+def _verify_nodes(
+    chosen: Sequence[Candidate], nodes: Sequence[NodeFacts]
+) -> tuple[VerifyNodeStep, ...]:
     units: dict[str, list[str]] = {}
     for c in chosen:
         units.setdefault(c.node.name, []).append(c.unit)
     return tuple(_verify_node(n.name, units[n.name]) for n in nodes if n.name in units)
 
 
-def _restarted(steps: Sequence[Step], nodes: Sequence[NodeFacts]) -> tuple[NodeFacts, ...]:
+def _restarted(steps: Sequence[RestartStep], nodes: Sequence[NodeFacts]) -> tuple[NodeFacts, ...]:
     names = {s.node for s in steps}
     return tuple(n for n in nodes if n.name in names)
 
@@ -133,7 +143,7 @@ def _round(
     changes: Sequence[Change],
     timing: PlanTiming,
     suffix: str | None,
-) -> tuple[tuple[Step, ...], tuple[Step, ...], tuple[RedundancyGroup, ...]]:
+) -> tuple[tuple[Step, ...], tuple[RestartStep, ...], tuple[RedundancyGroup, ...]]:
     """Restarts for `changes` and the HA steps around them: (ha-off + ha-wait, restarts,
     groups turned off)."""
     everyone = in_order(snapshot, (*nodes, *(c.node for c in changes)))
@@ -149,7 +159,7 @@ def _merged(
     changes: Sequence[Change],
     repairs: Sequence[TrustRepair],
     timing: PlanTiming,
-) -> tuple[list[Step], tuple[Step, ...], tuple[RedundancyGroup, ...]]:
+) -> tuple[list[Step], tuple[RestartStep, ...], tuple[RedundancyGroup, ...]]:
     all_changes = (*changes, *(r.change for r in repairs))
     off, restarts, groups = _round(snapshot, nodes, all_changes, timing, None)
     steps = [
@@ -171,9 +181,9 @@ def _literal(
     changes: Sequence[Change],
     repairs: Sequence[TrustRepair],
     timing: PlanTiming,
-) -> tuple[list[Step], tuple[Step, ...], tuple[RedundancyGroup, ...]]:
+) -> tuple[list[Step], tuple[RestartStep, ...], tuple[RedundancyGroup, ...]]:
     steps: list[Step] = []
-    restarts: list[Step] = []
+    restarts: list[RestartStep] = []
     groups: dict[str, RedundancyGroup] = {}
     units = tuple(dict.fromkeys(c.unit for c in chosen))
     for unit in units:
@@ -223,7 +233,7 @@ def plan_regen(
         *(local for _, local in pairs),
     )
     steps: list[Step] = [preflight_step(nodes, publisher.node.name)]
-    restarts: tuple[Step, ...] = ()
+    restarts: tuple[RestartStep, ...] = ()
     groups: tuple[RedundancyGroup, ...] = ()
     if chosen or repairs:
         build = _literal if request.literal else _merged

@@ -16,7 +16,7 @@ from typing import Final
 from uccert import catalog
 from uccert.checks import CheckContext
 from uccert.checks import ipsec as ipsec_check
-from uccert.model import Finding, NodeSnapshot, Snapshot, Step, StepKind, Via
+from uccert.model import Finding, ImportTrustStep, NodeSnapshot, Snapshot, Via
 from uccert.plan.merge import Change, activated, step_id
 from uccert.plan.scope import NodeFacts
 
@@ -36,16 +36,15 @@ class TrustRepair:
     finding: Finding
     change: Change
 
-    def step(self) -> Step:
-        return Step(
+    def step(self) -> ImportTrustStep:
+        return ImportTrustStep(
             id=step_id("import-trust", self.node.name, self.store),
-            kind=StepKind.IMPORT_TRUST,
             node=self.node.name,
             unit=self.unit,
             store=self.store,
             source=self.source,
             via=Via.SSH,
-            expect=self.serial,
+            expected_serial=self.serial,
             reason=(
                 f"{self.finding.code}: {self.store} on {self.node.name} lacks the CUCM "
                 f"publisher {self.source}'s current {self.unit} cert, so DRS backups fail; "

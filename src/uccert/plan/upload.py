@@ -13,19 +13,25 @@ catalog's tables); this module wraps them the way a regeneration's are wrapped:
     ha-restore:<group>...
 
 No cert date tells when an upload happened (a CA-signed cert's notBefore is when the CA signed
-it), so each restart step records in ``expect`` the service's start time before the upload
-(node clock): the restart is done when the service started later than that. An unknown start
-time (``""``) means: restart.
+it), so each restart step records the service's start time before the upload (node clock,
+``start_time_before``): the restart is done when the service started later than that. An
+unknown start time means: restart.
 """
 # § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from uccert.ca.after_upload import INTERCLUSTER_SYNC_AGENT, UploadChange, restarts_after_upload
-from uccert.model import Plan, PlanTiming, Snapshot, Step, StepKind
+from uccert.model import (
+    Plan,
+    PlanTiming,
+    Snapshot,
+    UploadRestartStep,
+    VerifyClusterStep,
+    VerifyNodeStep,
+)
 from uccert.plan.ha import groups_to_turn_off, ha_off_steps, ha_restore_steps
 from uccert.plan.merge import Change, activated, restart_steps, step_id
 from uccert.plan.regen import preflight_step
@@ -73,26 +79,32 @@ def plan_after_upload(
         if isa:
             changes.append(Change(node, CA_CERTS, activated(node, isa)))
     restarts = tuple(
-        replace(s, expect=started.get((s.node or "", s.service or "")) or "")
+        UploadRestartStep(
+            id=s.id,
+            reason=s.reason,
+            node=s.node,
+            service=s.service,
+            via=s.via,
+            serves=s.serves,
+            start_time_before=started.get((s.node, s.service)) or None,
+        )
         for s in restart_steps(changes, nodes)
     )
     groups = groups_to_turn_off(snapshot, [facts[s.node] for s in restarts if s.node in facts])
     verifies = tuple(
-        Step(
+        VerifyNodeStep(
             id=step_id("verify", node),
-            kind=StepKind.VERIFY,
             node=node,
-            serves=(change.unit,),
-            expect=leaf_serial,
+            units=(change.unit,),
+            uploaded_serial=leaf_serial,
             reason=f"{node} stores the uploaded {change.unit} (serial {leaf_serial}) and, where "
             "a running service presents it, shows it on the wire",
         )
         for node in stored
     )
-    cluster_check = Step(
+    cluster_check = VerifyClusterStep(
         id="verify:cluster",
-        kind=StepKind.VERIFY,
-        serves=UPLOAD_FINDINGS,
+        codes=UPLOAD_FINDINGS,
         reason="a fresh read of the cluster: no service down and no restart pending",
     )
     steps = (

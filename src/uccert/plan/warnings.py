@@ -20,7 +20,7 @@ from uccert import catalog
 from uccert.catalog import CertKind, ClientWarning, Event, WarningCode
 from uccert.catalog.warnings import WARNINGS
 from uccert.checks.cn_clash import CLASHING_PAIRS
-from uccert.model import Distribution, Finding, PlanWarning, RedundancyGroup, RunState, Step
+from uccert.model import Distribution, Finding, PlanWarning, RedundancyGroup, RestartStep, RunState
 from uccert.plan.repair import TrustRepair
 from uccert.plan.scope import NodeFacts
 from uccert.plan.select import Candidate, Selection
@@ -112,12 +112,14 @@ def _absent(units: Sequence[str], nodes: Sequence[NodeFacts]) -> Iterable[PlanWa
         )
 
 
-def _repairs(repairs: Sequence[TrustRepair], restarts: Sequence[Step]) -> Iterable[PlanWarning]:
+def _repairs(
+    repairs: Sequence[TrustRepair], restarts: Sequence[RestartStep]
+) -> Iterable[PlanWarning]:
     if not repairs:
         return
     nodes = _names(r.node.name for r in repairs)
     stores = {r.store for r in repairs}
-    services = _names(s.service or "" for s in restarts if stores.intersection(s.serves))
+    services = _names(s.service for s in restarts if stores.intersection(s.serves))
     yield PlanWarning(
         Code.IPSEC_TRUST_REPAIR,
         f"{nodes}: ipsec-trust lacks the CUCM publisher {repairs[0].source}'s current ipsec "
@@ -201,7 +203,9 @@ def _same_cn(chosen: Sequence[Candidate], nodes: Sequence[NodeFacts]) -> Iterabl
 
 
 def _restarts(
-    restarts: Sequence[Step], nodes: Sequence[NodeFacts], groups_off: Sequence[RedundancyGroup]
+    restarts: Sequence[RestartStep],
+    nodes: Sequence[NodeFacts],
+    groups_off: Sequence[RedundancyGroup],
 ) -> Iterable[PlanWarning]:
     if not restarts:
         return
@@ -225,8 +229,8 @@ def _restarts(
         )
     cascades: dict[str, list[str]] = {}
     for s in restarts:
-        node = by_name.get(s.node or "")
-        if node is None or s.service is None:
+        node = by_name.get(s.node)
+        if node is None:
             continue
         started = [x.name for x in node.snap.services if x.state is RunState.STARTED]
         cascades.setdefault(s.service, []).extend(catalog.cascade_of(s.service, started))
@@ -243,7 +247,7 @@ def plan_warnings(
     nodes: Sequence[NodeFacts],
     repairs: Sequence[TrustRepair],
     outside: Sequence[Finding],
-    restarts: Sequence[Step],
+    restarts: Sequence[RestartStep],
     groups_off: Sequence[RedundancyGroup],
     features: frozenset[catalog.Feature],
 ) -> tuple[PlanWarning, ...]:

@@ -14,7 +14,6 @@ each time; anything else fails the step with one line saying what happened and w
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,24 +25,39 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from uccert.catalog.ha import HA_FALLBACK_FIX, HA_STATE_NORMAL, ha_state_settled
+from uccert.catalog.regeneration import SELF_SIGNED_VALIDITY
 from uccert.catalog.services import SERVICES, cascade_of
 from uccert.catalog.topology import Product
 from uccert.catalog.units import UNITS
 from uccert.checks import run_checks
-from uccert.cluster import ClusterClient
-from uccert.cluster.operations import Action, ClusterOps, OperationTransient, ServiceStatus
+from uccert.cluster.operations import Action, OperationTransient, ServiceStatus
 from uccert.errors import ClusterError
 from uccert.model import (
     CertInfo,
+    DeleteTrustStep,
     HaNodeState,
+    HaOffStep,
+    HaRestoreStep,
+    HaWaitStep,
+    ImportTrustStep,
     Plan,
+    PreflightStep,
     RedundancyGroup,
+    RegenerateStep,
+    RestartStep,
     RunState,
     Severity,
+    StartStep,
     Step,
-    StepKind,
+    StopStep,
+    TrustEntry,
+    UploadRestartStep,
+    VerifyClusterStep,
+    VerifyNodeStep,
+    VerifyTrustsGoneStep,
 )
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON
+from uccert.run.operations import Clock, ClusterOperations, LoopClock, SnapshotSource
 from uccert.run.records import StepOutcome, StepRecord, now_iso
 from uccert.transport.tls_pins import TlsPinStore
 
@@ -51,8 +65,8 @@ T = TypeVar("T")
 
 RETRIES: Final = 4
 BACKOFF: Final = 1.0  # seconds, doubled each retry
-SELF_SIGNED_DAYS: Final = 1825  # §2: notAfter = notBefore + 1825 days - 1 s
 VALIDITY_SLACK: Final = timedelta(days=1)
+_SELF_SIGNED_DAYS: Final = round(SELF_SIGNED_VALIDITY / timedelta(days=1))  # for messages
 TOMCAT_SERVICE: Final = "Cisco Tomcat"
 # The services whose failure makes a Presence Redundancy Group with HA on fail the node over
 # (catalog ``critical_for_ha``): HA goes back on only while all of them run on both members.
@@ -81,17 +95,19 @@ class StepFailed(ClusterError):
 class StepContext:
     """What a step needs besides itself. ``changes``: node -> unit -> the regenerated cert's
     notBefore (ISO), from the regenerate records of this run so far. ``earlier``: step id ->
-    its record (JSON) from the run's earlier attempts (a resumed run)."""
+    its record (JSON) from the run's earlier attempts (a resumed run). ``ops``, ``client`` and
+    ``clock`` are Protocols (``operations``): the real cluster and time, or a test's fakes."""
 
     plan: Plan
-    ops: ClusterOps
-    client: ClusterClient
+    ops: ClusterOperations
+    client: SnapshotSource
     pins_dir: Path
     fqdns: Mapping[str, str]
     changes: Mapping[str, Mapping[str, str]]
     note: Callable[[str], None] = lambda _message: None
     backoff: float = BACKOFF
     earlier: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    clock: Clock = field(default_factory=LoopClock)
 
 
 def _iso(when: datetime) -> str:
@@ -112,7 +128,7 @@ async def _retrying(ctx: StepContext, what: str, action: Callable[[], Awaitable[
             if attempt == RETRIES:
                 raise StepFailed(f"{what}: still failing after {RETRIES} tries: {exc}") from exc
             ctx.note(f"{what}: {exc}; retrying in {delay:.0f} s")
-            await asyncio.sleep(delay)
+            await ctx.clock.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
 
@@ -123,31 +139,24 @@ def _record(step: Step, outcome: StepOutcome, detail: str, started: str, **data:
     )
 
 
-def _need(value: str | None, step: Step, what: str) -> str:
-    if value is None:
-        raise StepFailed(f"step {step.id} has no {what}: the plan is damaged; plan again")
-    return value
-
-
 async def _identity(ctx: StepContext, node: str, unit: str) -> CertInfo:
     return await _retrying(ctx, f"{node}: read {unit}", lambda: ctx.ops.identity(node, unit))
 
 
-async def preflight(step: Step, ctx: StepContext) -> StepRecord:
+async def preflight(step: PreflightStep, ctx: StepContext) -> StepRecord:
     """Every node the plan touches answers (SSH for certs, SOAP for services), and AXL answers
     when HA is to be changed: a run that cannot finish should not start."""
     started = now_iso()
-    for s in ctx.plan.of_kind(StepKind.REGENERATE):
-        await _identity(ctx, _need(s.node, s, "node"), _need(s.unit, s, "unit"))
+    for r in ctx.plan.of_type(RegenerateStep):
+        await _identity(ctx, r.node, r.unit)
     services: dict[str, list[str]] = {}
-    for s in ctx.plan.steps:
-        if s.kind in (StepKind.RESTART, StepKind.START, StepKind.STOP) and s.node and s.service:
-            services.setdefault(s.node, []).append(s.service)
+    for s in ctx.plan.of_type(RestartStep, StartStep, StopStep):
+        services.setdefault(s.node, []).append(s.service)
     for node, names in services.items():
         await _retrying(
             ctx, f"{node}: service status", partial(ctx.ops.service_status, node, names)
         )
-    if ctx.plan.of_kind(StepKind.HA_OFF):
+    if ctx.plan.of_type(HaOffStep):
         await _retrying(ctx, "AXL: read the redundancy groups", ctx.ops.groups)
     nodes = {s.node for s in ctx.plan.steps if s.node}
     return _record(step, StepOutcome.DONE, f"{len(nodes)} node(s) answer", started)
@@ -163,7 +172,7 @@ async def _no_failover(ctx: StepContext, node: str) -> None:
     """§3 and §7: nothing failed over. Read ``utils ha status`` on ``node`` after a service
     step of a run that turned HA off; a failover (the HA change not synced yet, a crash)
     stops the run here: its safety steps restore HA, and the admin falls back first."""
-    if not ctx.plan.of_kind(StepKind.HA_OFF):
+    if not ctx.plan.of_type(HaOffStep):
         return
     states = await _retrying(ctx, f"{node}: utils ha status", partial(ctx.ops.ha_states, node))
     moved = [n for n in states if not ha_state_settled(n.state, n.reason)]
@@ -184,8 +193,7 @@ async def _until_normal(ctx: StepContext, group: str) -> str:
     ]
     if not members:
         return ""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.plan.timing.ha_sync_wait + ctx.plan.timing.restart_timeout
+    deadline = ctx.clock.now() + ctx.plan.timing.ha_sync_wait + ctx.plan.timing.restart_timeout
     while True:
         states = await _retrying(
             ctx, f"{members[0]}: utils ha status", partial(ctx.ops.ha_states, members[0])
@@ -194,19 +202,20 @@ async def _until_normal(ctx: StepContext, group: str) -> str:
         if mine and all(n.state == HA_STATE_NORMAL for n in mine):
             return f"; {' and '.join(n.host for n in mine)} Normal"
         moved = [n for n in mine if not ha_state_settled(n.state, n.reason)]
-        if moved or loop.time() >= deadline:
+        if moved or ctx.clock.now() >= deadline:
             raise StepFailed(
                 f"{group}: HA is on but the group is not Normal ({_shown(mine) or 'not listed'},"
                 f" utils ha status on {members[0]}): {HA_FALLBACK_FIX}"
             )
-        await asyncio.sleep(ctx.plan.timing.poll_interval)
+        await ctx.clock.sleep(ctx.plan.timing.poll_interval)
 
 
-async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
-    """ha-off / ha-restore: the group shows the flag ``expect`` ("off" / "on")."""
+async def set_ha(step: HaOffStep | HaRestoreStep, ctx: StepContext) -> StepRecord:
+    """ha-off / ha-restore: the group shows the flag the step's kind sets."""
     started = now_iso()
-    group = _need(step.group, step, "group")
-    want = _need(step.expect, step, "expected flag") == "on"
+    group = step.group
+    want = step.turns_on
+    flag = "on" if want else "off"
 
     async def current() -> bool:
         groups = await ctx.ops.groups()
@@ -217,14 +226,14 @@ async def set_ha(step: Step, ctx: StepContext) -> StepRecord:
 
     if await _retrying(ctx, f"{group}: read HA", current) is want:
         normal = await _until_normal(ctx, group) if want else ""
-        return _record(step, StepOutcome.ALREADY, f"HA already {step.expect}{normal}", started)
+        return _record(step, StepOutcome.ALREADY, f"HA already {flag}{normal}", started)
     if want:
         await _refuse_ha_over_stopped(ctx, group)
-    await _retrying(ctx, f"{group}: set HA {step.expect}", lambda: ctx.ops.set_ha(group, want))
+    await _retrying(ctx, f"{group}: set HA {flag}", lambda: ctx.ops.set_ha(group, want))
     if await _retrying(ctx, f"{group}: read HA", current) is not want:
-        raise StepFailed(f"{group}: HA did not turn {step.expect}: set it in the IM/P admin UI")
+        raise StepFailed(f"{group}: HA did not turn {flag}: set it in the IM/P admin UI")
     normal = await _until_normal(ctx, group) if want else ""  # §3: the group Normal again
-    return _record(step, StepOutcome.DONE, f"HA {step.expect}{normal}", started)
+    return _record(step, StepOutcome.DONE, f"HA {flag}{normal}", started)
 
 
 async def _group(ctx: StepContext, name: str) -> RedundancyGroup:
@@ -254,9 +263,8 @@ async def _refuse_ha_over_stopped(ctx: StepContext, name: str) -> None:
         if not node:
             continue
         names = list(HA_CRITICAL)
-        controlled = (StepKind.RESTART, StepKind.START, StepKind.STOP)
-        for s in ctx.plan.steps:
-            if s.node == node and s.kind in controlled and s.service and s.service not in names:
+        for s in ctx.plan.of_type(RestartStep, StartStep, StopStep):
+            if s.node == node and s.service not in names:
                 names.append(s.service)
         statuses = await _retrying(
             ctx,
@@ -274,19 +282,18 @@ async def _refuse_ha_over_stopped(ctx: StepContext, name: str) -> None:
         )
 
 
-async def ha_wait(step: Step, ctx: StepContext) -> StepRecord:
+async def ha_wait(step: HaWaitStep, ctx: StepContext) -> StepRecord:
     started = now_iso()
-    await asyncio.sleep(ctx.plan.timing.ha_sync_wait)
+    await ctx.clock.sleep(ctx.plan.timing.ha_sync_wait)
     return _record(
         step, StepOutcome.DONE, f"waited {ctx.plan.timing.ha_sync_wait:g} s for HA sync", started
     )
 
 
-async def regenerate(step: Step, ctx: StepContext) -> StepRecord:
+async def regenerate(step: RegenerateStep, ctx: StepContext) -> StepRecord:
     """Done when the node's serial differs from the recorded one; never regenerates twice."""
     started = now_iso()
-    node, unit = _need(step.node, step, "node"), _need(step.unit, step, "unit")
-    old = _need(step.expect, step, "old serial")
+    node, unit, old = step.node, step.unit, step.replaces_serial
     issued = False
     delay = ctx.backoff
     for attempt in range(1, RETRIES + 1):
@@ -309,7 +316,7 @@ async def regenerate(step: Step, ctx: StepContext) -> StepRecord:
             await ctx.ops.regenerate(node, unit)
         except OperationTransient as exc:  # maybe it took effect: the next look tells
             ctx.note(f"{node}: set cert regen {unit}: {exc}; looking again in {delay:.0f} s")
-            await asyncio.sleep(delay)
+            await ctx.clock.sleep(delay)
             delay *= 2
     raise StepFailed(
         f"{node}: {unit} still has serial {old} after {RETRIES} tries of set cert regen: "
@@ -317,11 +324,10 @@ async def regenerate(step: Step, ctx: StepContext) -> StepRecord:
     )
 
 
-async def import_trust(step: Step, ctx: StepContext) -> StepRecord:
+async def import_trust(step: ImportTrustStep, ctx: StepContext) -> StepRecord:
     """§4 repair: done when ``store`` on the node holds the source node's current cert."""
     started = now_iso()
-    node, store = _need(step.node, step, "node"), _need(step.store, step, "store")
-    source, unit = _need(step.source, step, "source node"), _need(step.unit, step, "unit")
+    node, store, source, unit = step.node, step.store, step.source, step.unit
     cert = await _identity(ctx, source, unit)
 
     async def held() -> bool:
@@ -358,21 +364,20 @@ async def _change_time(ctx: StepContext, node: str, units: tuple[str, ...]) -> d
     return max(times) if times else None
 
 
-async def _restart_after(ctx: StepContext, step: Step, node: str) -> datetime | None:
+async def _restart_after(ctx: StepContext, step: RestartStep | StartStep) -> datetime | None:
     """The node-clock time a restart must come after: the latest change of what it serves, or
-    (after an upload, whose cert dates say nothing of when) just after the start time in
-    ``expect``; None: no time tells, restart."""
-    if step.expect is None:
-        return await _change_time(ctx, node, step.serves)
-    if not step.expect:
-        return None
-    return _from_iso(step.expect) + timedelta(seconds=1)
+    (after an upload, whose cert dates say nothing of when) just after the start time read
+    before it; None: no time tells, restart."""
+    if isinstance(step, UploadRestartStep):
+        before = step.start_time_before
+        return None if before is None else _from_iso(before) + timedelta(seconds=1)
+    return await _change_time(ctx, step.node, step.serves)
 
 
-def _earlier_start(ctx: StepContext, step: Step) -> datetime | None:
+def _earlier_start(ctx: StepContext, step: RestartStep | StartStep) -> datetime | None:
     """A restart no cert date times (after trust deletes) that an earlier attempt of this run
     did: the start time it observed. A service still running since then needs no restart."""
-    if step.kind is not StepKind.RESTART:
+    if not isinstance(step, RestartStep):
         return None
     record = ctx.earlier.get(step.id)
     if record is None or record.get("outcome") not in (StepOutcome.DONE, StepOutcome.ALREADY):
@@ -384,13 +389,12 @@ def _earlier_start(ctx: StepContext, step: Step) -> datetime | None:
 async def _presented(ctx: StepContext, node: str, unit: str) -> x509.Certificate | None:
     """The cert on the wire, waiting a while for a listener that is not up yet: a service
     reports Started before its port accepts (Tomcat's connector takes seconds more)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.plan.timing.restart_timeout
+    deadline = ctx.clock.now() + ctx.plan.timing.restart_timeout
     while True:
         seen = await _retrying(ctx, f"{node}: probe {unit}", partial(ctx.ops.presented, node, unit))
-        if seen is not None or loop.time() >= deadline:
+        if seen is not None or ctx.clock.now() >= deadline:
             return seen
-        await asyncio.sleep(ctx.plan.timing.poll_interval)
+        await ctx.clock.sleep(ctx.plan.timing.poll_interval)
 
 
 async def _repin_tomcat(ctx: StepContext, node: str) -> str:
@@ -443,11 +447,11 @@ def _cascade_detail(touched: tuple[str, ...]) -> str:
     return f"; with it Started again: {', '.join(touched)}" if touched else ""
 
 
-async def control(step: Step, ctx: StepContext) -> StepRecord:
+async def control(step: RestartStep | StartStep, ctx: StepContext) -> StepRecord:
     """restart / start: done when the service runs and started after the change it serves."""
     started = now_iso()
-    node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
-    after = await _restart_after(ctx, step, node) or _earlier_start(ctx, step)
+    node, service = step.node, step.service
+    after = await _restart_after(ctx, step) or _earlier_start(ctx, step)
     statuses = await _retrying(
         ctx, f"{node}: status of {service}", lambda: ctx.ops.service_status(node, [service])
     )
@@ -457,7 +461,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
         after is None
         or (status is not None and status.started_at is not None and status.started_at >= after)
     )
-    if fresh and (step.kind is StepKind.START or after is not None):
+    if fresh and (isinstance(step, StartStep) or after is not None):
         # A restart found fresh was done by a resumed run or a cascade (Cisco XCP Router
         # restarts every XCP service on its node, docs/design/procedure.md §1): not done again.
         since = status.started_at if status is not None else None
@@ -502,7 +506,7 @@ async def _start_time(ctx: StepContext, node: str, service: str) -> datetime | N
         status = found.get(service)
         if status is not None and status.started_at is not None:
             return status.started_at
-        await asyncio.sleep(ctx.plan.timing.poll_interval)
+        await ctx.clock.sleep(ctx.plan.timing.poll_interval)
     return None
 
 
@@ -525,12 +529,12 @@ def _took_effect(
 
 
 async def _control_once(
-    ctx: StepContext, step: Step, action: Action, before: ServiceStatus | None
+    ctx: StepContext, step: RestartStep | StartStep, action: Action, before: ServiceStatus | None
 ) -> None:
     """Send ``action`` once. After a dropped session the command may have run already: look at
     the service before sending it again, as ``regenerate`` does with serials; a look that
     cannot tell is repeated, and the step fails rather than risk a second restart."""
-    node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
+    node, service = step.node, step.service
     delay = ctx.backoff
     for attempt in range(1, RETRIES + 1):
         try:
@@ -542,7 +546,7 @@ async def _control_once(
                     f"{node}: {action} {service}: still failing after {RETRIES} tries: {exc}"
                 ) from exc
             ctx.note(f"{node}: {action} {service}: {exc}; looking again in {delay:.0f} s")
-            await asyncio.sleep(delay)
+            await ctx.clock.sleep(delay)
             delay *= 2
         if await _observed_done(ctx, node, service, action, before):
             ctx.note(f"{node}: the {action} of {service} took effect already; not sent again")
@@ -565,7 +569,7 @@ async def _observed_done(
                 f"{node}: cannot tell yet whether the {action} of {service} ran (no start time"
                 f" shown); looking again in {delay:.0f} s"
             )
-            await asyncio.sleep(delay)
+            await ctx.clock.sleep(delay)
             delay *= 2
     raise StepFailed(
         f"{node}: the session dropped during the {action} of {service} and the node shows no"
@@ -574,10 +578,10 @@ async def _observed_done(
     )
 
 
-async def stop(step: Step, ctx: StepContext) -> StepRecord:
+async def stop(step: StopStep, ctx: StepContext) -> StepRecord:
     """Done when the service shows Stopped (a pre-stop before trust deletes, §5 step 1)."""
     started = now_iso()
-    node, service = _need(step.node, step, "node"), _need(step.service, step, "service")
+    node, service = step.node, step.service
 
     async def state() -> RunState:
         found = await ctx.ops.service_status(node, [service])
@@ -593,12 +597,11 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
     await _retrying(
         ctx, f"{node}: stop {service}", partial(ctx.ops.control, node, service, "stop", step.via)
     )
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.plan.timing.restart_timeout
+    deadline = ctx.clock.now() + ctx.plan.timing.restart_timeout
     while await _retrying(ctx, f"{node}: status of {service}", state) is not RunState.STOPPED:
-        if loop.time() >= deadline:
+        if ctx.clock.now() >= deadline:
             raise StepFailed(f"{node}: {service} did not stop: stop it from the CLI, then resume")
-        await asyncio.sleep(ctx.plan.timing.poll_interval)
+        await ctx.clock.sleep(ctx.plan.timing.poll_interval)
     await _no_failover(ctx, node)
     return _record(step, StepOutcome.DONE, f"{service} stopped", started)
 
@@ -606,14 +609,11 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
 async def _deletes_done(ctx: StepContext) -> bool:
     """A resumed prune: every cert the plan deletes is gone, so a pre-stop (there only for the
     deletes) would stop and start the service a second time for nothing."""
-    for s in ctx.plan.of_kind(StepKind.DELETE_TRUST):
-        node, store = _need(s.node, s, "node"), _need(s.store, s, "store")
-        trusts = await _retrying(ctx, f"{node}: read {store}", partial(ctx.ops.trusts, node, store))
-        file, serial = _need(s.file, s, "file"), _need(s.expect, s, "serial")
-        if any(
-            t.store == store and t.cert.serial == serial and _base(t.file) == _base(file)
-            for t in trusts
-        ):
+    for s in ctx.plan.of_type(DeleteTrustStep):
+        trusts = await _retrying(
+            ctx, f"{s.node}: read {s.store}", partial(ctx.ops.trusts, s.node, s.store)
+        )
+        if any(_is_deleted(t, s) for t in trusts):
             return False
     return True
 
@@ -623,18 +623,23 @@ def _base(file: str) -> str:
     return file.rsplit("/", 1)[-1]
 
 
-async def delete_trust(step: Step, ctx: StepContext) -> StepRecord:
+def _is_deleted(trust: TrustEntry, step: DeleteTrustStep) -> bool:
+    """``trust`` is the very entry ``step`` deletes (same store, serial and file)."""
+    return (
+        trust.store == step.store
+        and trust.cert.serial == step.serial
+        and _base(trust.file) == _base(step.file)
+    )
+
+
+async def delete_trust(step: DeleteTrustStep, ctx: StepContext) -> StepRecord:
     """Done when no cert with the recorded serial is left in the store on the node."""
     started = now_iso()
-    node, store = _need(step.node, step, "node"), _need(step.store, step, "store")
-    file, serial = _need(step.file, step, "file"), _need(step.expect, step, "serial")
+    node, store, file, serial = step.node, step.store, step.file, step.serial
 
     async def held() -> bool:
         trusts = await ctx.ops.trusts(node, store)
-        return any(
-            t.store == store and t.cert.serial == serial and _base(t.file) == _base(file)
-            for t in trusts
-        )
+        return any(_is_deleted(t, step) for t in trusts)
 
     if not await _retrying(ctx, f"{node}: read {store}", held):
         return _record(step, StepOutcome.ALREADY, f"{file} already gone", started)
@@ -647,27 +652,24 @@ async def delete_trust(step: Step, ctx: StepContext) -> StepRecord:
     return _record(step, StepOutcome.DONE, f"{file} deleted", started, serial=serial)
 
 
-async def verify_node(step: Step, ctx: StepContext) -> StepRecord:
+async def verify_node(step: VerifyNodeStep, ctx: StepContext) -> StepRecord:
     """New serial and five-year validity per unit, and the wire shows the stored cert."""
     started = now_iso()
-    node = _need(step.node, step, "node")
-    olds = {
-        s.unit: s.expect
-        for s in ctx.plan.of_kind(StepKind.REGENERATE)
-        if s.node == node and s.unit is not None
-    }
+    node = step.node
+    olds = {s.unit: s.replaces_serial for s in ctx.plan.of_type(RegenerateStep) if s.node == node}
     problems: list[str] = []
     quiet: list[str] = []  # units no running service presents: nothing to see on the wire
-    for unit in step.serves:
+    for unit in step.units:
         cert = await _identity(ctx, node, unit)
-        if step.expect is not None and cert.serial != step.expect:
-            problems.append(f"{unit} is serial {cert.serial}, not the uploaded {step.expect}")
+        uploaded = step.uploaded_serial
+        if uploaded is not None and cert.serial != uploaded:
+            problems.append(f"{unit} is serial {cert.serial}, not the uploaded {uploaded}")
         if cert.serial == olds.get(unit):
             problems.append(f"{unit} still has the old serial {cert.serial}")
         if cert.self_signed:
             life = cert.not_after - cert.not_before
-            if abs(life - timedelta(days=SELF_SIGNED_DAYS)) > VALIDITY_SLACK:
-                problems.append(f"{unit} is valid {life.days} days, not {SELF_SIGNED_DAYS}")
+            if abs(life - SELF_SIGNED_VALIDITY) > VALIDITY_SLACK:
+                problems.append(f"{unit} is valid {life.days} days, not {_SELF_SIGNED_DAYS}")
         listener = _listener(unit)
         if listener is None:
             continue
@@ -684,7 +686,7 @@ async def verify_node(step: Step, ctx: StepContext) -> StepRecord:
             )
     if problems:
         raise StepFailed(f"{node}: verification failed: " + "; ".join(problems))
-    detail = f"{', '.join(step.serves)} verified" + "".join(f"; {q}" for q in quiet)
+    detail = f"{', '.join(step.units)} verified" + "".join(f"; {q}" for q in quiet)
     return _record(step, StepOutcome.DONE, detail, started)
 
 
@@ -704,11 +706,11 @@ async def _running(ctx: StepContext, node: str, service: str) -> bool:
     return status is not None and status.state is RunState.STARTED
 
 
-async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
+async def verify_cluster(step: VerifyClusterStep, ctx: StepContext) -> StepRecord:
     """A fresh read of the whole cluster shows none of the problems the run could have left:
-    the step's ``serves`` (finding codes), or by default those of a regeneration."""
+    the step's finding codes, or by default those of a regeneration."""
     started = now_iso()
-    codes = frozenset(step.serves) or REGEN_FINDINGS
+    codes = frozenset(step.codes) or REGEN_FINDINGS
     delay = ctx.backoff
     for attempt in range(1, RETRIES + 1):  # a node that did not answer: as a step's retries
         snap = await ctx.client.snapshot()
@@ -721,10 +723,10 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
                 " check the node, then `uccert runs resume`"
             )
         ctx.note(f"verification could not read {'; '.join(unread)}; retrying in {delay:.0f} s")
-        await asyncio.sleep(delay)
+        await ctx.clock.sleep(delay)
         delay *= 2
     touched = {s.node for s in ctx.plan.steps if s.node is not None}
-    regenerated = {(s.node, s.unit) for s in ctx.plan.of_kind(StepKind.REGENERATE)}
+    regenerated = {(s.node, s.unit) for s in ctx.plan.of_type(RegenerateStep)}
     findings = [
         f
         for f in run_checks(snap, datetime.now(UTC), 0)
@@ -740,22 +742,19 @@ async def verify_cluster(step: Step, ctx: StepContext) -> StepRecord:
     return _record(step, StepOutcome.DONE, f"no {clean} on the nodes touched", started)
 
 
-Handler = Callable[[Step, StepContext], Awaitable[StepRecord]]
-
-
-async def verify_trusts_gone(step: Step, ctx: StepContext) -> StepRecord:
-    """After a prune: none of the serials in ``serves`` is back in ``store`` on the node."""
+async def verify_trusts_gone(step: VerifyTrustsGoneStep, ctx: StepContext) -> StepRecord:
+    """After a prune: none of the step's serials is back in ``store`` on the node."""
     started = now_iso()
-    node, store = _need(step.node, step, "node"), _need(step.store, step, "store")
+    node, store = step.node, step.store
     trusts = await _retrying(ctx, f"{node}: read {store}", partial(ctx.ops.trusts, node, store))
     deleted = {
-        (_base(s.file), s.expect)
-        for s in ctx.plan.of_kind(StepKind.DELETE_TRUST)
-        if s.node == node and s.store == store and s.file is not None
+        (_base(s.file), s.serial)
+        for s in ctx.plan.of_type(DeleteTrustStep)
+        if s.node == node and s.store == store
     }
     held = [t for t in trusts if t.store == store]
     back = sorted(
-        {t.cert.serial for t in held} & set(step.serves)
+        {t.cert.serial for t in held} & set(step.serials)
         | {t.file for t in held if (_base(t.file), t.cert.serial) in deleted}
     )
     if back:
@@ -763,34 +762,31 @@ async def verify_trusts_gone(step: Step, ctx: StepContext) -> StepRecord:
             f"{node}: {store} holds deleted cert(s) again: {', '.join(back)} (Certificate Change"
             " Notification put them back?): stop it on every node, then resume"
         )
-    return _record(step, StepOutcome.DONE, f"{len(step.serves)} cert(s) stay gone", started)
-
-
-async def _verify(step: Step, ctx: StepContext) -> StepRecord:
-    if step.node is None:
-        return await verify_cluster(step, ctx)
-    if step.store is not None:
-        return await verify_trusts_gone(step, ctx)
-    return await verify_node(step, ctx)
-
-
-HANDLERS: Final[Mapping[StepKind, Handler]] = {
-    StepKind.PREFLIGHT: preflight,
-    StepKind.HA_OFF: set_ha,
-    StepKind.HA_WAIT: ha_wait,
-    StepKind.REGENERATE: regenerate,
-    StepKind.IMPORT_TRUST: import_trust,
-    StepKind.STOP: stop,
-    StepKind.DELETE_TRUST: delete_trust,
-    StepKind.RESTART: control,
-    StepKind.START: control,
-    StepKind.VERIFY: _verify,
-    StepKind.HA_RESTORE: set_ha,
-}
+    return _record(step, StepOutcome.DONE, f"{len(step.serials)} cert(s) stay gone", started)
 
 
 async def execute(step: Step, ctx: StepContext) -> StepRecord:
-    handler = HANDLERS.get(step.kind)
-    if handler is None:
-        raise StepFailed(f"this uccert cannot execute {step.kind.value} steps yet")
-    return await handler(step, ctx)
+    """Run ``step`` by its type (each handler takes exactly its own step type)."""
+    match step:
+        case PreflightStep():
+            return await preflight(step, ctx)
+        case HaOffStep() | HaRestoreStep():
+            return await set_ha(step, ctx)
+        case HaWaitStep():
+            return await ha_wait(step, ctx)
+        case RegenerateStep():
+            return await regenerate(step, ctx)
+        case ImportTrustStep():
+            return await import_trust(step, ctx)
+        case StopStep():
+            return await stop(step, ctx)
+        case DeleteTrustStep():
+            return await delete_trust(step, ctx)
+        case RestartStep() | StartStep():
+            return await control(step, ctx)
+        case VerifyNodeStep():
+            return await verify_node(step, ctx)
+        case VerifyTrustsGoneStep():
+            return await verify_trusts_gone(step, ctx)
+        case VerifyClusterStep():
+            return await verify_cluster(step, ctx)

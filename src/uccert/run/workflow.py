@@ -12,7 +12,7 @@ resolved credentials here first. Nothing else is kept there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -23,7 +23,15 @@ from uccert.cluster import ClusterClient
 from uccert.cluster.operations import ClusterOps
 from uccert.config import ClusterCredentials, load_inventory
 from uccert.errors import ConfigError
-from uccert.model import Plan, Step, StepKind, plan_from_json
+from uccert.model import (
+    Plan,
+    RegenerateStep,
+    RestartStep,
+    StartStep,
+    Step,
+    StopStep,
+    plan_from_json,
+)
 from uccert.run.records import RunOutcome, StepOutcome, StepRecord
 from uccert.run.steps import BACKOFF, StepContext, execute
 
@@ -102,12 +110,12 @@ async def _run_step(run_id: str, step: Step, ctx: StepContext) -> dict[str, Any]
     return record.to_json()
 
 
-def _note_changes(changes: dict[str, dict[str, str]], record: StepRecord) -> None:
-    if record.kind == StepKind.REGENERATE.value and record.node is not None:
-        unit = record.id.split(":")[2]
+def _note_changes(changes: dict[str, dict[str, str]], step: Step, record: StepRecord) -> None:
+    """A regeneration's new notBefore: when the restarts that serve it must come after."""
+    if isinstance(step, RegenerateStep):
         not_before = record.data.get("not_before")
         if isinstance(not_before, str):
-            changes.setdefault(record.node, {})[unit] = not_before
+            changes.setdefault(step.node, {})[step.unit] = not_before
 
 
 def _safety_steps(plan: Plan) -> tuple[Step, ...]:
@@ -119,11 +127,10 @@ async def _observe_services(plan: Plan, ctx: StepContext) -> tuple[str, ...]:
     """After a failure: each service the plan controls as the node shows it now, service by
     service, so the summary says what was observed rather than what was meant to happen."""
     wanted: dict[str, list[str]] = {}
-    for s in plan.steps:
-        if s.kind in (StepKind.RESTART, StepKind.START, StepKind.STOP) and s.node and s.service:
-            names = wanted.setdefault(s.node, [])
-            if s.service not in names:
-                names.append(s.service)
+    for s in plan.of_type(RestartStep, StartStep, StopStep):
+        names = wanted.setdefault(s.node, [])
+        if s.service not in names:
+            names.append(s.service)
     seen: list[str] = []
     for node, names in wanted.items():
         try:
@@ -137,6 +144,45 @@ async def _observe_services(plan: Plan, ctx: StepContext) -> tuple[str, ...]:
             why = f" ({status.reason})" if status is not None and status.reason else ""
             seen.append(f"{node} {name}: {state}{why}")
     return tuple(seen)
+
+
+async def _recorded(run_id: str, step: Step, ctx: StepContext) -> StepRecord:
+    return StepRecord.from_json(await _run_step(run_id, step, ctx))
+
+
+async def run_steps(
+    plan: Plan,
+    ctx: StepContext,
+    run_step: Callable[[Step], Awaitable[StepRecord]],
+    changes: dict[str, dict[str, str]],
+) -> RunOutcome:
+    """Every step in order; on any failure the safety steps (start what was stopped, HA back
+    on), then what the services show. ``run_step`` is the durable step (a DBOS step in a run,
+    ``execute`` itself in a test); ``changes`` is ``ctx.changes``, filled as regenerations
+    complete."""
+    current: Step | None = None
+    try:
+        for current in plan.steps:
+            record = await run_step(current)
+            _note_changes(changes, current, record)
+    except Exception as exc:  # every failure runs the safety steps before the run stops
+        reason = str(exc) or type(exc).__name__
+        unrestored: list[str] = []
+        restored: list[str] = []
+        for safe in _safety_steps(plan):
+            try:
+                done = await run_step(safe)
+            except Exception as safety_exc:
+                unrestored.append(f"{safe.id}: {safety_exc}")
+            else:
+                if done.outcome is StepOutcome.FAILED:
+                    unrestored.append(f"{safe.id}: {done.detail}")
+                else:
+                    restored.append(f"{safe.id}: {done.detail}")
+        failed = current.id if current is not None else None
+        services = await _observe_services(plan, ctx)
+        return RunOutcome(False, reason, failed, tuple(unrestored), tuple(restored), services)
+    return RunOutcome(True)
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
@@ -166,28 +212,5 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
             env.backoff,
             stored.get("earlier", {}),
         )
-        current: Step | None = None
-        try:
-            for current in plan.steps:
-                record = StepRecord.from_json(await _run_step(run_id, current, ctx))
-                _note_changes(changes, record)
-        except Exception as exc:  # every failure runs the safety steps before the run stops
-            reason = str(exc) or type(exc).__name__
-            unrestored: list[str] = []
-            restored: list[str] = []
-            for safe in _safety_steps(plan):
-                try:
-                    done = StepRecord.from_json(await _run_step(run_id, safe, ctx))
-                except Exception as safety_exc:
-                    unrestored.append(f"{safe.id}: {safety_exc}")
-                else:
-                    if done.outcome is StepOutcome.FAILED:
-                        unrestored.append(f"{safe.id}: {done.detail}")
-                    else:
-                        restored.append(f"{safe.id}: {done.detail}")
-            failed = current.id if current is not None else None
-            services = await _observe_services(plan, ctx)
-            return RunOutcome(
-                False, reason, failed, tuple(unrestored), tuple(restored), services
-            ).to_json()
-    return RunOutcome(True).to_json()
+        outcome = await run_steps(plan, ctx, lambda step: _recorded(run_id, step, ctx), changes)
+    return outcome.to_json()
