@@ -14,7 +14,7 @@ import typer
 
 from uccert.config import AccountRef, CredentialRefs
 from uccert.errors import ConfigError
-from uccert.model import Plan, Step, StepKind
+from uccert.model import DeleteTrustStep, HaOffStep, Plan, RegenerateStep, RestartStep
 from uccert.run.hooks import (
     HookContext,
     HookFailed,
@@ -85,11 +85,13 @@ def test_changes_are_the_done_regenerations_deletes_and_imports() -> None:
         "east",
         "uccert regen apply",
         (
-            Step("ha-off:g", StepKind.HA_OFF, group="g"),
-            Step("regenerate:a:cup", StepKind.REGENERATE, node="a", unit="cup"),
-            Step("regenerate:b:cup", StepKind.REGENERATE, node="b", unit="cup"),
-            Step("delete:a:t", StepKind.DELETE_TRUST, node="a", store="tomcat-trust"),
-            Step("restart:a:x", StepKind.RESTART, node="a", service="x"),
+            HaOffStep(id="ha-off:g", group="g"),
+            RegenerateStep(id="regenerate:a:cup", node="a", unit="cup", replaces_serial="01"),
+            RegenerateStep(id="regenerate:b:cup", node="b", unit="cup", replaces_serial="02"),
+            DeleteTrustStep(
+                id="delete:a:t", node="a", store="tomcat-trust", file="t.pem", serial="03"
+            ),
+            RestartStep(id="restart:a:x", node="a", service="x"),
         ),
     )
     records = [

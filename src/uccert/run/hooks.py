@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from uccert.errors import ConfigError
-from uccert.model import Plan, StepKind
+from uccert.model import DeleteTrustStep, ImportTrustStep, Plan, RegenerateStep
 
 if TYPE_CHECKING:
     from uccert.config import ClusterCredentials, CredentialRefs
@@ -42,9 +42,7 @@ if TYPE_CHECKING:
 
 PREFIX: Final = "UCCERT_"
 DATABASE_URL_ENV: Final = "UCCERT_DATABASE_URL"
-# Steps whose DONE record means the cluster's certificates changed.
 MIN_QUOTED_SECRET: Final = 6
-CHANGING: Final = frozenset({StepKind.REGENERATE, StepKind.DELETE_TRUST, StepKind.IMPORT_TRUST})
 
 
 class HookKind(StrEnum):
@@ -173,9 +171,13 @@ def changed_items(plan: Plan, records: Iterable[StepRecord]) -> tuple[str, ...]:
     for record in records:
         if record.outcome is not StepOutcome.DONE or record.id not in ids:
             continue
-        step = plan.step(record.id)
-        if step.kind in CHANGING and step.node is not None:
-            found[f"{step.node}/{step.unit or step.store}"] = None
+        match plan.step(record.id):
+            case RegenerateStep(node=node, unit=what) | DeleteTrustStep(node=node, store=what):
+                found[f"{node}/{what}"] = None
+            case ImportTrustStep(node=node, store=what):
+                found[f"{node}/{what}"] = None
+            case _:
+                pass
     return tuple(found)
 
 
