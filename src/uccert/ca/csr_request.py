@@ -143,8 +143,8 @@ def reported_domains(snapshot: Snapshot) -> tuple[str, ...]:
 
 
 def model_products(unit_name: str) -> frozenset[Product]:
-    """The products that have ``unit_name``, in the model's vocabulary."""
-    return frozenset(Product(p.value) for p in unit(unit_name).products)
+    """The products that have ``unit_name``."""
+    return unit(unit_name).products
 
 
 def _has_unit(node: NodeSnapshot, unit_name: str) -> bool:

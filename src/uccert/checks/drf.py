@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from uccert import catalog
-from uccert.checks.context import CheckContext, catalog_product, catalog_role, catalog_version
+from uccert.checks.context import CheckContext, catalog_version
 from uccert.model import Finding, NodeSnapshot, RunState, Severity
 
 DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary from 15.0
@@ -20,8 +20,8 @@ def _served_by(host: NodeSnapshot, node: NodeSnapshot) -> bool:
     version = catalog_version(node)
     if version is None:
         return False
-    where = catalog.drf_master_host(catalog_product(node), version)
-    return where == (catalog_product(host), catalog_role(host))
+    where = catalog.drf_master_host(node.node.product, version)
+    return where == (host.node.product, host.node.role)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

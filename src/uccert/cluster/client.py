@@ -293,8 +293,7 @@ class ClusterClient:
     ) -> dict[str, str]:
         """unit -> serial each of the node's listeners presents now (failed probes left out)."""
         tls = tls or asyncio.Semaphore(self.config.limits.tls_per_node)
-        product = catalog.Product(node.product.value)
-        units = [u for u in WIRE_UNITS if product in catalog.unit(u).products]
+        units = [u for u in WIRE_UNITS if node.product in catalog.unit(u).products]
         found = await asyncio.gather(*(self._probe(node, u, tls) for u in units))
         return dict(f for f in found if f is not None)
 

@@ -336,9 +336,8 @@ class Doctor:
             await self._control_center(node)
             if major_version(version) >= REST_FROM_MAJOR:
                 await self._rest(node, fqdns)
-            product = catalog.Product(node.product.value)
             for unit in WIRE_UNITS:
-                if product in catalog.unit(unit).products:
+                if node.product in catalog.unit(unit).products:
                     await self._listener(node, unit)
 
     async def run(self) -> list[Check]:
