@@ -6,7 +6,6 @@ import pytest
 from pki import csr_pem, ec_key, pki, rsa_key
 
 from uccert.ca.keys import (
-    KeyAlgorithm,
     KeySpec,
     default_key,
     key_problems,
@@ -14,6 +13,7 @@ from uccert.ca.keys import (
     public_key_sha256,
 )
 from uccert.ca.names import is_dns_name, missing_names, unique, wildcard_problems
+from uccert.catalog import KeyAlgorithm
 from uccert.errors import ConfigError
 
 

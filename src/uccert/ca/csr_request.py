@@ -34,7 +34,6 @@ from typing import Any, Final
 from cryptography import x509
 
 from uccert.ca.keys import (
-    KeyAlgorithm,
     KeySpec,
     default_key,
     key_problems,
@@ -50,7 +49,7 @@ from uccert.ca.names import (
     wildcard_problems,
 )
 from uccert.ca.problems import Problem, Refused
-from uccert.catalog import UnknownNameError, Version, VersionError, unit
+from uccert.catalog import KeyAlgorithm, UnknownNameError, Version, VersionError, unit
 from uccert.model import Distribution, NodeSnapshot, Product, Role, Snapshot
 
 REST_FROM_MAJOR: Final = 14

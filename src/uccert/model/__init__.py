@@ -16,7 +16,6 @@ from uccert.catalog.topology import Product, Role
 from uccert.model.certs import (
     CertInfo,
     Distribution,
-    KeyType,
     TrustEntry,
     UnsupportedCertificateError,
     distribution_of,
@@ -50,7 +49,6 @@ __all__ = [
     "Distribution",
     "Finding",
     "HaNodeState",
-    "KeyType",
     "Node",
     "NodeSnapshot",
     "Plan",
