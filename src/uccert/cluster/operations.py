@@ -42,10 +42,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Literal, TypeVar
+from typing import Final, TypeVar
 
 from cryptography import x509
 
+from uccert.catalog import ServiceAction
 from uccert.cluster.cli_reader import read_time_zone
 from uccert.cluster.discovery import axl_client
 from uccert.cluster.targets import NodeTargets
@@ -63,7 +64,7 @@ from uccert.protocols import (
 )
 from uccert.protocols import cli_commands as cli
 from uccert.protocols import controlcenter as cc
-from uccert.protocols.cli_commands import CertListKind, ServiceAction
+from uccert.protocols.cli_commands import CertListKind
 from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
 from uccert.protocols.ha_status import parse_ha_status
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
@@ -77,14 +78,14 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-Action = Literal["start", "stop", "restart"]
+Action = ServiceAction  # the name the executor (run/steps.py) imports
 # docs/design/interfaces.md §2 [seen]
 CLI_ONLY_SERVICES: Final = frozenset({"Cisco Tomcat", "Cisco DB"})
 NOT_ACTIVATED: Final = -1068  # Control Center reason code "Service Not Activated" [seen]
-_CONTROL_TYPES: Final[dict[str, cc.ControlType]] = {
-    "start": "Start",
-    "stop": "Stop",
-    "restart": "Restart",
+_CONTROL_TYPES: Final[dict[ServiceAction, cc.ControlType]] = {
+    ServiceAction.START: "Start",
+    ServiceAction.STOP: "Stop",
+    ServiceAction.RESTART: "Restart",
 }
 _RUN_STATES: Final = {s.value.lower(): s for s in RunState}
 _IMPORTED_RE: Final = re.compile(r"Successfully\s+imported\s+certificate\s+for", re.IGNORECASE)
@@ -410,6 +411,7 @@ class ClusterOps:
         """
         if action not in _CONTROL_TYPES:
             raise ValueError(f"action must be start, stop or restart, not {action!r}")
+        action = ServiceAction(action)
         if via not in (Via.SOAP, Via.SSH, Via.NONE):
             raise ValueError(f"services are controlled via soap or ssh, not {via.value}")
         if via is not Via.SSH and service not in CLI_ONLY_SERVICES:
@@ -442,7 +444,7 @@ class ClusterOps:
         return f"reason code {code}: {item.reason or 'no reason given'}"
 
     async def _cli_control(self, node: str, service: str, action: Action) -> None:
-        command = cli.utils_service(ServiceAction(action), service)
+        command = cli.utils_service(action, service)
         moving: list[ServiceRunState] = []
 
         def on_line(line: str) -> None:

@@ -469,7 +469,7 @@ async def control(step: Step, ctx: StepContext) -> StepRecord:
         # A run resumed right after the router came up: its cascade may still be starting.
         touched = await _cascade_settled(ctx, node, service, after or since)
         return _record(step, StepOutcome.ALREADY, detail + _cascade_detail(touched), started)
-    action: Action = "restart" if running else "start"
+    action = Action.RESTART if running else Action.START
     await _control_once(ctx, step, action, status)
     final = await ctx.ops.wait_started(
         node,
@@ -591,7 +591,9 @@ async def stop(step: Step, ctx: StepContext) -> StepRecord:
             step, StepOutcome.ALREADY, f"every delete is done: {service} not stopped again", started
         )
     await _retrying(
-        ctx, f"{node}: stop {service}", partial(ctx.ops.control, node, service, "stop", step.via)
+        ctx,
+        f"{node}: stop {service}",
+        partial(ctx.ops.control, node, service, Action.STOP, step.via),
     )
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ctx.plan.timing.restart_timeout
