@@ -59,8 +59,9 @@ CLUSTER_SUBNET = "10.10.20."
 # Simulated seconds; the inventory's timing is these times the time scale (real seconds). The lab
 # imports nothing of the client, so these repeat the client's real-cluster defaults by value:
 # the HA sync wait is the guides' "at least two minutes" (Cisco Technical Support document
-# 215333, the tech note docs/design/procedure.md names and links); the poll interval and restart timeout are uccert's own choices, not a node's (guess: long
-# enough for Tomcat, the slowest service, to restart).
+# 215333, the tech note docs/design/procedure.md names and links); the poll interval and
+# restart timeout are uccert's own choices, not a node's (guess: long enough for Tomcat, the
+# slowest service, to restart).
 HA_SYNC_WAIT = 120.0
 POLL_INTERVAL = 5.0
 MIN_POLL_INTERVAL = 0.01
