@@ -70,6 +70,7 @@ from uccert.catalog.restarts import (
     runs_drf_master,
 )
 from uccert.catalog.services import (
+    CLI_ONLY_SERVICES,
     FEATURE_SERVICES,
     SERVICES,
     Area,
@@ -98,6 +99,7 @@ from uccert.catalog.versions import Version, VersionRange
 from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_for
 
 __all__ = [
+    "CLI_ONLY_SERVICES",
     "DRF_CERTIFICATE",
     "FEATURE_SERVICES",
     "HA_FALLBACK_FIX",

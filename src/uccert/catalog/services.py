@@ -83,6 +83,10 @@ _TABLE: tuple[Service, ...] = (
 # fmt: on
 
 SERVICES: Mapping[str, Service] = MappingProxyType({s.name: s for s in _TABLE})
+# Controlled from the node's CLI only: Control Center SOAP refuses them.
+CLI_ONLY_SERVICES: frozenset[str] = frozenset(
+    s.name for s in _TABLE if s.control is ControlPath.CLI_ONLY
+)
 
 
 @dataclass(frozen=True)

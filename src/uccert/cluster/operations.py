@@ -46,7 +46,7 @@ from typing import Final, TypeVar
 
 from cryptography import x509
 
-from uccert.catalog import ServiceAction
+from uccert.catalog import CLI_ONLY_SERVICES, ServiceAction
 from uccert.cluster.cli_reader import read_time_zone
 from uccert.cluster.discovery import axl_client
 from uccert.cluster.targets import NodeTargets
@@ -79,8 +79,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Action = ServiceAction  # the name the executor (run/steps.py) imports
-# docs/design/interfaces.md §2 [seen]
-CLI_ONLY_SERVICES: Final = frozenset({"Cisco Tomcat", "Cisco DB"})
 NOT_ACTIVATED: Final = -1068  # Control Center reason code "Service Not Activated" [seen]
 _CONTROL_TYPES: Final[dict[ServiceAction, cc.ControlType]] = {
     ServiceAction.START: "Start",
