@@ -18,6 +18,7 @@ from typing import Final
 from uccert.ca.chain import fingerprint
 from uccert.ca.upload_checks import TrustUpload, UploadPlan
 from uccert.catalog import (
+    CLIENT_FACING,
     ClientWarning,
     Event,
     Feature,
@@ -35,7 +36,6 @@ from uccert.catalog import (
 from uccert.model import NodeSnapshot, Product, Role, Snapshot
 
 INTERCLUSTER_SYNC_AGENT: Final = "Cisco Intercluster Sync Agent"
-CLIENT_FACING: Final = frozenset({"tomcat", "cup-xmpp"})
 
 
 @dataclass(frozen=True)

@@ -49,10 +49,16 @@ from uccert.ca.names import (
     wildcard_problems,
 )
 from uccert.ca.problems import Problem, Refused
-from uccert.catalog import KeyAlgorithm, UnknownNameError, Version, VersionError, unit
+from uccert.catalog import (
+    REST_FROM_MAJOR,
+    KeyAlgorithm,
+    UnknownNameError,
+    Version,
+    VersionError,
+    unit,
+)
 from uccert.model import Distribution, NodeSnapshot, Product, Role, Snapshot
 
-REST_FROM_MAJOR: Final = 14
 SIDECAR_SCHEMA: Final = 1
 S2S_UNITS: Final = frozenset({"cup-xmpp-s2s"})
 

@@ -174,3 +174,7 @@ def names_over_versions(name: str) -> tuple[tuple[str, VersionRange], ...]:
 def names_of(name: str) -> frozenset[str]:
     """Every name a service has had (`RENAMES`), to find it in a node's service list."""
     return frozenset(n for n, _ in names_over_versions(name))
+
+
+# Every name of the DRF Master service (Cisco DRF Primary from 15.0), to find it in a service list.
+DRF_MASTER_NAMES: frozenset[str] = names_of("Cisco DRF Master")

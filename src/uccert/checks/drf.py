@@ -13,8 +13,6 @@ from uccert import catalog
 from uccert.checks.context import CheckContext, catalog_version
 from uccert.model import Finding, NodeSnapshot, RunState, Severity
 
-DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary from 15.0
-
 
 def _served_by(host: NodeSnapshot, node: NodeSnapshot) -> bool:
     version = catalog_version(node)
@@ -26,7 +24,7 @@ def _served_by(host: NodeSnapshot, node: NodeSnapshot) -> bool:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     for host in ctx.reachable():
-        master = next((s for s in host.services if s.name in DRF_MASTER_NAMES), None)
+        master = next((s for s in host.services if s.name in catalog.DRF_MASTER_NAMES), None)
         if master is None or master.state is not RunState.STARTED or master.started_at is None:
             continue
         for node in ctx.reachable():

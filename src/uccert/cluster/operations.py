@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -66,6 +65,7 @@ from uccert.protocols import cli_commands as cli
 from uccert.protocols import controlcenter as cc
 from uccert.protocols.cli_commands import CertListKind
 from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
+from uccert.protocols.csr import parse_import_result
 from uccert.protocols.ha_status import parse_ha_status
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
 from uccert.protocols.start_time import parse_start_time
@@ -79,14 +79,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Action = ServiceAction  # the name the executor (run/steps.py) imports
-NOT_ACTIVATED: Final = -1068  # Control Center reason code "Service Not Activated" [seen]
 _CONTROL_TYPES: Final[dict[ServiceAction, cc.ControlType]] = {
     ServiceAction.START: "Start",
     ServiceAction.STOP: "Stop",
     ServiceAction.RESTART: "Restart",
 }
 _RUN_STATES: Final = {s.value.lower(): s for s in RunState}
-_IMPORTED_RE: Final = re.compile(r"Successfully\s+imported\s+certificate\s+for", re.IGNORECASE)
 # A restart passes through Stopped between its stop and start phases; one look at Stopped is
 # not an end. Two consecutive looks are.
 STOPPED_LOOKS: Final = 2
@@ -318,8 +316,9 @@ class ClusterOps:
             out = await session.run_paste(
                 command, "\n".join(lines), self.config.timing.command_timeout
             )
-            if _IMPORTED_RE.search(out) is None:
-                raise CliParseError(f"{command}: no 'Successfully imported certificate' line")
+            if not parse_import_result(out, unit):
+                last = next((x for x in reversed(out.splitlines()) if x.strip()), "no output")
+                raise OperationFailed(f"{node}: {command} failed: {_one_line(last)}")
 
     async def presented(self, node: str, unit: str) -> x509.Certificate | None:
         """What the node presents on the wire for ``unit`` (tomcat, cup, cup-xmpp,
@@ -434,7 +433,7 @@ class ClusterOps:
         done = {"start": cc.ALREADY_STARTED, "stop": cc.ALREADY_STOPPED}.get(action)
         if code in (cc.SUCCESSFUL, done):
             return None
-        if code in (NOT_ACTIVATED, cc.NO_SUCH_SERVICE):
+        if code in (cc.NOT_ACTIVATED, cc.NO_SUCH_SERVICE):
             raise OperationFailed(
                 f"{node}: cannot {action} {service}: {item.reason or code}; activate it in "
                 "Cisco Unified Serviceability, or check its name"
