@@ -46,7 +46,6 @@ from uccert.catalog.guards import (
 from uccert.catalog.ha import (
     HA_FALLBACK_FIX,
     HA_SYNC_WAIT_DEFAULT,
-    SRM_CRITICAL_SERVICE_DOWN_DELAY,
     ServiceAction,
     ha_state_settled,
     needs_ha_off,
@@ -116,7 +115,6 @@ __all__ = [
     "REPLICATION_GOOD",
     "REST_FROM_MAJOR",
     "SERVICES",
-    "SRM_CRITICAL_SERVICE_DOWN_DELAY",
     "UNITS",
     "WIRE_UNITS",
     "Area",
