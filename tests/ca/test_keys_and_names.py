@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from pki import csr_pem, ec_key, pki, rsa_key
 
 from uccert.ca.keys import (
     KeySpec,
@@ -15,6 +14,8 @@ from uccert.ca.keys import (
 from uccert.ca.names import is_dns_name, missing_names, unique, wildcard_problems
 from uccert.catalog import KeyAlgorithm
 from uccert.errors import ConfigError
+
+from .pki import csr_pem, ec_key, pki, rsa_key
 
 
 def test_key_choices_parse_and_unknown_ones_name_the_choices() -> None:

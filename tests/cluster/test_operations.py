@@ -251,11 +251,12 @@ async def test_a_service_that_fails_to_start_raises_service_failed_naming_it(
 ) -> None:
     node, service = "imp-sub1", "Cisco Client Profile Agent"
     lab.lab.inject_fault(Fault(FaultKind.SERVICE_START_FAILS, node, service, 1))
-    await ops.control(node, service, "restart", via)
+    await ops.control(node, service, ServiceAction.RESTART, via)
     with pytest.raises(ServiceFailed, match=f"{node}: {service} is Stopped"):
         await ops.wait_started(node, service, None, WAIT, POLL)
     assert lab.lab.service_state(node, service).state == "Stopped"
-    await ops.control(node, service, "start", via)  # the fault is used up: it starts again
+    # the fault is used up: it starts again
+    await ops.control(node, service, ServiceAction.START, via)
     assert (await ops.wait_started(node, service, None, WAIT, POLL)).state is RunState.STARTED
 
 
@@ -264,9 +265,9 @@ async def test_a_service_that_is_not_activated_cannot_be_controlled(
 ) -> None:
     service = "Cisco Certificate Authority Proxy Function"
     with pytest.raises(OperationFailed, match=r"cucm-pub: cannot start .*Not Activated"):
-        await ops.control("cucm-pub", service, "start", Via.SOAP)
+        await ops.control("cucm-pub", service, ServiceAction.START, Via.SOAP)
     with pytest.raises(OperationFailed, match="utils service start"):
-        await ops.control("cucm-pub", service, "start", Via.SSH)
+        await ops.control("cucm-pub", service, ServiceAction.START, Via.SSH)
 
 
 async def test_soap_refused_falls_back_to_ssh_and_says_why_without_the_password(
@@ -349,13 +350,13 @@ async def test_presented_is_none_while_the_service_is_stopped(
     lab: RunningLab, ops: ClusterOps
 ) -> None:
     node, service = "imp-sub2", "Cisco SIP Proxy"
-    await ops.control(node, service, "stop", Via.SOAP)
+    await ops.control(node, service, ServiceAction.STOP, Via.SOAP)
     try:
         await eventually(settled(lab, node, service, "Stopped"), f"{service} stopped")
         await lab.tls_listeners[node]["sip_tls"].sync()
         assert await ops.presented(node, "cup") is None
     finally:
-        await ops.control(node, service, "start", Via.SOAP)
+        await ops.control(node, service, ServiceAction.START, Via.SOAP)
         await ops.wait_started(node, service, None, WAIT, POLL)
     await lab.tls_listeners[node]["sip_tls"].sync()
     cert = await ops.presented(node, "cup")
