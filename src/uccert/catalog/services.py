@@ -158,10 +158,6 @@ def cascade_of(name: str, started: Iterable[str]) -> tuple[str, ...]:
     return tuple(s for s in started if s != name and s.startswith(prefix))
 
 
-def soap_can_control(name: str) -> bool:
-    return service(name).control is ControlPath.SOAP_OR_CLI
-
-
 def names_over_versions(name: str) -> tuple[tuple[str, VersionRange], ...]:
     """The name nodes list a service under, in each range of versions (`RENAMES`): e.g. Cisco
     DRF Master before 15.0, Cisco DRF Primary from 15.0. Any name of the service is accepted."""
