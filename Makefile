@@ -46,7 +46,7 @@ bench: $(VENV)/.installed
 # with the tools of the venv given as $(1).
 LINT = $(1)/ruff check --no-cache src tests bench && \
 	$(1)/ruff format --no-cache --check src tests bench && \
-	$(1)/mypy src && \
+	$(1)/mypy src tests && \
 	$(1)/lint-imports --no-cache
 
 lint: $(VENV)/.installed-test

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pki import FQDN, NOW, cluster, csr_pem, pki, rsa_key
-
 from uccert.ca.after_upload import (
     client_bundle_hint,
     restarts_after_upload,
@@ -11,6 +9,8 @@ from uccert.ca.after_upload import (
     upload_warnings,
 )
 from uccert.ca.upload_checks import plan_upload
+
+from .pki import FQDN, NOW, cluster, csr_pem, pki, rsa_key
 
 KEY = rsa_key("imp-pub-tomcat")
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs7
-from pki import FQDN, cluster, node_snapshot, pki, rsa_key
 
 from uccert.ca.bundle import (
     EntryKind,
@@ -18,6 +17,8 @@ from uccert.ca.bundle import (
     client_bundle,
 )
 from uccert.ca.chain import fingerprint
+
+from .pki import FQDN, cluster, node_snapshot, pki, rsa_key
 
 
 def test_self_signed_tomcat_and_cup_xmpp_of_every_node_are_in_the_bundle() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cryptography import x509
-from pki import NOW, ca_cert, ec_key, leaf_cert, pki, rsa_key, self_signed
 
 from uccert.ca.chain import build_chain, fingerprint
+
+from .pki import NOW, ca_cert, ec_key, leaf_cert, pki, rsa_key, self_signed
 
 
 def test_an_unordered_chain_comes_out_leaf_intermediate_root() -> None:

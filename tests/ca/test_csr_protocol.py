@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from pki import csr_pem, rsa_key
 
 from uccert.protocols import csr as wire
 from uccert.protocols.certmgr import CertMgrPayloadError
 from uccert.protocols.errors import CliParseError
+
+from .pki import csr_pem, rsa_key
 
 PEM = csr_pem(rsa_key("p"), ["imp-pub.example.com"])
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from cryptography import x509
-from pki import FQDN, NOW, cluster, csr_pem, ec_key, node_snapshot, rsa_key, self_signed
 
 from uccert.ca.csr_request import check_generated_csr, plan_csr, sidecar
-from uccert.ca.keys import KeyAlgorithm, KeySpec, public_key_sha256
+from uccert.ca.keys import KeySpec, public_key_sha256
 from uccert.ca.problems import Refused
+from uccert.catalog import KeyAlgorithm
 from uccert.model import Distribution
+
+from .pki import FQDN, NOW, cluster, csr_pem, ec_key, node_snapshot, rsa_key, self_signed
 
 SINGLE, MULTI = Distribution.SINGLE, Distribution.MULTI
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pki import csr_pem, ec_key, pki, rsa_key
 
 from uccert.ca.keys import (
-    KeyAlgorithm,
     KeySpec,
     default_key,
     key_problems,
@@ -14,7 +12,10 @@ from uccert.ca.keys import (
     public_key_sha256,
 )
 from uccert.ca.names import is_dns_name, missing_names, unique, wildcard_problems
+from uccert.catalog import KeyAlgorithm
 from uccert.errors import ConfigError
+
+from .pki import csr_pem, ec_key, pki, rsa_key
 
 
 def test_key_choices_parse_and_unknown_ones_name_the_choices() -> None:

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from pki import FQDN, NOW, cluster, csr_pem, node_snapshot, pki, rsa_key, self_signed
 
 from uccert.ca.chain import fingerprint
 from uccert.ca.problems import Refused
 from uccert.ca.upload_checks import UploadPlan, plan_upload
 from uccert.model import Distribution, Snapshot
+
+from .pki import FQDN, NOW, cluster, csr_pem, node_snapshot, pki, rsa_key, self_signed
 
 KEY = rsa_key("imp-pub-tomcat")
 IMP_PUB = FQDN["imp-pub"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from pki import ec_key, pki, rsa_key
 
 from uccert.ca.usage import usage_problems
+
+from .pki import ec_key, pki, rsa_key
 
 FQDN = ["imp-pub.example.com"]
 

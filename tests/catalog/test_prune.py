@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from uccert.catalog import DeleteScope, Product, Version, delete_scope, pre_stops_for
-from uccert.catalog.prune import GUI_EXPIRY_FILTER, PRE_STOPS
+from uccert.catalog.prune import PRE_STOPS
 
 V = Version.parse
 IMP, CUCM = Product.IMP, Product.CUCM
@@ -68,8 +68,3 @@ def test_delete_propagates_from_11_0() -> None:
     assert delete_scope(V("10.5")) is DeleteScope.EVERY_NODE
     assert delete_scope(V("11.0")) is DeleteScope.PROPAGATES
     assert delete_scope(V("14")) is DeleteScope.PROPAGATES
-
-
-def test_gui_filters_by_expiry_from_10() -> None:
-    assert V("9.1") not in GUI_EXPIRY_FILTER
-    assert V("10.0") in GUI_EXPIRY_FILTER

@@ -78,7 +78,7 @@ def test_multi_server_csr_column_of_section_1(name: str, multi: bool) -> None:
 
 def test_rsa_units_use_rsa_2048_and_fqdn_cn() -> None:
     tomcat = unit("tomcat")
-    assert tomcat.key is KeyAlgorithm.RSA_2048
+    assert tomcat.key is KeyAlgorithm.RSA
     assert tomcat.cn_rule is CommonNameRule.FQDN
     assert tomcat.common_name("imp-pub", "lab.example") == "imp-pub.lab.example"
 

@@ -108,7 +108,7 @@ def healthy_node(name: str, serial_base: int) -> NodeSnapshot:
             cert("cup-xmpp", f"{host}-xmpp.{DOMAIN}", serial=serial_base + 4),
         ]
     trusts = () if name == "cucm-pub" else (trust("ipsec-trust", PUB_IPSEC),)
-    names = IMP_SERVICES if n.product is Product.IMP else CUCM_SERVICES
+    names: tuple[str, ...] = IMP_SERVICES if n.product is Product.IMP else CUCM_SERVICES
     if n.product is Product.CUCM and n.role is Role.SUBSCRIBER:
         names = ("Cisco DRF Local", "Cisco Tomcat")
     return NodeSnapshot(

@@ -18,6 +18,7 @@ from uccert.model import (
     RunState,
     ServiceState,
     Severity,
+    Snapshot,
 )
 
 from .build import FQDNS, cert, healthy_cluster, trust
@@ -41,7 +42,7 @@ def test_same_cert_in_two_stores_is_not_a_duplicate() -> None:
     assert run_checks(with_node(healthy_cluster(), "cucm-pub", trusts=entries), NOW) == ()
 
 
-def clash_snapshot(features: frozenset[str] = frozenset()) -> object:
+def clash_snapshot(features: frozenset[str] = frozenset()) -> Snapshot:
     snap = healthy_cluster(features)
     ids = tuple(
         cert("cup-xmpp", FQDNS["imp-sub1"], serial=0x77) if c.unit == "cup-xmpp" else c
@@ -51,13 +52,13 @@ def clash_snapshot(features: frozenset[str] = frozenset()) -> object:
 
 
 def test_self_signed_tomcat_and_cup_xmpp_sharing_a_cn_is_info_without_mra() -> None:
-    [f] = run_checks(clash_snapshot(), NOW)  # type: ignore[arg-type]
+    [f] = run_checks(clash_snapshot(), NOW)
     assert (f.code, f.severity, f.node) == ("cn-clash", Severity.INFO, "imp-sub1")
     assert exit_code_for([f]) == 0
 
 
 def test_cn_clash_is_a_warning_when_expressway_mra_is_in_use() -> None:
-    [f] = run_checks(clash_snapshot(frozenset({"mra"})), NOW)  # type: ignore[arg-type]
+    [f] = run_checks(clash_snapshot(frozenset({"mra"})), NOW)
     assert f.severity is Severity.WARNING and "Expressway" in f.message
     assert exit_code_for([f]) == 3
 
@@ -88,7 +89,7 @@ def test_a_redundancy_group_with_ha_off_is_a_warning() -> None:
     assert "imp-pub and imp-sub1" in f.message and "Enable High Availability" in f.fix
 
 
-def services_with(name: str, service: ServiceState) -> object:
+def services_with(name: str, service: ServiceState) -> Snapshot:
     snap = healthy_cluster()
     rest = tuple(s for s in node_of(snap, name).services if s.name != service.name)
     return with_node(snap, name, services=(*rest, service))
@@ -96,22 +97,22 @@ def services_with(name: str, service: ServiceState) -> object:
 
 def test_stopped_sip_proxy_on_imp_is_reported_as_serving_cup() -> None:
     snap = services_with("imp-sub1", ServiceState("Cisco SIP Proxy", RunState.STOPPED))
-    [f] = run_checks(snap, NOW)  # type: ignore[arg-type]
+    [f] = run_checks(snap, NOW)
     assert (f.code, f.node, f.subject) == ("service-not-running", "imp-sub1", "Cisco SIP Proxy")
     assert "cup" in f.message
 
 
 def test_a_deactivated_service_is_not_expected_to_run() -> None:
     stopped = ServiceState("Cisco SIP Proxy", RunState.STOPPED, activated=False)
-    assert run_checks(services_with("imp-sub1", stopped), NOW) == ()  # type: ignore[arg-type]
+    assert run_checks(services_with("imp-sub1", stopped), NOW) == ()
 
 
 def test_drf_master_only_matters_where_it_runs() -> None:
     master = ServiceState("Cisco DRF Master", RunState.STOPPED)
-    assert [f.code for f in run_checks(services_with("cucm-pub", master), NOW)] == [  # type: ignore[arg-type]
+    assert [f.code for f in run_checks(services_with("cucm-pub", master), NOW)] == [
         "service-not-running"
     ]
-    assert run_checks(services_with("imp-sub1", master), NOW) == ()  # type: ignore[arg-type]
+    assert run_checks(services_with("imp-sub1", master), NOW) == ()
 
 
 def test_a_new_tomcat_not_yet_presented_is_a_pending_restart() -> None:
@@ -124,7 +125,7 @@ def test_a_new_tomcat_not_yet_presented_is_a_pending_restart() -> None:
 
 def test_a_service_presenting_an_old_serial_is_a_pending_restart() -> None:
     router = ServiceState("Cisco XCP Router", RunState.STARTED, presented_serial="beef")
-    [f] = run_checks(services_with("imp-sub1", router), NOW)  # type: ignore[arg-type]
+    [f] = run_checks(services_with("imp-sub1", router), NOW)
     assert (f.code, f.subject) == ("restart-pending", "Cisco XCP Router")
 
 
@@ -154,7 +155,7 @@ def test_findings_are_sorted_most_severe_first_and_codes_are_registered() -> Non
         clash_snapshot(frozenset()),
         "cucm-sub1",
         error="down",
-        identities=(),  # type: ignore[arg-type]
+        identities=(),
     )
     found = run_checks(snap, NOW)
     assert [f.severity for f in found] == [Severity.ERROR, Severity.INFO]
@@ -185,19 +186,19 @@ def test_a_failed_over_node_is_reported_with_the_fallback_fix() -> None:
         HaNodeState("prg-a", "imp-sub1", "Running in Backup Mode", "Critical Service Down"),
     )
     snap = with_node(healthy_cluster(), "imp-pub", ha_states=states)
-    found = [f for f in run_checks(snap, NOW) if f.code == "ha-not-normal"]  # type: ignore[arg-type]
+    found = [f for f in run_checks(snap, NOW) if f.code == "ha-not-normal"]
     assert [(f.subject, f.severity) for f in found] == [("prg-a", Severity.ERROR)] * 2
     assert "imp-pub is Failed Over" in found[0].message
     assert "fall back" in found[0].fix
     normal = (HaNodeState("prg-a", "imp-pub", "Normal"),)
     clean = with_node(healthy_cluster(), "imp-pub", ha_states=normal)
-    assert not [f for f in run_checks(clean, NOW) if f.code == "ha-not-normal"]  # type: ignore[arg-type]
+    assert not [f for f in run_checks(clean, NOW) if f.code == "ha-not-normal"]
 
 
 def test_replication_not_good_is_an_error_naming_the_node() -> None:
     rows = (ReplicationState("cucm-pub", 2, "Setup Completed"), ReplicationState("cucm-sub1", 3))
     snap = with_node(healthy_cluster(), "cucm-pub", replication=rows)
-    [found] = [f for f in run_checks(snap, NOW) if f.code == "replication-not-good"]  # type: ignore[arg-type]
+    [found] = [f for f in run_checks(snap, NOW) if f.code == "replication-not-good"]
     assert (found.subject, found.severity) == ("cucm-sub1", Severity.ERROR)
     assert "Replication is bad in the cluster" in found.message
     assert "utils dbreplication repair all" in found.fix
@@ -216,10 +217,10 @@ def test_drf_master_started_before_a_served_nodes_drf_cert_is_a_pending_restart(
     assert tomcat is not None
     assert "Cisco DRF Master" in {s.name for s in node_of(snap, "cucm-pub").services}
     before = with_node(snap, "cucm-pub", services=_drf_master_started(tomcat.not_before))
-    assert not [f for f in run_checks(before, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]
+    assert not [f for f in run_checks(before, NOW) if f.code == "drf-restart-pending"]
     newer = replace(tomcat, not_before=tomcat.not_before + timedelta(minutes=5))
     changed = with_identity(before, "imp-sub1", newer)
-    found = [f for f in run_checks(changed, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]
+    found = [f for f in run_checks(changed, NOW) if f.code == "drf-restart-pending"]
     assert [(f.node, f.subject) for f in found] == [("cucm-pub", "imp-sub1")]
     assert "utils service restart Cisco DRF Master" in found[0].fix
     # before 14 DRF uses ipsec: the same tomcat change leaves DRF Master alone
@@ -227,4 +228,4 @@ def test_drf_master_started_before_a_served_nodes_drf_cert_is_a_pending_restart(
         changed,
         nodes=tuple(replace(n, node=replace(n.node, version="12.5")) for n in changed.nodes),
     )
-    assert not [f for f in run_checks(old, NOW) if f.code == "drf-restart-pending"]  # type: ignore[arg-type]
+    assert not [f for f in run_checks(old, NOW) if f.code == "drf-restart-pending"]

@@ -99,7 +99,9 @@ async def test_a_recorded_15_node_replays_so_inventory_reads_the_same_certs(
     assert code == 0
 
     def certs(doc: dict[str, object]) -> dict[str, object]:
-        (cluster,) = doc["clusters"]  # type: ignore[misc]
+        clusters = doc["clusters"]
+        assert isinstance(clusters, list)
+        (cluster,) = clusters
         return {
             n["name"]: (
                 sorted((i["unit"], i["serial"], i["sha256"]) for i in n["identities"]),

@@ -15,10 +15,10 @@ import json
 import os
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
-from lab_snapshot import START, deterministic
 from rich.cells import cell_len
 from rich.console import Console
 
@@ -31,6 +31,8 @@ from uccert.cli.trust import print_prune
 from uccert.lab.servers.background import lab_in_background
 from uccert.model import Finding, Plan, PlanTiming, Snapshot, findings_to_json
 from uccert.plan import PruneRequest, RegenRequest, parse_units, plan_prune, plan_regen
+
+from .lab_snapshot import START, deterministic
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -139,7 +141,7 @@ def test_wide_on_80_columns_is_one_block_per_certificate(snap: Snapshot) -> None
 
 def test_every_step_is_one_line_with_its_reason_at_80_columns(snap: Snapshot) -> None:
     for plan in (regen_plan(snap), prune_plan(snap)):
-        text = draw(80, lambda out, p=plan: print_plan(out, p))
+        text = draw(80, partial(print_plan, plan=plan))
         steps = [x for x in text.splitlines() if re.match(r" +\d+  ", x)]
         assert [int(x.split()[0]) for x in steps] == list(range(1, len(plan.steps) + 1))
         phases = [

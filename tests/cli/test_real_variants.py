@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from uccert.catalog import Product, Role, restarts_for
+from uccert.catalog import Product, Role, ServiceAction, restarts_for
 from uccert.catalog.versions import Version
 from uccert.cli import main
 from uccert.cli.lab import resolve_topology
@@ -64,7 +64,7 @@ async def test_three_time_zones_with_dst_read_cleanly_over_the_cli(
         assert await uccert("check", "--json", "--inventory", str(lab.inventory)) == 0
         findings = _json(capsys)["findings"]
         async with _ops(lab) as ops:  # 11.5's restart notice and doubled state lines
-            await ops.control("imp-sub1", "Cisco DRF Local", "restart", Via.SSH)
+            await ops.control("imp-sub1", "Cisco DRF Local", ServiceAction.RESTART, Via.SSH)
             status = await ops.wait_started("imp-sub1", "Cisco DRF Local", None, 30, 0.01)
         # one cert the node refuses to show is a warning on that cert, not a failed node
         victim = lab.lab.trust_certs("imp-sub1")[0].file
@@ -129,11 +129,11 @@ async def test_a_15_cluster_restarts_drf_under_its_new_name(
         )
         async with _ops(lab) as ops:
             seen = await ops.service_status("cucm-pub", [master.service, "Cisco DRF Master"])
-            await ops.control("cucm-pub", master.service, "restart", Via.SOAP)
+            await ops.control("cucm-pub", master.service, ServiceAction.RESTART, Via.SOAP)
             done = await ops.wait_started("cucm-pub", master.service, None, 30, 0.01)
             # the old name is refused, and reading Stopped never counts as restarted
             with pytest.raises(OperationFailed, match="check its name"):
-                await ops.control("cucm-pub", "Cisco DRF Master", "restart", Via.SOAP)
+                await ops.control("cucm-pub", "Cisco DRF Master", ServiceAction.RESTART, Via.SOAP)
             with pytest.raises(ServiceFailed, match="does not list"):
                 await ops.wait_started("cucm-pub", "Cisco DRF Master", None, 30, 0.01)
         # this lab answers REST writes with 201 Created (third-party clients see it)

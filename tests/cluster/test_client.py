@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Literal
 
 import asyncssh
 import pytest
@@ -126,7 +127,7 @@ async def test_concurrency_must_be_positive(demo_lab: RunningLab) -> None:
     [("demo", {"sip-federation", "xmpp-federation"}), ("minimal", set())],
 )
 async def test_federation_is_in_use_where_its_connection_manager_is_activated(
-    tmp_path: Path, preset: str, expected: set[str]
+    tmp_path: Path, preset: Literal["demo", "minimal"], expected: set[str]
 ) -> None:
     """The planner restarts a federation connection manager only when the snapshot says the
     federation is in use (the demo lab activates both, the minimal lab neither)."""

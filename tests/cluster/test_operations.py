@@ -17,6 +17,7 @@ from dataclasses import replace
 import pytest
 import pytest_asyncio
 
+from uccert.catalog import ServiceAction
 from uccert.cluster.operations import (
     ClusterOps,
     OperationFailed,
@@ -194,7 +195,7 @@ async def test_restart_via_soap_is_logged_by_the_lab_as_soap(
     node, service = "imp-pub", "Cisco SIP Proxy"
     after = lab.lab.now_datetime()
     mark = len(lab.lab.events)
-    await ops.control(node, service, "restart", Via.SOAP)
+    await ops.control(node, service, ServiceAction.RESTART, Via.SOAP)
     status = await ops.wait_started(node, service, after, WAIT, POLL)
     assert status.state is RunState.STARTED
     assert status.started_at is not None and status.started_at >= after
@@ -208,7 +209,7 @@ async def test_restart_via_ssh_is_logged_by_the_lab_as_ssh(
     node, service = "imp-pub", "Cisco Presence Engine"
     after = lab.lab.now_datetime()
     mark = len(lab.lab.events)
-    await ops.control(node, service, "restart", Via.SSH)
+    await ops.control(node, service, ServiceAction.RESTART, Via.SSH)
     status = await ops.wait_started(node, service, after, WAIT, POLL)
     assert status.started_at is None or status.started_at >= after
     seen = states(events_since(lab, mark, "service-state", node), service)
@@ -220,7 +221,7 @@ async def test_tomcat_goes_over_ssh_even_when_soap_is_asked(
 ) -> None:
     node, service = "cucm-pub", "Cisco Tomcat"
     mark = len(lab.lab.events)
-    await ops.control(node, service, "restart", Via.SOAP)
+    await ops.control(node, service, ServiceAction.RESTART, Via.SOAP)
     await ops.wait_started(node, service, None, WAIT, POLL)
     vias = {via for _, via in states(events_since(lab, mark, "service-state", node), service)}
     assert vias == {"ssh"}
@@ -233,7 +234,7 @@ async def test_wait_started_returns_a_start_later_than_the_given_time(
     before = (await ops.service_status(node, [service]))[service].started_at
     assert before is not None
     after = lab.lab.now_datetime()
-    await ops.control(node, service, "restart", Via.SOAP)
+    await ops.control(node, service, ServiceAction.RESTART, Via.SOAP)
     status = await ops.wait_started(node, service, after, WAIT, POLL)
     assert status.started_at is not None and status.started_at >= after > before
 
@@ -250,11 +251,12 @@ async def test_a_service_that_fails_to_start_raises_service_failed_naming_it(
 ) -> None:
     node, service = "imp-sub1", "Cisco Client Profile Agent"
     lab.lab.inject_fault(Fault(FaultKind.SERVICE_START_FAILS, node, service, 1))
-    await ops.control(node, service, "restart", via)
+    await ops.control(node, service, ServiceAction.RESTART, via)
     with pytest.raises(ServiceFailed, match=f"{node}: {service} is Stopped"):
         await ops.wait_started(node, service, None, WAIT, POLL)
     assert lab.lab.service_state(node, service).state == "Stopped"
-    await ops.control(node, service, "start", via)  # the fault is used up: it starts again
+    # the fault is used up: it starts again
+    await ops.control(node, service, ServiceAction.START, via)
     assert (await ops.wait_started(node, service, None, WAIT, POLL)).state is RunState.STARTED
 
 
@@ -263,9 +265,9 @@ async def test_a_service_that_is_not_activated_cannot_be_controlled(
 ) -> None:
     service = "Cisco Certificate Authority Proxy Function"
     with pytest.raises(OperationFailed, match=r"cucm-pub: cannot start .*Not Activated"):
-        await ops.control("cucm-pub", service, "start", Via.SOAP)
+        await ops.control("cucm-pub", service, ServiceAction.START, Via.SOAP)
     with pytest.raises(OperationFailed, match="utils service start"):
-        await ops.control("cucm-pub", service, "start", Via.SSH)
+        await ops.control("cucm-pub", service, ServiceAction.START, Via.SSH)
 
 
 async def test_soap_refused_falls_back_to_ssh_and_says_why_without_the_password(
@@ -279,7 +281,7 @@ async def test_soap_refused_falls_back_to_ssh_and_says_why_without_the_password(
     with caplog.at_level(logging.INFO, logger="uccert.cluster.operations"):
         async with make_ops(lab, bad) as ops:
             status = (await ops.service_status(node, [service]))[service]
-            await ops.control(node, service, "restart", Via.SOAP)
+            await ops.control(node, service, ServiceAction.RESTART, Via.SOAP)
             await ops.wait_started(node, service, None, WAIT, POLL)
     assert status.state is RunState.STARTED and status.started_at is None  # from the CLI
     vias = {via for _, via in states(events_since(lab, mark, "service-state", node), service)}
@@ -298,7 +300,7 @@ async def test_after_tomcat_changes_status_still_comes_from_control_center_witho
     pinned = pins.pinned(fqdn)
     await ops.regenerate(node, "tomcat")
     changed = (await ops.identity(node, "tomcat")).not_before
-    await ops.control(node, "Cisco Tomcat", "restart", Via.SSH)
+    await ops.control(node, "Cisco Tomcat", ServiceAction.RESTART, Via.SSH)
     await ops.wait_started(node, "Cisco Tomcat", changed, WAIT, POLL)
 
     async def new_cert_on_the_wire() -> bool:
@@ -348,13 +350,13 @@ async def test_presented_is_none_while_the_service_is_stopped(
     lab: RunningLab, ops: ClusterOps
 ) -> None:
     node, service = "imp-sub2", "Cisco SIP Proxy"
-    await ops.control(node, service, "stop", Via.SOAP)
+    await ops.control(node, service, ServiceAction.STOP, Via.SOAP)
     try:
         await eventually(settled(lab, node, service, "Stopped"), f"{service} stopped")
         await lab.tls_listeners[node]["sip_tls"].sync()
         assert await ops.presented(node, "cup") is None
     finally:
-        await ops.control(node, service, "start", Via.SOAP)
+        await ops.control(node, service, ServiceAction.START, Via.SOAP)
         await ops.wait_started(node, service, None, WAIT, POLL)
     await lab.tls_listeners[node]["sip_tls"].sync()
     cert = await ops.presented(node, "cup")

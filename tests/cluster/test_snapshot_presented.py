@@ -36,7 +36,7 @@ async def snapshot(lab: RunningLab) -> Snapshot:
 
 
 def on_the_wire(lab: RunningLab, node: str) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for unit in ("tomcat", "cup", "cup-xmpp", "cup-xmpp-s2s"):
         if unit not in {o.unit for o in lab.lab.own_certs(node)}:
             continue

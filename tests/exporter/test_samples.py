@@ -70,7 +70,7 @@ def test_every_identity_and_trust_cert_is_a_not_after_and_not_before_series() ->
     assert len(after) == len(before) == len(certs)
     tomcat = node_of(snap, "imp-sub1").identity("tomcat")
     assert tomcat is not None
-    key = ("lab", "imp-sub1", "identity", "tomcat", "", "tomcat.pem")
+    key: tuple[str, ...] = ("lab", "imp-sub1", "identity", "tomcat", "", "tomcat.pem")
     key += (tomcat.subject_cn, tomcat.issuer_cn, "self")
     assert after[key] == tomcat.not_after.timestamp()
     assert before[key] == tomcat.not_before.timestamp()

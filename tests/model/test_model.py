@@ -14,10 +14,10 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 
+from uccert.catalog import KeyAlgorithm
 from uccert.model import (
     CertInfo,
     Distribution,
-    KeyType,
     Node,
     NodeSnapshot,
     Product,
@@ -58,7 +58,7 @@ def build(cn: str, *, issuer: str | None = None, sans: tuple[str, ...] = (), key
 def test_self_signed_ec_cert_is_read_completely() -> None:
     info = CertInfo.from_x509(build("imp1.example.com"), "cup-xmpp-ECDSA", "cup-xmpp-ECDSA.pem")
     assert info.subject_cn == info.issuer_cn == "imp1.example.com"
-    assert info.self_signed and info.key_type is KeyType.EC and info.key_bits == 256
+    assert info.self_signed and info.key_type is KeyAlgorithm.EC and info.key_bits == 256
     assert info.serial == "abc"
     assert (info.not_before, info.not_after) == (NB, NA)
     assert len(info.sha256) == 64 and info.pem.startswith("-----BEGIN CERTIFICATE-----")
@@ -68,7 +68,7 @@ def test_self_signed_ec_cert_is_read_completely() -> None:
 def test_rsa_key_bits_are_reported() -> None:
     key = rsa.generate_private_key(65537, 1024)
     info = CertInfo.from_x509(build("cucm1", key=key), "tomcat", "tomcat.pem")
-    assert (info.key_type, info.key_bits) == (KeyType.RSA, 1024)
+    assert (info.key_type, info.key_bits) == (KeyAlgorithm.RSA, 1024)
 
 
 def test_issuer_with_same_name_but_other_key_is_not_self_signed() -> None:

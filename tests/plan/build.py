@@ -15,10 +15,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from builders import DOMAIN, NOW, make_node, node_of, started, with_identity
+from uccert.catalog import KeyAlgorithm
 from uccert.model import (
     CertInfo,
     Distribution,
-    KeyType,
     Node,
     NodeSnapshot,
     Product,
@@ -113,7 +113,7 @@ def info(
         issuer_cn=issuer_cn or cn,
         self_signed=issuer_cn is None,
         distribution=distribution,
-        key_type=KeyType.EC if unit.endswith("-ECDSA") else KeyType.RSA,
+        key_type=KeyAlgorithm.EC if unit.endswith("-ECDSA") else KeyAlgorithm.RSA,
         key_bits=256 if unit.endswith("-ECDSA") else 2048,
         serial=format(serial, "x"),
         not_before=NOW - timedelta(days=1000),

@@ -437,7 +437,8 @@ def random_cases(draw: st.DrawFn) -> tuple[Snapshot, PruneRequest]:
             if draw(st.booleans()):
                 copies.append(TrustEntry(store, f"{store}/{cn}-copy.pem", e.cert))
             snap = adding(snap, name, *copies)
-    scope = draw(st.sampled_from(["all", "imp", "cucm", ("imp-pub", "imp-sub2")]))
+    scopes: list[str | tuple[str, ...]] = ["all", "imp", "cucm", ("imp-pub", "imp-sub2")]
+    scope = draw(st.sampled_from(scopes))
     expired, duplicates = draw(st.sampled_from([(True, False), (False, True), (True, True)]))
     return snap, PruneRequest(expired=expired, duplicates=duplicates, nodes=scope)
 

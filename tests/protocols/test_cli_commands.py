@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from uccert.catalog import ServiceAction
 from uccert.protocols import cli_commands as cli
-from uccert.protocols.cli_commands import CertListKind, ServiceAction
+from uccert.protocols.cli_commands import CertListKind
 
 from .conftest import read_fixture
 

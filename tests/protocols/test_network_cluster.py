@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from uccert.catalog import Product
 from uccert.protocols import (
     CliCommandFailed,
     CliParseError,
     ClusterNodeLine,
-    NodeProduct,
     parse_network_cluster,
 )
 
@@ -22,7 +22,7 @@ def test_cucm_publisher_view_stops_at_server_table(line_end: str) -> None:
     assert [node.host for node in nodes] == ["cucm-pub", "cucm-sub1", "imp-pub", "imp-sub1"]
     publisher = nodes[0]
     assert publisher == ClusterNodeLine(
-        "10.10.10.10", "cucm-pub.lab.example", "cucm-pub", True, NodeProduct.CUCM, True, None
+        "10.10.10.10", "cucm-pub.lab.example", "cucm-pub", True, Product.CUCM, True, None
     )
     assert publisher.is_local
     assert nodes[1].connected_since == "Mon Nov 30 09:12:44 2026"
@@ -33,7 +33,7 @@ def test_imp_database_publisher_reads_subscriber_cups_dbpub(line_end: str) -> No
     imp_pub = next(node for node in nodes if node.host == "imp-pub")
     assert (imp_pub.publisher, imp_pub.product, imp_pub.db_publisher) == (
         False,
-        NodeProduct.IMP,
+        Product.IMP,
         True,
     )
     assert [node.host for node in nodes if node.is_local] == ["imp-sub1"]
@@ -48,7 +48,7 @@ def test_dns_less_cluster_lines_have_no_fqdn_column(line_end: str) -> None:
         ("imp-pub", "imp-pub", False),
     ]
     assert nodes[0].publisher and nodes[0].is_local
-    assert nodes[2].product is NodeProduct.IMP and nodes[2].db_publisher
+    assert nodes[2].product is Product.IMP and nodes[2].db_publisher
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def _node(draw: st.DrawFn) -> tuple[str, ClusterNodeLine]:
     fqdn = f"{host}.lab.example"
     publisher, product, db = (
         draw(st.booleans()),
-        draw(st.sampled_from(list(NodeProduct))),
+        draw(st.sampled_from(list(Product))),
         draw(st.booleans()),
     )
     since = draw(st.sampled_from([None, "Mon Nov 30 09:12:44 2026", "Thu Jun 14 12:33:09 2018"]))
@@ -92,7 +92,7 @@ def _node(draw: st.DrawFn) -> tuple[str, ClusterNodeLine]:
             fqdn,
             host,
             "Publisher" if publisher else "Subscriber",
-            "callmanager" if product is NodeProduct.CUCM else "cups",
+            "callmanager" if product is Product.CUCM else "cups",
             "DBPub" if db else "DBSub",
             "authenticated" + (f" using TCP since {since}" if since else ""),
         ]

@@ -13,7 +13,7 @@ from lxml import etree
 
 from uccert.protocols import axl, certmgr
 from uccert.protocols import controlcenter as cc
-from uccert.protocols.soap import SoapFault, SoapParseError, request_element
+from uccert.protocols.soap import SoapFault, SoapParseError, SoapRequest, request_element
 
 AXL_XSD = Path(os.path.dirname(ciscoaxl.__file__)) / "schema" / "12.5" / "AXLSoap.xsd"
 CC_WSDL = Path("/work/shared/reference/cisco/ControlCenterServices.wsdl")
@@ -53,7 +53,7 @@ def assert_valid(schema: etree.XMLSchema, content: bytes) -> None:
     ids=lambda r: r.soap_action,
 )
 def test_axl_requests_validate_against_ciscos_12_5_schema(request_: object) -> None:
-    assert isinstance(request_, axl.SoapRequest)
+    assert isinstance(request_, SoapRequest)
     assert_valid(axl_schema(), request_.content)
     op = etree.QName(request_element(request_.content)).localname
     assert request_.soap_action == f'"CUCM:DB ver=12.5 {op}"'

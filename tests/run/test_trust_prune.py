@@ -9,6 +9,7 @@ of what happened on each node and its state at the end.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def pre_stopped(cli: Cli, mark: int) -> set[tuple[str, str]]:
     }
 
 
-def all_started(cli: Cli, stops: dict[str, tuple[str, ...]]) -> None:
+def all_started(cli: Cli, stops: Mapping[str, tuple[str, ...]]) -> None:
     lab = cli.lab.lab
     for node, services in stops.items():
         for service in services:

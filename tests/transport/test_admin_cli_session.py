@@ -10,7 +10,7 @@ import asyncssh
 import pytest
 
 from uccert.lab.servers.runtime import RunningLab, running_lab
-from uccert.lab.state import Fault
+from uccert.lab.state import Fault, FaultKind
 from uccert.protocols import parse_cert_list
 from uccert.transport import (
     AdminCliSession,
@@ -141,7 +141,7 @@ async def test_changed_host_key_is_refused_with_repin_hint(lab: RunningLab) -> N
 
 async def test_failed_command_is_cli_command_failed(lab: RunningLab) -> None:
     async with session(lab) as cli:
-        lab.lab.inject_fault(Fault("command-fails", NODE, "show cert list own", 1))
+        lab.lab.inject_fault(Fault(FaultKind.COMMAND_FAILS, NODE, "show cert list own", 1))
         with pytest.raises(CliCommandFailed, match="Executed command unsuccessfully"):
             await cli.run("show cert list own")
         assert parse_cert_list(await cli.run("show cert list own"))  # next one works
@@ -155,7 +155,7 @@ async def test_unknown_command_is_cli_command_failed(lab: RunningLab) -> None:
 
 async def test_dropped_session_then_ensure_connected_reconnects(lab: RunningLab) -> None:
     async with session(lab) as cli:
-        lab.lab.inject_fault(Fault("drop-after-command", NODE, "show cert list own", 1))
+        lab.lab.inject_fault(Fault(FaultKind.DROP_AFTER_COMMAND, NODE, "show cert list own", 1))
         with pytest.raises(SessionDropped):
             await cli.run("show cert list own")
         assert not cli.connected
@@ -169,7 +169,7 @@ async def test_dropped_session_then_ensure_connected_reconnects(lab: RunningLab)
 async def test_login_slower_than_the_timeout_is_cli_timeout(tmp_path: Path) -> None:
     # Scaled time: 1000 simulated seconds of slow login take ~10 real seconds, far past 0.5 s.
     async with running_lab(preset_name="minimal", time_scale=0.01, state_dir=tmp_path) as lab:
-        lab.lab.inject_fault(Fault("slow-login", NODE, None, 1, seconds=1000))
+        lab.lab.inject_fault(Fault(FaultKind.SLOW_LOGIN, NODE, None, 1, seconds=1000))
         cli = AdminCliSession(target(lab), login_timeout=0.5)
         with pytest.raises(CliTimeout, match="login timeout"):
             await cli.connect()

@@ -18,6 +18,7 @@ from typing import Final
 from uccert.ca.chain import fingerprint
 from uccert.ca.upload_checks import TrustUpload, UploadPlan
 from uccert.catalog import (
+    CLIENT_FACING,
     ClientWarning,
     Event,
     Feature,
@@ -32,12 +33,9 @@ from uccert.catalog import (
     service,
     warnings_for,
 )
-from uccert.catalog import Product as CatalogProduct
-from uccert.catalog import Role as CatalogRole
 from uccert.model import NodeSnapshot, Product, Role, Snapshot
 
 INTERCLUSTER_SYNC_AGENT: Final = "Cisco Intercluster Sync Agent"
-CLIENT_FACING: Final = frozenset({"tomcat", "cup-xmpp"})
 
 
 @dataclass(frozen=True)
@@ -109,16 +107,14 @@ def restarts_after_upload(change: UploadChange, snapshot: Snapshot) -> tuple[Nod
             continue
         try:
             version = Version.parse(n.node.version)
-            product = CatalogProduct(n.node.product.value)
-            found = restarts_for(
-                change.unit, product, CatalogRole(n.node.role.value), version, features
-            )
+            product = n.node.product
+            found = restarts_for(change.unit, product, n.node.role, version, features)
         except (VersionError, NotInProcedureError, UnknownNameError):
             continue  # outside the note's tables: the caller says to check Cisco's guide
         here[n.node.name] = [r for r in found if r.placement is Placement.THIS_NODE]
         remote = [r for r in found if r.placement is Placement.DRF_MASTER_HOST]
         host_product, _ = drf_master_host(product, version)
-        host = snapshot.publisher(Product(host_product.value))
+        host = snapshot.publisher(host_product)
         if remote and host is not None:
             for r in remote:
                 if r.service not in {x.service for x in elsewhere.get(host.node.name, [])}:
@@ -145,8 +141,8 @@ def upload_warnings(change: UploadChange, restarting: bool = False) -> tuple[Cli
     services itself, Intercluster Sync Agent included, so that one goes without saying)."""
     found: list[ClientWarning] = []
     if change.intercluster_sync_on is not None and not restarting:
-        found += warnings_for(Event.CA_CERTS_UPLOADED, CatalogProduct.IMP, CatalogRole.PUBLISHER)
-    found += warnings_for(Event.SERVICES_RESTARTED, CatalogProduct.IMP)
+        found += warnings_for(Event.CA_CERTS_UPLOADED, Product.IMP, Role.PUBLISHER)
+    found += warnings_for(Event.SERVICES_RESTARTED, Product.IMP)
     return tuple(found)
 
 

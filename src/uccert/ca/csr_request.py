@@ -34,7 +34,6 @@ from typing import Any, Final
 from cryptography import x509
 
 from uccert.ca.keys import (
-    KeyAlgorithm,
     KeySpec,
     default_key,
     key_problems,
@@ -50,10 +49,16 @@ from uccert.ca.names import (
     wildcard_problems,
 )
 from uccert.ca.problems import Problem, Refused
-from uccert.catalog import UnknownNameError, Version, VersionError, unit
+from uccert.catalog import (
+    REST_FROM_MAJOR,
+    KeyAlgorithm,
+    UnknownNameError,
+    Version,
+    VersionError,
+    unit,
+)
 from uccert.model import Distribution, NodeSnapshot, Product, Role, Snapshot
 
-REST_FROM_MAJOR: Final = 14
 SIDECAR_SCHEMA: Final = 1
 S2S_UNITS: Final = frozenset({"cup-xmpp-s2s"})
 
@@ -143,8 +148,8 @@ def reported_domains(snapshot: Snapshot) -> tuple[str, ...]:
 
 
 def model_products(unit_name: str) -> frozenset[Product]:
-    """The products that have ``unit_name``, in the model's vocabulary."""
-    return frozenset(Product(p.value) for p in unit(unit_name).products)
+    """The products that have ``unit_name``."""
+    return unit(unit_name).products
 
 
 def _has_unit(node: NodeSnapshot, unit_name: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
@@ -20,17 +19,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from uccert.ca.problems import Problem
-from uccert.catalog import KeyAlgorithm as CatalogKey
-from uccert.catalog import UnknownNameError, unit
+from uccert.catalog import KeyAlgorithm, UnknownNameError, unit
 from uccert.errors import ConfigError
 
 MAX_RSA_BITS: Final = 4096  # CUCM rejects larger keys
 EC_CURVE_BITS: Final = frozenset({256, 384, 521})
-
-
-class KeyAlgorithm(StrEnum):
-    RSA = "rsa"
-    EC = "ec"
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,7 @@ class KeySpec:
 
     @property
     def name(self) -> str:
-        return f"{self.algorithm.value}{self.bits}"
+        return f"{self.algorithm.token}{self.bits}"
 
     def __str__(self) -> str:
         return self.name
@@ -79,7 +72,7 @@ def unit_algorithm(unit_name: str) -> KeyAlgorithm:
         found = unit(unit_name)
     except UnknownNameError as exc:
         raise ConfigError(f"{exc} — pass --unit with one of those names") from None
-    return KeyAlgorithm.EC if found.key is CatalogKey.EC else KeyAlgorithm.RSA
+    return found.key
 
 
 def default_key(unit_name: str) -> KeySpec:

@@ -46,7 +46,6 @@ from uccert.catalog.guards import (
 from uccert.catalog.ha import (
     HA_FALLBACK_FIX,
     HA_SYNC_WAIT_DEFAULT,
-    SRM_CRITICAL_SERVICE_DOWN_DELAY,
     ServiceAction,
     ha_state_settled,
     needs_ha_off,
@@ -70,6 +69,8 @@ from uccert.catalog.restarts import (
     runs_drf_master,
 )
 from uccert.catalog.services import (
+    CLI_ONLY_SERVICES,
+    DRF_MASTER_NAMES,
     FEATURE_SERVICES,
     SERVICES,
     Area,
@@ -84,6 +85,7 @@ from uccert.catalog.services import (
 from uccert.catalog.topology import NODE_ORDER, Feature, Product, Role
 from uccert.catalog.trust import is_trust_store, stores_on, trust_store_for
 from uccert.catalog.units import (
+    CLIENT_FACING,
     UNITS,
     WIRE_UNITS,
     CommonNameRule,
@@ -94,11 +96,14 @@ from uccert.catalog.units import (
     unit,
     units_on,
 )
-from uccert.catalog.versions import Version, VersionRange
+from uccert.catalog.versions import REST_FROM_MAJOR, Version, VersionRange
 from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_for
 
 __all__ = [
+    "CLIENT_FACING",
+    "CLI_ONLY_SERVICES",
     "DRF_CERTIFICATE",
+    "DRF_MASTER_NAMES",
     "FEATURE_SERVICES",
     "HA_FALLBACK_FIX",
     "HA_SYNC_WAIT_DEFAULT",
@@ -108,8 +113,8 @@ __all__ = [
     "RENEW_ACTION",
     "REPLICATION_FIX",
     "REPLICATION_GOOD",
+    "REST_FROM_MAJOR",
     "SERVICES",
-    "SRM_CRITICAL_SERVICE_DOWN_DELAY",
     "UNITS",
     "WIRE_UNITS",
     "Area",

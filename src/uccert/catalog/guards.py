@@ -22,12 +22,19 @@ class GuardCode(StrEnum):
     NEVER_DELETE = "never-delete"
     PUBLISHER_IPSEC_TRUST = "publisher-ipsec-trust"
     NEVER_BATCH = "never-batch"
+    # the trust-prune planner's, on what it sees in the cluster (plan/prune_guards.py)
+    NOT_IN_PROCEDURE = "not-in-procedure"  # no restart rule for the store on that version
+    CURRENT_IDENTITY = "current-identity"  # a node's current identity cert
+    ANCHORS_IDENTITY = "anchors-identity"  # a CA on the chain of a CA-signed identity
 
 
 @dataclass(frozen=True)
 class Refusal:
+    """What is not done and why; ``liftable``: ``--force`` does it anyway (and warns)."""
+
     code: GuardCode
     reason: str
+    liftable: bool = False
 
 
 # §1: "must never be deleted"

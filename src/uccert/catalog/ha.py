@@ -1,7 +1,8 @@
 """High availability around restarts (§3): HA off before any IM/P restart or stop, then back.
 
 A Presence Redundancy Group with HA enabled fails a node over when a critical service stays
-down past the Server Recovery Manager's delay, moving its users to the peer.
+down past the Server Recovery Manager's critical-service-down delay (90 s by default), moving
+its users to the peer.
 """
 # § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
@@ -13,8 +14,6 @@ from enum import StrEnum
 
 from uccert.catalog.topology import Product
 
-# §3: Server Recovery Manager critical-service-down delay (default)
-SRM_CRITICAL_SERVICE_DOWN_DELAY = timedelta(seconds=90)
 # §3 step 2: wait for the HA setting to sync across the cluster ("at least two minutes")
 HA_SYNC_WAIT_DEFAULT = timedelta(seconds=120)
 
@@ -35,15 +34,6 @@ class HaRule:
 
 HA_OFF_WHILE: tuple[HaRule, ...] = (
     HaRule(Product.IMP, frozenset({ServiceAction.RESTART, ServiceAction.STOP})),
-)
-
-# §3 steps, in order; the restore step waits for every service on both nodes of a group.
-HA_STEPS: tuple[str, ...] = (
-    "record each Presence Redundancy Group's 'Enable High Availability' flag",
-    "uncheck it where it is checked",
-    "wait for the HA setting to sync across the cluster",
-    "do the restarts and stops",
-    "when every service on both nodes of a group runs again, restore the recorded flag",
 )
 
 

@@ -76,8 +76,6 @@ class DeleteScope(StrEnum):
 # §5 step 1-2: before 11.0 Certificate Change Notification put a cert deleted on one node
 # back from the others; from 11.0 a delete is propagated.
 DELETE_PROPAGATES = since("11.0")
-# §5 step 2: the GUI filters trust certs by expiry from 10.x.
-GUI_EXPIRY_FILTER = since("10.0")
 
 
 def pre_stops_for(product: Product, version: Version, stores: Iterable[str]) -> tuple[str, ...]:

@@ -83,6 +83,10 @@ _TABLE: tuple[Service, ...] = (
 # fmt: on
 
 SERVICES: Mapping[str, Service] = MappingProxyType({s.name: s for s in _TABLE})
+# Controlled from the node's CLI only: Control Center SOAP refuses them.
+CLI_ONLY_SERVICES: frozenset[str] = frozenset(
+    s.name for s in _TABLE if s.control is ControlPath.CLI_ONLY
+)
 
 
 @dataclass(frozen=True)
@@ -154,10 +158,6 @@ def cascade_of(name: str, started: Iterable[str]) -> tuple[str, ...]:
     return tuple(s for s in started if s != name and s.startswith(prefix))
 
 
-def soap_can_control(name: str) -> bool:
-    return service(name).control is ControlPath.SOAP_OR_CLI
-
-
 def names_over_versions(name: str) -> tuple[tuple[str, VersionRange], ...]:
     """The name nodes list a service under, in each range of versions (`RENAMES`): e.g. Cisco
     DRF Master before 15.0, Cisco DRF Primary from 15.0. Any name of the service is accepted."""
@@ -170,3 +170,7 @@ def names_over_versions(name: str) -> tuple[tuple[str, VersionRange], ...]:
 def names_of(name: str) -> frozenset[str]:
     """Every name a service has had (`RENAMES`), to find it in a node's service list."""
     return frozenset(n for n, _ in names_over_versions(name))
+
+
+# Every name of the DRF Master service (Cisco DRF Primary from 15.0), to find it in a service list.
+DRF_MASTER_NAMES: frozenset[str] = names_of("Cisco DRF Master")

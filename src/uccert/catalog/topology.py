@@ -1,6 +1,7 @@
 """What the catalog needs to know about a node: its product, its role, the features in use.
 
-These are the catalog's own vocabulary (it imports nothing); `model` maps its nodes onto them.
+The one definition of these words in uccert (the catalog imports nothing): `model.Node` and
+the parsers use them as they are.
 """
 # § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 

@@ -18,8 +18,15 @@ from uccert.catalog.versions import ALL_VERSIONS, Version, VersionRange, since
 
 
 class KeyAlgorithm(StrEnum):
-    RSA_2048 = "RSA 2048"
+    """A key's algorithm, as uccert's inventory prints it; ``token`` is the spelling of
+    ``uccert csr --key`` (``rsa2048``) and of the certificate-management REST ``keyType``."""
+
+    RSA = "RSA"
     EC = "EC"
+
+    @property
+    def token(self) -> str:
+        return self.value.lower()
 
 
 class CommonNameRule(StrEnum):
@@ -94,7 +101,7 @@ _CUP_PORTS = (Endpoint(5061, TlsMode.DIRECT, "Cisco SIP Proxy"),)
 _XMPP_PORTS = (Endpoint(5222, TlsMode.STARTTLS_C2S, "Cisco XCP Connection Manager"),)
 _S2S_PORTS = (Endpoint(5269, TlsMode.STARTTLS_S2S, "Cisco XCP XMPP Federation Connection Manager"),)
 
-_RSA = KeyAlgorithm.RSA_2048
+_RSA = KeyAlgorithm.RSA
 _EC = KeyAlgorithm.EC
 
 # fmt: off

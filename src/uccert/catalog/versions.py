@@ -92,6 +92,10 @@ class VersionRange:
 
 ALL_VERSIONS = VersionRange()
 
+# The first major release with the Certificate Management REST API (docs/design/interfaces.md
+# §4): uccert reads certs and asks for CSRs over it there, over the admin CLI before.
+REST_FROM_MAJOR = 14
+
 
 def since(text: str) -> VersionRange:
     return VersionRange(since=v(text))

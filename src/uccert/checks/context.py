@@ -59,11 +59,3 @@ def catalog_version(snap: NodeSnapshot) -> catalog.Version | None:
         return catalog.Version.parse(snap.node.version)
     except VersionError:
         return None
-
-
-def catalog_product(snap: NodeSnapshot) -> catalog.Product:
-    return catalog.Product(snap.node.product.value)
-
-
-def catalog_role(snap: NodeSnapshot) -> catalog.Role:
-    return catalog.Role(snap.node.role.value)

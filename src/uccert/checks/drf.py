@@ -10,23 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from uccert import catalog
-from uccert.checks.context import CheckContext, catalog_product, catalog_role, catalog_version
+from uccert.checks.context import CheckContext, catalog_version
 from uccert.model import Finding, NodeSnapshot, RunState, Severity
-
-DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary from 15.0
 
 
 def _served_by(host: NodeSnapshot, node: NodeSnapshot) -> bool:
     version = catalog_version(node)
     if version is None:
         return False
-    where = catalog.drf_master_host(catalog_product(node), version)
-    return where == (catalog_product(host), catalog_role(host))
+    where = catalog.drf_master_host(node.node.product, version)
+    return where == (host.node.product, host.node.role)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     for host in ctx.reachable():
-        master = next((s for s in host.services if s.name in DRF_MASTER_NAMES), None)
+        master = next((s for s in host.services if s.name in catalog.DRF_MASTER_NAMES), None)
         if master is None or master.state is not RunState.STARTED or master.started_at is None:
             continue
         for node in ctx.reachable():

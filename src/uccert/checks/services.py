@@ -20,12 +20,7 @@ from uccert.catalog import (
     drf_master_host,
     restarts_for,
 )
-from uccert.checks.context import (
-    CheckContext,
-    catalog_product,
-    catalog_role,
-    catalog_version,
-)
+from uccert.checks.context import CheckContext, catalog_version
 from uccert.model import Finding, NodeSnapshot, RunState, Severity
 
 
@@ -37,7 +32,7 @@ def unit_restarts(
     if version is None:
         return {}
     features = ctx.catalog_features()
-    product, role = catalog_product(snap), catalog_role(snap)
+    product, role = snap.node.product, snap.node.role
     table: dict[str, tuple[ServiceRestart, ...]] = {}
     for cert in snap.identities:
         try:

@@ -65,13 +65,10 @@ from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import HostKeyError, TlsPinError
 from uccert.transport.tls_probe import ProbeError, probe_presented
 
-DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary from 15.0
-
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = FleetLimits().nodes_in_flight
 FILES_RESERVED = 64  # open files kept free for the database, logs, pins and Python itself
-REST_FROM_MAJOR = 14
 _FAILURES = (UccertError, OSError, TimeoutError)
 
 
@@ -225,7 +222,7 @@ class ClusterClient:
         warnings: tuple[str, ...] = ()
         async with self.targets.cli_session(node.name, node.fqdn) as session:
             version = await read_version(session)
-            if self.prefer_rest and major_version(version) >= REST_FROM_MAJOR:
+            if self.prefer_rest and major_version(version) >= catalog.REST_FROM_MAJOR:
                 try:
                     async with tls, self.targets.rest_http(node.name, node.fqdn) as http:
                         identities, trusts = await read_certs_rest(http, fqdns)
@@ -244,7 +241,7 @@ class ClusterClient:
             replication: tuple[ReplicationState, ...] = ()
             if node.role is Role.PUBLISHER:
                 replication = await read_replication(session)
-            master = next((s for s in services if s.name in DRF_MASTER_NAMES), None)
+            master = next((s for s in services if s.name in catalog.DRF_MASTER_NAMES), None)
             if master is not None and master.state is RunState.STARTED:
                 zone = await read_zone(session)
                 services = await self._with_start_time(node, services, master.name, zone)
@@ -293,8 +290,7 @@ class ClusterClient:
     ) -> dict[str, str]:
         """unit -> serial each of the node's listeners presents now (failed probes left out)."""
         tls = tls or asyncio.Semaphore(self.config.limits.tls_per_node)
-        product = catalog.Product(node.product.value)
-        units = [u for u in WIRE_UNITS if product in catalog.unit(u).products]
+        units = [u for u in WIRE_UNITS if node.product in catalog.unit(u).products]
         found = await asyncio.gather(*(self._probe(node, u, tls) for u in units))
         return dict(f for f in found if f is not None)
 

@@ -104,7 +104,7 @@ async def generate_csr(
             unit,
             multi_server=distribution is Distribution.MULTI,
             common_name=target.common_name,
-            key_type=key.algorithm.value if key is not None else None,
+            key_type=key.algorithm.token if key is not None else None,
             key_length=key.bits if key is not None else None,
             alt_names=target.alt_names,
         )

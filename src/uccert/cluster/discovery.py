@@ -23,7 +23,7 @@ import httpx
 
 from uccert.errors import ClusterError
 from uccert.model import Product, RedundancyGroup, Role
-from uccert.protocols import ClusterNodeLine, NodeProduct, parse_network_cluster
+from uccert.protocols import ClusterNodeLine, parse_network_cluster
 from uccert.protocols import cli_commands as cli
 from uccert.protocols.axl import AxlFault, PresenceRedundancyGroup, ProcessNode, schema_listed
 from uccert.transport import AdminCliSession
@@ -45,15 +45,12 @@ class DiscoveredNode:
 
 def _role(line: ClusterNodeLine) -> Role:
     # The Publisher column marks the CUCM publisher; IM/P's database publisher says DBPub.
-    is_pub = line.publisher if line.product is NodeProduct.CUCM else line.db_publisher
+    is_pub = line.publisher if line.product is Product.CUCM else line.db_publisher
     return Role.PUBLISHER if is_pub else Role.SUBSCRIBER
 
 
 def nodes_from_lines(lines: tuple[ClusterNodeLine, ...]) -> tuple[DiscoveredNode, ...]:
-    found = [
-        DiscoveredNode(line.host, line.fqdn, Product(line.product.value), _role(line))
-        for line in lines
-    ]
+    found = [DiscoveredNode(line.host, line.fqdn, line.product, _role(line)) for line in lines]
     return tuple(sorted(found, key=_order))
 
 

@@ -51,11 +51,15 @@ from uccert.transport.errors import (
     HttpStatusError,
     TlsPinError,
 )
-from uccert.transport.tls_probe import ProbeProtocolError, ProbeRefused, probe_presented
+from uccert.transport.tls_probe import (
+    HOST_UNKNOWN,
+    ProbeProtocolError,
+    ProbeRefused,
+    probe_presented,
+)
 
 Status = Literal["ok", "fail", "unused"]
 T = TypeVar("T")
-REST_FROM_MAJOR: Final = 14
 PROBE_TIMEOUT: Final = 10.0
 # A diagnostic must report every failure as a row, never end in a traceback.
 _FAILURES: Final = (Exception,)
@@ -86,7 +90,6 @@ FIX_PRESENCE: Final = (
     "presence domains: list IM/P's presence domains in the inventory"
     ' (presence_domains = ["..."], see IM and Presence Administration > Presence > Domains)'
 )
-HOST_UNKNOWN: Final = "host-unknown"
 
 
 @dataclass(frozen=True)
@@ -334,11 +337,10 @@ class Doctor:
                 node, fqdns, node.role is Role.PUBLISHER and node.product is Product.CUCM
             )
             await self._control_center(node)
-            if major_version(version) >= REST_FROM_MAJOR:
+            if major_version(version) >= catalog.REST_FROM_MAJOR:
                 await self._rest(node, fqdns)
-            product = catalog.Product(node.product.value)
             for unit in WIRE_UNITS:
-                if product in catalog.unit(unit).products:
+                if node.product in catalog.unit(unit).products:
                     await self._listener(node, unit)
 
     async def run(self) -> list[Check]:

@@ -36,16 +36,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Literal, TypeVar
+from typing import Final, TypeVar
 
 from cryptography import x509
 
+from uccert.catalog import CLI_ONLY_SERVICES, ServiceAction
 from uccert.cluster.cli_reader import read_time_zone
 from uccert.cluster.discovery import axl_client
 from uccert.cluster.targets import NodeTargets
@@ -63,8 +63,9 @@ from uccert.protocols import (
 )
 from uccert.protocols import cli_commands as cli
 from uccert.protocols import controlcenter as cc
-from uccert.protocols.cli_commands import CertListKind, ServiceAction
+from uccert.protocols.cli_commands import CertListKind
 from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
+from uccert.protocols.csr import parse_import_result
 from uccert.protocols.ha_status import parse_ha_status
 from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
 from uccert.protocols.start_time import parse_start_time
@@ -77,17 +78,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-Action = Literal["start", "stop", "restart"]
-# docs/design/interfaces.md §2 [seen]
-CLI_ONLY_SERVICES: Final = frozenset({"Cisco Tomcat", "Cisco DB"})
-NOT_ACTIVATED: Final = -1068  # Control Center reason code "Service Not Activated" [seen]
-_CONTROL_TYPES: Final[dict[str, cc.ControlType]] = {
-    "start": "Start",
-    "stop": "Stop",
-    "restart": "Restart",
+Action = ServiceAction  # the name the executor (run/steps.py) imports
+_CONTROL_TYPES: Final[dict[ServiceAction, cc.ControlType]] = {
+    ServiceAction.START: "Start",
+    ServiceAction.STOP: "Stop",
+    ServiceAction.RESTART: "Restart",
 }
 _RUN_STATES: Final = {s.value.lower(): s for s in RunState}
-_IMPORTED_RE: Final = re.compile(r"Successfully\s+imported\s+certificate\s+for", re.IGNORECASE)
 # A restart passes through Stopped between its stop and start phases; one look at Stopped is
 # not an end. Two consecutive looks are.
 STOPPED_LOOKS: Final = 2
@@ -319,8 +316,9 @@ class ClusterOps:
             out = await session.run_paste(
                 command, "\n".join(lines), self.config.timing.command_timeout
             )
-            if _IMPORTED_RE.search(out) is None:
-                raise CliParseError(f"{command}: no 'Successfully imported certificate' line")
+            if not parse_import_result(out, unit):
+                last = next((x for x in reversed(out.splitlines()) if x.strip()), "no output")
+                raise OperationFailed(f"{node}: {command} failed: {_one_line(last)}")
 
     async def presented(self, node: str, unit: str) -> x509.Certificate | None:
         """What the node presents on the wire for ``unit`` (tomcat, cup, cup-xmpp,
@@ -410,6 +408,7 @@ class ClusterOps:
         """
         if action not in _CONTROL_TYPES:
             raise ValueError(f"action must be start, stop or restart, not {action!r}")
+        action = ServiceAction(action)
         if via not in (Via.SOAP, Via.SSH, Via.NONE):
             raise ValueError(f"services are controlled via soap or ssh, not {via.value}")
         if via is not Via.SSH and service not in CLI_ONLY_SERVICES:
@@ -434,7 +433,7 @@ class ClusterOps:
         done = {"start": cc.ALREADY_STARTED, "stop": cc.ALREADY_STOPPED}.get(action)
         if code in (cc.SUCCESSFUL, done):
             return None
-        if code in (NOT_ACTIVATED, cc.NO_SUCH_SERVICE):
+        if code in (cc.NOT_ACTIVATED, cc.NO_SUCH_SERVICE):
             raise OperationFailed(
                 f"{node}: cannot {action} {service}: {item.reason or code}; activate it in "
                 "Cisco Unified Serviceability, or check its name"
@@ -442,7 +441,7 @@ class ClusterOps:
         return f"reason code {code}: {item.reason or 'no reason given'}"
 
     async def _cli_control(self, node: str, service: str, action: Action) -> None:
-        command = cli.utils_service(ServiceAction(action), service)
+        command = cli.utils_service(action, service)
         moving: list[ServiceRunState] = []
 
         def on_line(line: str) -> None:

@@ -13,11 +13,10 @@ from collections.abc import Iterable
 import httpx
 from cryptography import x509
 
+from uccert.catalog.trust import TRUST_SUFFIX
 from uccert.model import CertInfo, TrustEntry
 from uccert.protocols.certmgr import CertMgrPayloadError, ServerSnapshot
 from uccert.transport.certmgr_client import CertMgrClient
-
-TRUST_SUFFIX = "-trust"
 
 
 def _cert(pem: str, where: str) -> x509.Certificate:

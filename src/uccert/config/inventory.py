@@ -14,6 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from uccert.model.plan import PlanTiming
+
 from ._source import InventoryError, Source, check_keys, dotted, one_line, parse, quote, read_text
 from .credentials import ACCOUNTS, AccountRef, CredentialRefs
 
@@ -39,15 +41,22 @@ class Thresholds:
     warn_days: int = 30  # a cert expiring within this many days is a finding
 
 
+_PLAN_TIMING = PlanTiming()
+
+
 @dataclass(frozen=True)
 class Timing:
-    """Seconds. Defaults suit a real cluster; the lab writes scaled-down values."""
+    """Seconds. Defaults suit a real cluster (a plan's, `PlanTiming`, but the connect
+    timeout, which only the shell uses); the lab writes scaled-down values."""
 
-    ha_sync_wait: float = 120.0  # after an IM/P HA change, before acting on it
-    poll_interval: float = 5.0  # between two looks at a service or a cert
-    restart_timeout: float = 600.0  # for a service to be Started again after a restart
+    # after an IM/P HA change, before acting on it
+    ha_sync_wait: float = _PLAN_TIMING.ha_sync_wait
+    poll_interval: float = _PLAN_TIMING.poll_interval  # between two looks at a service or a cert
+    # for a service to be Started again after a restart
+    restart_timeout: float = _PLAN_TIMING.restart_timeout
     connect_timeout: float = 30.0  # to open an SSH or HTTPS connection
-    command_timeout: float = 300.0  # for one CLI command (set cert regen can take minutes)
+    # for one CLI command (set cert regen can take minutes)
+    command_timeout: float = _PLAN_TIMING.command_timeout
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Values uccert passes between its layers: certs, nodes, snapshots, findings.
 
 Theory of operation: everything here is a frozen dataclass built once and never changed; no
-I/O, and nothing else of uccert is imported (the catalog's vocabulary is matched by value).
+I/O, and nothing of uccert is imported but the catalog, whose vocabulary (`Product`, `Role`,
+`KeyAlgorithm`) the model uses as it is.
 The shell reads a cluster into a `Snapshot` (one `NodeSnapshot` per node: identity certs,
 trust entries, service states, the serials presented on the wire, or the error that kept the
 node from being read); `uccert.checks` turns a snapshot into `Finding`s; `to_json` renders
@@ -11,10 +12,10 @@ Invariants enforced on construction: serials are canonical lowercase hex
 (`normalize_serial`), times are timezone-aware and stored in UTC.
 """
 
+from uccert.catalog.topology import Product, Role
 from uccert.model.certs import (
     CertInfo,
     Distribution,
-    KeyType,
     TrustEntry,
     UnsupportedCertificateError,
     distribution_of,
@@ -24,10 +25,8 @@ from uccert.model.cluster import (
     HaNodeState,
     Node,
     NodeSnapshot,
-    Product,
     RedundancyGroup,
     ReplicationState,
-    Role,
     RunState,
     ServiceState,
     Snapshot,
@@ -73,7 +72,6 @@ __all__ = [
     "HaStep",
     "HaWaitStep",
     "ImportTrustStep",
-    "KeyType",
     "Node",
     "NodeSnapshot",
     "Plan",

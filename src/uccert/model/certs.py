@@ -21,17 +21,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from uccert.catalog.units import KeyAlgorithm
+
 
 class Distribution(StrEnum):
     """§2: a CA-signed cert is distributed to one node, or (SAN) to several."""
 
     SINGLE = "single"
     MULTI = "multi"
-
-
-class KeyType(StrEnum):
-    RSA = "RSA"
-    EC = "EC"
 
 
 class UnsupportedCertificateError(ValueError):
@@ -107,7 +104,7 @@ class CertInfo:
     issuer_cn: str
     self_signed: bool
     distribution: Distribution
-    key_type: KeyType
+    key_type: KeyAlgorithm
     key_bits: int
     serial: str
     not_before: datetime
@@ -137,9 +134,9 @@ class CertInfo:
         """Describe `cert`; `node_fqdns` (the cluster's nodes) decide its `distribution`."""
         key = cert.public_key()
         if isinstance(key, rsa.RSAPublicKey):
-            key_type = KeyType.RSA
+            key_type = KeyAlgorithm.RSA
         elif isinstance(key, ec.EllipticCurvePublicKey):
-            key_type = KeyType.EC
+            key_type = KeyAlgorithm.EC
         else:
             raise UnsupportedCertificateError(
                 f"{file} in {unit_or_store} has a {type(key).__name__} key: CUCM and IM/P "

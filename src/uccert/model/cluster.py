@@ -1,8 +1,7 @@
 """A cluster as observed at one moment: nodes, their certs and services, HA groups.
 
-Product, role and run states are the model's own vocabulary (it imports nothing of uccert);
-their values match `uccert.catalog`'s `Product` and `Role`, so checks map one onto the other by
-value.
+Run states are the model's own vocabulary; a node's product and role are the catalog's
+(`uccert.catalog.topology`), so the procedure's tables take a node's fields as they are.
 """
 
 from __future__ import annotations
@@ -13,17 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from uccert.catalog.topology import Product, Role
 from uccert.model.certs import CertInfo, TrustEntry, normalize_serial
-
-
-class Product(StrEnum):
-    CUCM = "cucm"
-    IMP = "imp"
-
-
-class Role(StrEnum):
-    PUBLISHER = "publisher"
-    SUBSCRIBER = "subscriber"
 
 
 class RunState(StrEnum):

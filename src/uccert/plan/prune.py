@@ -34,10 +34,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Final
 
 from uccert import catalog
+from uccert.catalog import Refusal
 from uccert.catalog.prune import PRE_STOPS
 from uccert.checks import CheckContext
 from uccert.model import (
@@ -59,7 +59,7 @@ from uccert.model import (
 )
 from uccert.plan.ha import ha_off_steps, ha_restore_steps, refuse_unsettled_ha
 from uccert.plan.merge import VIA_FOR, Change, activated, restart_steps, step_id
-from uccert.plan.prune_guards import Guards, Refusal
+from uccert.plan.prune_guards import Guards
 from uccert.plan.prune_select import (
     Candidate,
     Holding,
@@ -71,6 +71,7 @@ from uccert.plan.prune_select import (
 from uccert.plan.replication import replication_warnings
 from uccert.plan.request import PlanError
 from uccert.plan.scope import NodeFacts, cucm_publisher, facts_of, nodes_in_scope
+from uccert.plan.warnings import Code
 from uccert.plan.warnings import _restarts as restart_warnings
 
 DEFAULT_TIMING: Final = PlanTiming()
@@ -82,15 +83,6 @@ _PRODUCT_NAME: Final[Mapping[catalog.Product, str]] = {
     catalog.Product.CUCM: "CUCM",
     catalog.Product.IMP: "IM/P",
 }
-
-
-class Code(StrEnum):
-    """The prune planner's warning codes."""
-
-    REFUSED = "refused"
-    FORCED = "forced"
-    SKIPPED_BY_VERSION = "skipped-by-version"
-    NOT_RUNNING = "pre-stop-not-running"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from cryptography import x509
 
 from uccert import catalog
 from uccert.ca.chain import is_self_signed, signed_by
-from uccert.catalog import NotInProcedureError, UnknownNameError
+from uccert.catalog import GuardCode, NotInProcedureError, Refusal, UnknownNameError
 from uccert.catalog.guards import PUBLISHER_IPSEC_STORE
 from uccert.checks.ipsec import IPSEC_UNIT
 from uccert.model import CertInfo, NodeSnapshot
@@ -38,14 +38,6 @@ from uccert.plan.prune_select import Candidate
 from uccert.plan.scope import NodeFacts
 
 MAX_CHAIN: Final = 8
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a candidate is not deleted; ``liftable``: ``--force`` deletes it anyway."""
-
-    reason: str
-    liftable: bool = False
 
 
 @cache
@@ -123,33 +115,38 @@ class Guards:
         n = h.node
         found = catalog.deletion_refusal(n.product, h.store, h.entry.file)
         if found is not None:
-            return Refusal(found.reason)
+            return found
         try:
             catalog.restarts_after_trust_delete(
                 h.store, n.product, n.role, n.version, self.features
             )
         except (NotInProcedureError, UnknownNameError) as exc:
-            return Refusal(f"{exc} (on {n.name}, {n.product.value} {n.version})")
+            return Refusal(
+                GuardCode.NOT_IN_PROCEDURE, f"{exc} (on {n.name}, {n.product.value} {n.version})"
+            )
         if candidate.kept is not None:  # an extra copy: the cert stays in the store
             return None
         sha = h.cert.sha256
         if h.store == PUBLISHER_IPSEC_STORE and sha == self.publisher_ipsec:
             return Refusal(
+                GuardCode.PUBLISHER_IPSEC_TRUST,
                 f"{h.label} is the CUCM publisher's current ipsec cert: without it in "
                 "ipsec-trust DRS backups fail; if it is expired, regenerate ipsec on the "
-                "publisher (`uccert regen apply --units ipsec --nodes cucm`) instead"
+                "publisher (`uccert regen apply --units ipsec --nodes cucm`) instead",
             )
         owner = self.owners.get(sha)
         if owner is not None:
             node, unit = owner
             return Refusal(
+                GuardCode.CURRENT_IDENTITY,
                 f"{h.label} is {node}'s current {unit} cert: the cluster trusts {node} through "
                 f"it; regenerate {unit} on {node} first (`uccert regen apply --units {unit} "
-                f"--nodes {node}`), then prune the old cert"
+                f"--nodes {node}`), then prune the old cert",
             )
         anchored = self.anchored.get(sha)
         if anchored is not None:
             return Refusal(
+                GuardCode.ANCHORS_IDENTITY,
                 f"{h.label} (CN {h.cert.subject_cn}) is a CA that anchors {anchored}: peers "
                 "could no longer validate it; --force deletes it anyway",
                 liftable=True,

@@ -68,12 +68,7 @@ def facts_of(snap: NodeSnapshot) -> NodeFacts:
             f"{name}'s version is {shown} ({exc}): which units exist and which services "
             f"restart depend on it; check `show version active` on {name}, then plan again"
         ) from None
-    return NodeFacts(
-        snap,
-        catalog.Product(snap.node.product.value),
-        catalog.Role(snap.node.role.value),
-        version,
-    )
+    return NodeFacts(snap, snap.node.product, snap.node.role, version)
 
 
 def _named(snapshot: Snapshot, names: Iterable[str]) -> list[NodeSnapshot]:
@@ -143,7 +138,7 @@ def drf_master_node(snapshot: Snapshot, node: NodeFacts) -> NodeFacts:
     """The node whose DRF Master serves ``node`` (§1: the CUCM publisher from 10.0, whatever
     the plan's scope), readable; PlanError when it is missing or unread."""
     product, _role = catalog.drf_master_host(node.product, node.version)
-    host = snapshot.publisher(Product(product.value))
+    host = snapshot.publisher(product)
     if host is None:
         raise PlanError(
             f"cluster {snapshot.cluster} has no {product.value} publisher in the snapshot: its "

@@ -27,7 +27,7 @@ from uccert.plan.select import Candidate, Selection
 
 
 class Code(StrEnum):
-    """The planner's own warning codes (the catalog's are `catalog.WarningCode`)."""
+    """The planners' own warning codes (the catalog's are `catalog.WarningCode`)."""
 
     CA_SIGNED_SKIPPED = "ca-signed-skipped"
     FORCE_SELF_SIGNED = "force-self-signed"
@@ -36,6 +36,11 @@ class Code(StrEnum):
     IPSEC_TRUST_REPAIR = "ipsec-trust-repair"
     IPSEC_TRUST_OUT_OF_SCOPE = "ipsec-trust-out-of-scope"
     SERVICE_INTERRUPTION = "service-interruption"
+    # trust prune (plan/prune.py)
+    REFUSED = "refused"
+    FORCED = "forced"
+    SKIPPED_BY_VERSION = "skipped-by-version"
+    NOT_RUNNING = "pre-stop-not-running"
 
 
 # uccert commands that do the follow-up a catalog warning asks for.

@@ -18,7 +18,7 @@ own|trust``), ``service_list`` (``utils service list|restart``), ``network_clust
 from uccert.protocols.cert_dump import CertDump, parse_cert_dump
 from uccert.protocols.cert_list import CertListEntry, parse_cert_list
 from uccert.protocols.errors import CliCommandFailed, CliParseError
-from uccert.protocols.network_cluster import ClusterNodeLine, NodeProduct, parse_network_cluster
+from uccert.protocols.network_cluster import ClusterNodeLine, parse_network_cluster
 from uccert.protocols.pager import strip_pager
 from uccert.protocols.regen import parse_regen_result
 from uccert.protocols.service_list import (
@@ -37,7 +37,6 @@ __all__ = [
     "CliCommandFailed",
     "CliParseError",
     "ClusterNodeLine",
-    "NodeProduct",
     "ServiceControlResult",
     "ServiceEntry",
     "ServiceList",

@@ -12,6 +12,7 @@ import re
 from enum import StrEnum
 from typing import Final
 
+from uccert.catalog import ServiceAction
 from uccert.protocols._lines import FAILURE_LINE_RE, split_lines
 from uccert.protocols.pager import strip_pager
 
@@ -57,14 +58,6 @@ class CertListKind(StrEnum):
 
     OWN = "own"
     TRUST = "trust"
-
-
-class ServiceAction(StrEnum):
-    """What ``utils service <action> <name>`` can do."""
-
-    START = "start"
-    STOP = "stop"
-    RESTART = "restart"
 
 
 def _token(value: str, what: str) -> str:
@@ -135,7 +128,7 @@ def is_cli_file_name(file: str) -> bool:
 
 
 def utils_service(action: ServiceAction, name: str) -> str:
-    """``utils service restart Cisco Tomcat`` (also start, stop)."""
+    """``utils service restart Cisco Tomcat`` (also start, stop: every `ServiceAction`)."""
     if _SERVICE_NAME_RE.fullmatch(name) is None or "  " in name:
         raise ValueError(f"service name {name!r} is not a plain service name: refusing to send it")
     return f"utils service {ServiceAction(action).value} {name}"

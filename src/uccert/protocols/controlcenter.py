@@ -32,6 +32,7 @@ SUCCESSFUL: Final = -1  # ReasonCode of a successful call or item [seen]
 ALREADY_STARTED: Final = -1039
 ALREADY_STOPPED: Final = -1040
 NO_SUCH_SERVICE: Final = -1010
+NOT_ACTIVATED: Final = -1068  # "Service Not Activated" [seen]
 
 ControlType = Literal["Start", "Stop", "Restart"]
 CONTROL_TYPES: Final[tuple[ControlType, ...]] = ("Start", "Stop", "Restart")

@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
+from uccert.catalog.trust import TRUST_SUFFIX
 from uccert.protocols._lines import is_failure_line, quote, split_lines
 from uccert.protocols.certmgr import BASE_PATH, CertMgrPayloadError
 from uccert.protocols.errors import CliParseError
@@ -34,7 +35,6 @@ TRUST_PATH: Final = f"{BASE_PATH}/trust/certificates"
 THIS_SERVER: Final = "this-server"  # [seen]
 MULTI_SERVER: Final = "multi-server"  # [guess] no public capture shows the value
 HASH_ALGORITHM: Final = "sha256"
-TRUST_SUFFIX: Final = "-trust"
 TRUST_DESCRIPTION: Final = "uploaded by uccert"
 
 _CSR_PEM_RE: Final = re.compile(

@@ -79,7 +79,8 @@ the offset that zone has at that moment picks one) [doc: the tz database; Java's
 from its TimeZoneNames]."""
 
 _DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS: Final = (
+# English month abbreviations, as Java's Date.toString and Control Center print them.
+MONTHS: Final = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 )  # fmt: skip
 _DATE_RE: Final = re.compile(
@@ -142,12 +143,12 @@ def parse_java_date(
         raise CliParseError(
             f"certificate date: expected 'EEE MMM dd HH:mm:ss zzz yyyy', got {text.strip()!r}"
         )
-    if match.group("mon") not in _MONTHS or match.group("dow") not in _DAYS:
+    if match.group("mon") not in MONTHS or match.group("dow") not in _DAYS:
         raise CliParseError(f"certificate date: unknown day or month name in {text.strip()!r}")
     try:
         wall = datetime(
             int(match.group("year")),
-            _MONTHS.index(match.group("mon")) + 1,
+            MONTHS.index(match.group("mon")) + 1,
             int(match.group("day")),
             int(match.group("h")),
             int(match.group("m")),

@@ -15,9 +15,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
+from uccert.catalog.topology import Product
 from uccert.protocols._lines import raise_if_failed, split_lines, unexpected
 
 _WHAT: Final = "show network cluster"
@@ -27,14 +27,7 @@ _NODE_RE: Final = re.compile(
     r"(?P<role>Publisher|Subscriber) (?P<product>callmanager|cups) (?P<db>DBPub|DBSub) "
     r"(?P<status>authenticated(?: using TCP since (?P<since>\S.*))?)"
 )
-_PRODUCT_TOKENS: Final = {"callmanager": "cucm", "cups": "imp"}
-
-
-class NodeProduct(StrEnum):
-    """Which product a node runs, from the ``callmanager``/``cups`` column."""
-
-    CUCM = "cucm"
-    IMP = "imp"
+_PRODUCT_TOKENS: Final = {"callmanager": Product.CUCM, "cups": Product.IMP}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +40,7 @@ class ClusterNodeLine:
     host: str
     publisher: bool
     """The ``Publisher`` column (the CUCM publisher; IM/P nodes all read ``Subscriber``)."""
-    product: NodeProduct
+    product: Product  # from the ``callmanager``/``cups`` column
     db_publisher: bool
     """``DBPub``: the CUCM publisher, and the IM/P database publisher."""
     connected_since: str | None
@@ -94,7 +87,7 @@ def parse_network_cluster(text: str) -> tuple[ClusterNodeLine, ...]:
                 fqdn=fqdn or match.group("host"),
                 host=match.group("host"),
                 publisher=match.group("role") == "Publisher",
-                product=NodeProduct(_PRODUCT_TOKENS[match.group("product")]),
+                product=_PRODUCT_TOKENS[match.group("product")],
                 db_publisher=match.group("db") == "DBPub",
                 connected_since=since.rstrip() if since else None,
                 has_fqdn=fqdn is not None,

@@ -15,13 +15,9 @@ from datetime import UTC, datetime, tzinfo
 from typing import Final
 
 from uccert.protocols.errors import CliParseError
+from uccert.protocols.java_text import MONTHS
 
-_MONTHS: Final = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
+_MONTHS: Final = {m.lower(): i for i, m in enumerate(MONTHS, 1)}
 _START_RE: Final = re.compile(
     r"(?:[A-Za-z]{3},?[ \t]+)?(?P<mon>[A-Za-z]{3})[ \t]+(?P<day>\d{1,2})[ \t]+"
     r"(?P<h>\d{1,2}):(?P<m>\d{2}):(?P<s>\d{2})[ \t]+(?:(?P<zone>[A-Za-z]{1,5})[ \t]+)?"

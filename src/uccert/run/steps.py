@@ -473,7 +473,7 @@ async def control(step: RestartStep | StartStep, ctx: StepContext) -> StepRecord
         # A run resumed right after the router came up: its cascade may still be starting.
         touched = await _cascade_settled(ctx, node, service, after or since)
         return _record(step, StepOutcome.ALREADY, detail + _cascade_detail(touched), started)
-    action: Action = "restart" if running else "start"
+    action = Action.RESTART if running else Action.START
     await _control_once(ctx, step, action, status)
     final = await ctx.ops.wait_started(
         node,
@@ -595,7 +595,9 @@ async def stop(step: StopStep, ctx: StepContext) -> StepRecord:
             step, StepOutcome.ALREADY, f"every delete is done: {service} not stopped again", started
         )
     await _retrying(
-        ctx, f"{node}: stop {service}", partial(ctx.ops.control, node, service, "stop", step.via)
+        ctx,
+        f"{node}: stop {service}",
+        partial(ctx.ops.control, node, service, Action.STOP, step.via),
     )
     deadline = ctx.clock.now() + ctx.plan.timing.restart_timeout
     while await _retrying(ctx, f"{node}: status of {service}", state) is not RunState.STOPPED:

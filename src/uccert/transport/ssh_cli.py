@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final
 
+from uccert.config.inventory import Timing
 from uccert.protocols import cli_commands as cli
 from uccert.protocols.errors import CliCommandFailed
 from uccert.protocols.pager import ANSI_ESCAPE_RE, PAGER_PROMPT_RES, strip_pager
@@ -44,10 +45,11 @@ from uccert.transport.pinning import KnownHostsSource, fingerprint
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LOGIN_TIMEOUT: Final = 60.0
-DEFAULT_COMMAND_TIMEOUT: Final = 120.0
+# The inventory's timing defaults (the shell passes the cluster's own; these serve a bare session).
+DEFAULT_LOGIN_TIMEOUT: Final = Timing().connect_timeout
+DEFAULT_COMMAND_TIMEOUT: Final = Timing().command_timeout
 # a Tomcat restart takes minutes (docs/design/interfaces.md §1)
-DEFAULT_SERVICE_TIMEOUT: Final = 600.0
+DEFAULT_SERVICE_TIMEOUT: Final = Timing().restart_timeout
 TERM_TYPE: Final = "vt100"
 TERM_SIZE: Final = (200, 24)
 EXIT_GRACE: Final = 2.0  # seconds a node gets to close the session after `exit`

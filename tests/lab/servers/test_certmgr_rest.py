@@ -13,9 +13,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from http_lab import HttpLab, open_http_lab
 
 from uccert.lab.servers.certmgr_rest import BASE
+
+from .http_lab import HttpLab, open_http_lab
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_lab import HttpLab
 
 from uccert.cluster import ClusterClient, snapshot_clusters
 from uccert.config import load_inventory, resolve_credentials
@@ -28,6 +27,8 @@ from uccert.lab.servers.fleet import cluster_names, ensure_fd_limit, running_fle
 from uccert.lab.servers.http_context import LabAccounts
 from uccert.lab.servers.latency import NO_LATENCY, Latency
 from uccert.lab.servers.runtime import running_lab
+
+from .http_lab import HttpLab
 
 Connect = Callable[..., Awaitable[Any]]
 

@@ -56,11 +56,16 @@ OS_READONLY_USER = "readonly"  # OS account with CLI privilege 0 (REST reads onl
 # Base of the addresses `show network cluster` prints (the listeners are all on 127.0.0.1).
 CLUSTER_SUBNET = "10.10.20."
 
-# Simulated seconds; the inventory's timing is these times the time scale (real seconds).
+# Simulated seconds; the inventory's timing is these times the time scale (real seconds). The lab
+# imports nothing of the client, so these repeat the client's real-cluster defaults by value:
+# the HA sync wait is the guides' "at least two minutes" (Cisco Technical Support document
+# 215333, the tech note docs/design/procedure.md names and links); the poll interval and
+# restart timeout are uccert's own choices, not a node's (guess: long enough for Tomcat, the
+# slowest service, to restart).
 HA_SYNC_WAIT = 120.0
 POLL_INTERVAL = 5.0
 MIN_POLL_INTERVAL = 0.01
-RESTART_TIMEOUT = 600.0  # the real-cluster default (config.Timing)
+RESTART_TIMEOUT = 600.0
 # Real seconds a lab service gets to start whatever the time scale: the slowest (Tomcat) takes
 # 240 simulated seconds, and every look at it costs real round trips on top.
 MIN_RESTART_TIMEOUT = 20.0
