@@ -70,10 +70,9 @@ def test_a_stored_regeneration_loads_into_its_step_types() -> None:
 def test_a_stored_prune_loads_stops_deletes_starts_and_what_must_stay_gone() -> None:
     plan = plan_from_json(document("prune"))
     raw = {s["id"]: s for s in document("prune")["steps"]}
-    assert plan.of_type(StopStep) and plan.of_type(StartStep)
-    assert [(s.node, s.service) for s in plan.of_type(StartStep)] == [
-        (s.node, s.service) for s in reversed(plan.of_type(StopStep))
-    ]
+    stops, starts = plan.of_type(StopStep), plan.of_type(StartStep)
+    assert stops and starts
+    assert [(s.node, s.service) for s in starts] == [(s.node, s.service) for s in reversed(stops)]
     for d in plan.of_type(DeleteTrustStep):
         assert (d.file, d.serial) == (raw[d.id]["file"], raw[d.id]["expect"])
     gone = plan.of_type(VerifyTrustsGoneStep)

@@ -1,5 +1,7 @@
 """Properties over random requests and clusters: whatever is asked, every regenerated cert gets
 the restarts §1 names for it, nothing restarts for no reason, and HA comes back as it was."""
+# Steps are read off the Step union; a step of the wrong kind fails the test.
+# mypy: disable-error-code="union-attr"
 # § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from __future__ import annotations

@@ -92,5 +92,6 @@ def test_the_fleet_report_renders_the_demo_lab_in_chromium(
         link.click()
         assert browser.find_element(By.TAG_NAME, "h1").text == f"uccert run {run_id}"
         assert "succeeded" in browser.find_element(By.TAG_NAME, "body").text
-        severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        log = browser.get_log("browser")  # type: ignore[no-untyped-call]
+        severe = [e for e in log if e["level"] == "SEVERE"]
         assert severe == []

@@ -175,7 +175,7 @@ class LabCluster:
         self._command(
             node,
             f"utils service {action} {service}",
-            lambda: self.lab.control_service(node, service, action, via.value),
+            lambda: self.lab.control_service(node, service, action.value, via.value),
         )
 
     async def wait_started(

@@ -92,8 +92,10 @@ async def test_a_run_killed_before_ha_restore_resumes_by_looking_and_sends_only_
     resumed = await run_plan(plan, cluster, tmp_path, done)
     assert resumed.outcome.succeeded, resumed.outcome.reason
     assert cluster.calls[sent:] == [f"axl: set HA on on {GROUP}"], "the rest only looks"
-    for step in (*plan.of_type(RegenerateStep), *plan.of_type(RestartStep)):
-        assert resumed.outcome_of(step.id) == [StepOutcome.ALREADY]
+    for step_id in [s.id for s in plan.of_type(RegenerateStep)] + [
+        s.id for s in plan.of_type(RestartStep)
+    ]:
+        assert resumed.outcome_of(step_id) == [StepOutcome.ALREADY]
     assert resumed.outcome_of(f"ha-off:{GROUP}") == [StepOutcome.ALREADY]
     assert all(regenerations(cluster, s.node) == 1 for s in plan.of_type(RegenerateStep))
     assert all(restarts_of(cluster, s.node) == 1 for s in plan.of_type(RestartStep))

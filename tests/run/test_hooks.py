@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def apply(cli: Cli, inventory: Path, *hooks: str) -> subprocess.CompletedProcess
     )
 
 
-def seen(log: Path) -> list[dict[str, object]]:
+def seen(log: Path) -> list[dict[str, Any]]:
     if not log.exists():
         return []
     return [json.loads(line) for line in log.read_text().splitlines()]

@@ -379,7 +379,7 @@ class Plan:
     def of_kind(self, kind: StepKind) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if s.kind is kind)
 
-    def of_type(self, *types: type[S]) -> tuple[S, ...]:
+    def of_type(self, *types: type[S]) -> tuple[S, ...]:  # one type, or several of a union S
         """The steps of these types, in plan order (typed, unlike ``of_kind``)."""
         return tuple(s for s in self.steps if isinstance(s, types))
 
