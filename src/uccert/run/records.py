@@ -119,6 +119,7 @@ class RunSummary:
     cluster: str
     attempts: int
     reason: str = ""
+    holder: str = ""  # PostgreSQL: the executor (host-pid-tag) executing a running run
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,4 +130,5 @@ class RunSummary:
             "cluster": self.cluster,
             "attempts": self.attempts,
             "reason": self.reason,
+            "holder": self.holder,
         }
