@@ -75,6 +75,14 @@ COMMANDS: dict[str, Lazy] = {
     "regen": Lazy("regen", "app", "Regenerate self-signed certificates: plan, then apply."),
     "runs": Lazy("runs", "app", "Durable runs: list, show, resume, cancel."),
     "trust": Lazy("trust", "app", "Trust stores: delete expired or duplicate trust certificates."),
+    "worker": Lazy(
+        "worker",
+        "worker",
+        "Execute fleet runs from the PostgreSQL run database until Ctrl-C or SIGTERM.",
+    ),
+    "fleet": Lazy(
+        "fleet", "app", "Fleet runs on PostgreSQL: one run per cluster, executed by workers."
+    ),
 }
 
 
