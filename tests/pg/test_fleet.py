@@ -7,7 +7,6 @@ finished by observation, nothing done twice; the database holds no password.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -23,6 +22,8 @@ import pytest
 from pgserver import PostgresServer
 from uccert.lab.servers.background import fleet_in_background
 from uccert.lab.servers.fleet import RunningFleet
+from uccert.run.database import RunDatabase
+from uccert.run.executor import RunBook
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -41,16 +42,6 @@ class Fleet:
         env["UCCERT_STATE_DIR"] = str(self.state)
         env["UCCERT_DATABASE_URL"] = self.url
         return env
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*UCCERT, *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=240,
-            stdin=subprocess.DEVNULL,
-        )
 
     def worker(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -81,10 +72,8 @@ class Fleet:
             }
         )
 
-    def runs(self) -> list[dict[str, str]]:
-        done = self.run("runs", "list", "--json")
-        assert done.returncode == 0, done.stderr
-        return list(json.loads(done.stdout))
+    def book(self) -> RunBook:
+        return RunBook(RunDatabase(self.url, self.state / "runs.lock"))
 
 
 def fleet_of(pg_server: PostgresServer, tmp_path: Path, name: str, scale: float) -> Iterator[Fleet]:
@@ -102,58 +91,48 @@ def stop(worker: subprocess.Popen[str]) -> str:
     return out
 
 
-def test_two_workers_run_every_cluster_once(pg_server: PostgresServer, tmp_path: Path) -> None:
-    for f in fleet_of(pg_server, tmp_path, "fleet_two_workers", 0.0):
-        workers = [f.worker("--concurrency", "2") for _ in range(2)]
+def holder_pid(f: Fleet) -> int | None:
+    """The pid of the worker executing a run now (its executor id is host-pid-tag)."""
+    held = [r.holder for r in f.book().runs() if r.holder]
+    return int(held[0].rsplit("-", 2)[1]) if held else None
+
+
+def test_workers_run_every_cluster_once_and_adopt_a_killed_workers_runs(
+    pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    for f in fleet_of(pg_server, tmp_path, "fleet_workers", 0.002):
+        workers = [f.worker("--concurrency", "2", "--lease-timeout", "1") for _ in range(2)]
+        apply = subprocess.Popen(
+            [*UCCERT, "fleet", "regen", "apply", "--units", "cup", "--yes",
+             "--inventory", str(f.fleet.inventory)],
+            env=f.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
         try:
-            applied = f.run(
-                "fleet", "regen", "apply", "--units", "cup", "--yes",
-                "--inventory", str(f.fleet.inventory),
-            )  # fmt: skip
+            deadline = time.monotonic() + 120
+            while not f.regenerations() or (pid := holder_pid(f)) is None:
+                assert apply.poll() is None, apply.stdout.read() if apply.stdout else ""
+                assert time.monotonic() < deadline, "no worker ever held a run mid-way"
+                time.sleep(0.02)
+            [killed] = [w for w in workers if w.pid == pid]
+            killed.send_signal(signal.SIGKILL)
+            killed.wait(30)
+            shown, _ = apply.communicate(timeout=180)
         finally:
-            outs = [stop(w) for w in workers]
-        assert applied.returncode == 0, applied.stdout + applied.stderr + "".join(outs)
+            outs = {w.pid: stop(w) for w in workers}
+        assert apply.returncode == 0, shown + "".join(outs.values())
+        [survivor] = [out for p, out in outs.items() if p != pid]
+        assert "adopted the runs of dead worker" in survivor, survivor
+        assert f"-{pid}-" in survivor.split("adopted the runs of dead worker", 1)[1]
         for lab in f.fleet.labs:
-            assert f"{lab.cluster} " in applied.stdout and "succeeded" in applied.stdout
+            assert f"{lab.cluster} " in shown
+        assert shown.count(": succeeded") == CLUSTERS, shown
         assert f.regenerations() == f.expected(("cup",))
-        runs = f.runs()
-        assert sorted(r["cluster"] for r in runs) == sorted(
-            lab.cluster or "" for lab in f.fleet.labs
-        )
-        assert {r["status"] for r in runs} == {"succeeded"}
-        dump = pg_server.dump("fleet_two_workers")
-        assert runs[0]["id"] in dump
+        runs = f.book().runs()
+        assert sorted(r.cluster for r in runs) == sorted(lab.cluster or "" for lab in f.fleet.labs)
+        assert {r.status.value for r in runs} == {"succeeded"}
+        dump = pg_server.dump("fleet_workers")
+        assert runs[0].id in dump
         creds = f.fleet.credentials
         for secret in (creds.os_admin.password, creds.app_admin.password):
             assert secret not in dump
-
-
-def test_a_killed_workers_runs_are_adopted_and_finished_once(
-    pg_server: PostgresServer, tmp_path: Path
-) -> None:
-    for f in fleet_of(pg_server, tmp_path, "fleet_adoption", 0.002):
-        first = f.worker("--concurrency", str(CLUSTERS))
-        queued = f.run(
-            "fleet", "regen", "apply", "--units", "cup", "--yes", "--detach",
-            "--inventory", str(f.fleet.inventory),
-        )  # fmt: skip
-        assert queued.returncode == 0, queued.stdout + queued.stderr
-        deadline = time.monotonic() + 120
-        while not f.regenerations():
-            assert first.poll() is None, first.stdout.read() if first.stdout else ""
-            assert time.monotonic() < deadline, "the first worker never regenerated"
-            time.sleep(0.02)
-        first.send_signal(signal.SIGKILL)
-        first.wait(30)
-        second = f.worker("--lease-timeout", "1")
-        try:
-            deadline = time.monotonic() + 180
-            while {r["status"] for r in f.runs()} != {"succeeded"}:
-                assert second.poll() is None, "the second worker died"
-                assert time.monotonic() < deadline, f"not all finished: {f.runs()}"
-                time.sleep(0.5)
-        finally:
-            out = stop(second)
-        assert "adopted the runs of dead worker" in out, out
-        assert f.regenerations() == f.expected(("cup",))
-        assert len(f.runs()) == CLUSTERS

@@ -1,0 +1,41 @@
+"""When a live worker adopts another executor's fleet runs (pure: no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from uccert.run.fleet import Adopter
+from uccert.run.lease import EXECUTOR_PREFIX, lock_key
+
+pytestmark = pytest.mark.pure
+
+
+def alive(*executors: str) -> list[int]:
+    return [lock_key(EXECUTOR_PREFIX + e) for e in executors]
+
+
+def test_a_dead_executor_is_adopted_only_after_the_lease_timeout() -> None:
+    adopter = Adopter("postgresql://unused", "me", lease_timeout=30)
+    assert adopter.due(["dead"], alive(), now=100) == []
+    assert adopter.due(["dead"], alive(), now=129) == []
+    assert adopter.due(["dead"], alive(), now=130) == ["dead"]
+
+
+def test_a_live_executor_and_this_one_are_never_adopted() -> None:
+    adopter = Adopter("postgresql://unused", "me", lease_timeout=0)
+    assert adopter.due(["me", "busy", ""], alive("busy"), now=1) == []
+
+
+def test_an_executor_seen_alive_again_restarts_its_timeout() -> None:
+    adopter = Adopter("postgresql://unused", "me", lease_timeout=10)
+    adopter.due(["w"], alive(), now=0)
+    adopter.due(["w"], alive("w"), now=5)  # its lock came back: a blip, not a death
+    assert adopter.due(["w"], alive(), now=12) == []
+    assert adopter.due(["w"], alive(), now=22) == ["w"]
+
+
+def test_lock_keys_are_stable_signed_64_bit_and_distinct() -> None:
+    keys = {lock_key(f"run:{i}") for i in range(1000)}
+    assert len(keys) == 1000
+    assert all(-(2**63) <= k < 2**63 for k in keys)
+    assert lock_key("run:a") == lock_key("run:a")
