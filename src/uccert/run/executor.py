@@ -152,6 +152,8 @@ def _status(latest: Attempt, busy: bool) -> RunStatus:
             return RunStatus.FAILED
         case "CANCELLED":
             return RunStatus.CANCELLED
+        case "ENQUEUED" if not busy:
+            return RunStatus.QUEUED
         case _:  # PENDING, ENQUEUED
             return RunStatus.RUNNING if busy else RunStatus.INTERRUPTED
 

@@ -47,7 +47,11 @@ class FleetItem:
 
 
 def enqueue(database: RunDatabase, items: Iterable[FleetItem]) -> list[str]:
-    """Put one run per item on the fleet queue (no DBOS launch: a client only)."""
+    """Put one run per item on the fleet queue (no DBOS launch: a client only). On a database
+    no worker has used yet, DBOS's tables are created first (``DBOS.migrate``, what `dbos
+    migrate` runs), so runs may be queued before the workers start."""
+    if not database.exists:
+        DBOS.migrate(database.url)
     client = DBOSClient(system_database_url=database.url)
     ids: list[str] = []
     try:
@@ -125,17 +129,3 @@ class Adopter:
             for owner in ready:
                 self._dead_since.pop(owner, None)
         return ready
-
-
-def queued(database: RunDatabase, run_ids: list[str]) -> set[str]:
-    """The runs among ``run_ids`` still waiting on the fleet queue for a worker."""
-    if not run_ids:
-        return set()
-    client = DBOSClient(system_database_url=database.url)
-    try:
-        found = client.list_workflows(
-            workflow_ids=run_ids, status="ENQUEUED", load_input=False, load_output=False
-        )
-    finally:
-        client.destroy()
-    return {w.workflow_id for w in found}

@@ -25,9 +25,12 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     INTERRUPTED = "interrupted"
     CANCELLED = "cancelled"
+    QUEUED = "queued"  # a fleet run waiting on the queue for a worker (PostgreSQL)
 
 
-UNFINISHED: Final = frozenset({RunStatus.RUNNING, RunStatus.INTERRUPTED, RunStatus.FAILED})
+UNFINISHED: Final = frozenset(
+    {RunStatus.RUNNING, RunStatus.INTERRUPTED, RunStatus.FAILED, RunStatus.QUEUED}
+)
 
 
 def now_iso() -> str:
