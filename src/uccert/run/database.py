@@ -99,11 +99,9 @@ class RunDatabase:
         """False for a SQLite file never created, or a PostgreSQL database no uccert executed
         in yet (DBOS creates its tables when it first launches): nothing to list."""
         if self.postgres:
-            import psycopg
+            from uccert.run.lease import schema_ready
 
-            with psycopg.connect(self.url, autocommit=True) as conn:
-                row = conn.execute("SELECT to_regclass('dbos.workflow_status')").fetchone()
-            return row is not None and row[0] is not None
+            return schema_ready(self.url)
         if not self.url.startswith("sqlite:///"):
             return True
         path = Path(self.url.removeprefix("sqlite:///"))

@@ -26,7 +26,7 @@ from dbos import DBOS, DBOSClient, DBOSConfig, SetWorkflowID
 from uccert.errors import ConfigError, UccertError
 from uccert.model import Plan, plan_from_json
 from uccert.run.database import ExecutorLock, RunDatabase
-from uccert.run.lease import ExecutorLeases, new_executor_id, run_holders
+from uccert.run.lease import ExecutorLeases, migrate, new_executor_id, run_holders
 from uccert.run.records import (
     UNFINISHED,
     RunOutcome,
@@ -335,6 +335,11 @@ class Executor:
     def _guard_enter(self) -> None:
         if self.leases is not None:
             self.leases.start()
+            try:
+                migrate(self.database.url)
+            except BaseException:
+                self.leases.stop()
+                raise
         else:
             self._lock.__enter__()
 

@@ -27,7 +27,7 @@ from dbos import DBOS, DBOSClient
 from uccert.model import Plan
 from uccert.run.database import RunDatabase
 from uccert.run.executor import APP_VERSION
-from uccert.run.lease import EXECUTOR_PREFIX, holders, lock_key
+from uccert.run.lease import EXECUTOR_PREFIX, holders, lock_key, migrate
 from uccert.run.workflow import WORKFLOW_NAME, run_input
 
 FLEET_QUEUE: Final = "uccert-fleet"
@@ -48,10 +48,10 @@ class FleetItem:
 
 def enqueue(database: RunDatabase, items: Iterable[FleetItem]) -> list[str]:
     """Put one run per item on the fleet queue (no DBOS launch: a client only). On a database
-    no worker has used yet, DBOS's tables are created first (``DBOS.migrate``, what `dbos
-    migrate` runs), so runs may be queued before the workers start."""
+    no worker has used yet, DBOS's tables are created first (``lease.migrate``), so runs may
+    be queued before the workers start."""
     if not database.exists:
-        DBOS.migrate(database.url)
+        migrate(database.url)
     client = DBOSClient(system_database_url=database.url)
     ids: list[str] = []
     try:

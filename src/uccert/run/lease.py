@@ -17,6 +17,7 @@ import hashlib
 import os
 import secrets
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -180,3 +181,40 @@ class ExecutorLeases:
                 yield ops
         finally:
             self.let_go(run_id)
+
+
+MIGRATE_LOCK: Final = "uccert:migrate"
+MIGRATE_POLL: Final = 0.1
+
+
+def _take(conn: psycopg.Connection[tuple[object, ...]], function: str) -> None:
+    """Poll ``pg_try_advisory_lock[_shared]``: a session blocked in ``pg_advisory_lock`` would
+    hold back DBOS's ``CREATE INDEX CONCURRENTLY`` (it waits for every running statement) while
+    that migration's own process holds the lock: a deadlock PostgreSQL does not see."""
+    while True:
+        row = conn.execute(f"SELECT {function}(%s)", (lock_key(MIGRATE_LOCK),)).fetchone()
+        if row is not None and row[0]:
+            return
+        time.sleep(MIGRATE_POLL)
+
+
+def migrate(url: str) -> None:
+    """DBOS's tables, created or upgraded (``DBOS.migrate``, what `dbos migrate` runs) under a
+    lock readers share (``schema_ready``), so no reader sees half of them."""
+    from dbos import DBOS
+
+    with _connect(url, "migrating") as conn:
+        _take(conn, "pg_try_advisory_lock")
+        try:
+            DBOS.migrate(url)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(MIGRATE_LOCK),))
+
+
+def schema_ready(url: str) -> bool:
+    """Whether DBOS's tables exist (waits while a process is creating them)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        _take(conn, "pg_try_advisory_lock_shared")
+        row = conn.execute("SELECT to_regclass('dbos.workflow_status')").fetchone()
+        conn.execute("SELECT pg_advisory_unlock_shared(%s)", (lock_key(MIGRATE_LOCK),))
+    return row is not None and row[0] is not None
