@@ -1,9 +1,13 @@
-"""When a live worker adopts another executor's fleet runs (pure: no database)."""
+"""When a live worker adopts another executor's fleet runs, and what needs PostgreSQL (pure:
+no database)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from uccert.cli import main
 from uccert.run.fleet import Adopter
 from uccert.run.lease import EXECUTOR_PREFIX, lock_key
 
@@ -39,3 +43,21 @@ def test_lock_keys_are_stable_signed_64_bit_and_distinct() -> None:
     assert len(keys) == 1000
     assert all(-(2**63) <= k < 2**63 for k in keys)
     assert lock_key("run:a") == lock_key("run:a")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["worker", "--inventory", "none.toml"],
+        ["fleet", "regen", "apply", "--units", "cup", "--yes", "--inventory", "none.toml"],
+        ["fleet", "trust", "prune", "--yes", "--inventory", "none.toml"],
+    ],
+)
+def test_workers_and_fleet_runs_refuse_sqlite_in_one_line(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    assert main([*args, "--database-url", url]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "PostgreSQL run database" in lines[0], lines
+    assert not (tmp_path / "runs.sqlite").exists()
