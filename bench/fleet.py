@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -124,6 +125,18 @@ def start_workers(
     return workers
 
 
+def wait_started(workers: list[subprocess.Popen[bytes]], logs: Path) -> None:
+    """Until every worker has said it is serving (its first line)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while not all(
+        (logs / f"worker{i}.log").read_bytes().startswith(b"worker ") for i in range(len(workers))
+    ):
+        if any(w.poll() is not None for w in workers) or time.monotonic() > deadline:
+            stop_workers(workers)
+            raise SystemExit(f"a worker did not start: see {logs}")
+        time.sleep(0.2)
+
+
 def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
     for w in workers:
         if w.poll() is None:
@@ -166,6 +179,7 @@ def run_case(
     env = env_for(url, state)
     before = lab.regenerations()
     workers = start_workers(lab, env, workers_count, options.concurrency, state)
+    wait_started(workers, state)  # the clock measures the runs, not the workers' start-up
     book = RunBook(RunDatabase(url, state / "runs.lock"))
     killed = False
     began = time.perf_counter()
@@ -219,6 +233,7 @@ def main() -> int:
     finally:
         lab.proc.send_signal(signal.SIGTERM)
         lab.proc.wait(60)
+        shutil.rmtree(workdir, ignore_errors=True)
     print(
         f"{options.clusters} clusters x 2 IM/P nodes, `fleet regen apply --units cup`,"
         f" --concurrency {options.concurrency} per worker, time scale {options.time_scale:g}"

@@ -17,6 +17,7 @@ import hashlib
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -130,26 +131,29 @@ class ExecutorLeases:
         self.executor_id = executor_id
         self._alive = AdvisoryLock(url, EXECUTOR_PREFIX + executor_id, executor_id)
         self._runs: dict[str, tuple[AdvisoryLock, int]] = {}
+        self._mutex = threading.Lock()  # the CLI's thread and DBOS's workflow threads
 
     def start(self) -> None:
         self._alive.acquire(f"executor id {self.executor_id}")
 
     def stop(self) -> None:
-        for lock, _ in self._runs.values():
-            lock.release()
-        self._runs.clear()
+        with self._mutex:
+            for lock, _ in self._runs.values():
+                lock.release()
+            self._runs.clear()
         self._alive.release()
 
     def try_hold(self, run_id: str) -> bool:
-        held = self._runs.get(run_id)
-        if held is not None:
-            self._runs[run_id] = (held[0], held[1] + 1)
+        with self._mutex:
+            held = self._runs.get(run_id)
+            if held is not None:
+                self._runs[run_id] = (held[0], held[1] + 1)
+                return True
+            lock = AdvisoryLock(self.url, RUN_PREFIX + run_id, self.executor_id)
+            if not lock.try_acquire():
+                return False
+            self._runs[run_id] = (lock, 1)
             return True
-        lock = AdvisoryLock(self.url, RUN_PREFIX + run_id, self.executor_id)
-        if not lock.try_acquire():
-            return False
-        self._runs[run_id] = (lock, 1)
-        return True
 
     def hold(self, run_id: str) -> None:
         """Take the run's lease or raise ``LeaseBusy`` naming the executor that has it."""
@@ -161,14 +165,15 @@ class ExecutorLeases:
             )
 
     def let_go(self, run_id: str) -> None:
-        held = self._runs.pop(run_id, None)
-        if held is None:
-            return
-        lock, count = held
-        if count > 1:
-            self._runs[run_id] = (lock, count - 1)
-        else:
-            lock.release()
+        with self._mutex:
+            held = self._runs.pop(run_id, None)
+            if held is None:
+                return
+            lock, count = held
+            if count > 1:
+                self._runs[run_id] = (lock, count - 1)
+            else:
+                lock.release()
 
     @asynccontextmanager
     async def guard(self, run_id: str, ops: ClusterOps) -> AsyncIterator[ClusterOps]:
