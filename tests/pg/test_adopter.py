@@ -3,13 +3,16 @@ no database)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from uccert.cli import main
+from uccert.run.executor import FLEET_QUEUE, Attempt, _status
 from uccert.run.fleet import Adopter
 from uccert.run.lease import EXECUTOR_PREFIX, lock_key
+from uccert.run.records import RunStatus
 
 pytestmark = pytest.mark.pure
 
@@ -61,3 +64,19 @@ def test_workers_and_fleet_runs_refuse_sqlite_in_one_line(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "PostgreSQL run database" in lines[0], lines
     assert not (tmp_path / "runs.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("queue", "busy", "status"),
+    [
+        (FLEET_QUEUE, False, RunStatus.QUEUED),  # waiting for a worker
+        (FLEET_QUEUE, True, RunStatus.RUNNING),
+        ("_dbos_internal_queue", False, RunStatus.INTERRUPTED),  # re-queued by recovery
+        (None, False, RunStatus.INTERRUPTED),
+    ],
+)
+def test_a_run_waiting_for_a_worker_is_queued_not_interrupted(
+    queue: str | None, busy: bool, status: RunStatus
+) -> None:
+    attempt = Attempt("r", 1, "ENQUEUED", datetime.now(UTC), {}, None, queue)
+    assert _status(attempt, busy) is status

@@ -43,8 +43,8 @@ def worker(
     lease_timeout: LeaseOption = 30.0,
 ) -> None:
     """Execute fleet runs from the PostgreSQL run database until Ctrl-C or SIGTERM."""
-    from uccert.run.executor import Executor
-    from uccert.run.fleet import FLEET_QUEUE, SWEEP_INTERVAL, Adopter, register_fleet_queue
+    from uccert.run.executor import FLEET_QUEUE, Executor
+    from uccert.run.fleet import SWEEP_INTERVAL, Adopter, register_fleet_queue
     from uccert.run.workflow import ProgressEvent, RunEnvironment
 
     database = RunDatabase.locate(database_url)

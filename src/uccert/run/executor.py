@@ -50,6 +50,8 @@ EXECUTOR_ID: Final = "local"  # SQLite: one executor at a time (the lock file)
 ATTEMPT_SEP: Final = "~"
 # Holds the cancelled attempt that closes a failed run; no executor ever serves this queue.
 CANCEL_QUEUE: Final = "uccert-cancelled"
+# Fleet runs wait here for a worker (``fleet``): partitioned by cluster.
+FLEET_QUEUE: Final = "uccert-fleet"
 
 
 class RunNotFound(ConfigError):
@@ -117,6 +119,7 @@ class Attempt:
     created: datetime
     stored: Mapping[str, Any]
     outcome: RunOutcome | None
+    queue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,8 @@ def _status(latest: Attempt, busy: bool) -> RunStatus:
             return RunStatus.FAILED
         case "CANCELLED":
             return RunStatus.CANCELLED
-        case "ENQUEUED" if not busy:
-            return RunStatus.QUEUED
+        case "ENQUEUED" if not busy and latest.queue == FLEET_QUEUE:
+            return RunStatus.QUEUED  # not yet taken by a worker (else: re-queued by recovery)
         case _:  # PENDING, ENQUEUED
             return RunStatus.RUNNING if busy else RunStatus.INTERRUPTED
 
@@ -196,6 +199,7 @@ class RunBook:
                     datetime.fromtimestamp((w.created_at or 0) / 1000, UTC),
                     stored,
                     RunOutcome.from_json(output) if output is not None else None,
+                    w.queue_name,
                 )
             )
         for attempts in runs.values():

@@ -26,11 +26,10 @@ from dbos import DBOS, DBOSClient
 
 from uccert.model import Plan
 from uccert.run.database import RunDatabase
-from uccert.run.executor import APP_VERSION
+from uccert.run.executor import APP_VERSION, FLEET_QUEUE
 from uccert.run.lease import EXECUTOR_PREFIX, holders, lock_key, migrate
 from uccert.run.workflow import WORKFLOW_NAME, run_input
 
-FLEET_QUEUE: Final = "uccert-fleet"
 LEASE_TIMEOUT: Final = 30.0  # seconds an executor's lock must stay free before adoption
 SWEEP_INTERVAL: Final = 2.0
 QUEUE_POLL: Final = 1.0
