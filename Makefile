@@ -31,7 +31,7 @@ demo: $(VENV)/.installed
 
 # Benchmarks: each bench/NAME.py prints its own numbers and the ratio against a baseline it
 # measures in the same run (bench/README.md). `make bench BENCHES=inventory` runs just one.
-BENCHES ?= cli_start inventory outage
+BENCHES ?= cli_start inventory outage fleet
 
 bench: $(VENV)/.installed
 	@set -e; for b in $(BENCHES); do \

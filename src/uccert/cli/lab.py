@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import re
 import signal
 import sys
 from pathlib import Path
@@ -43,6 +44,23 @@ def _non_negative(text: str, what: str, examples: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise ConfigError(f"{what} {text!r} is not a number >= 0 — use e.g. {examples}")
     return value
+
+
+# A DNS domain of two or more labels (RFC 1035 host-name rules), lower case.
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+)
+MAX_CLUSTERS = 200
+
+
+def parse_domain(text: str) -> str:
+    domain = text.strip().lower().rstrip(".")
+    if not _DOMAIN.match(domain):
+        raise ConfigError(
+            f"--domain {text!r} is not a DNS domain of two or more labels — use e.g."
+            " --domain east.example.com"
+        )
+    return domain
 
 
 def parse_time_scale(text: str) -> float:
@@ -130,8 +148,46 @@ def up(
             help="Real seconds an admin CLI session may idle before it is closed (0: never).",
         ),
     ] = "0",
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain",
+            help="The nodes' DNS domain (the cluster is named after its first label).",
+        ),
+    ] = None,
+    clusters: Annotated[
+        int,
+        typer.Option(
+            "--clusters",
+            help="Serve N clusters of the preset, each in its own domain, one inventory.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the lab in the foreground until Ctrl+C or SIGTERM."""
+    if (clusters != 1 or domain is not None) and (replay is not None or no_dns):
+        raise ConfigError(
+            "--domain and --clusters give nodes a DNS domain — drop --replay and --no-dns"
+        )
+    if not 1 <= clusters <= MAX_CLUSTERS:
+        raise ConfigError(f"--clusters {clusters} is out of range — use 1 to {MAX_CLUSTERS}")
+    if clusters > 1:
+        if topology is not None:
+            raise ConfigError("--clusters serves copies of a preset — drop --topology")
+        if preset_name not in PRESETS:
+            raise ConfigError(
+                f"unknown preset {preset_name!r} — use --preset demo or --preset minimal"
+            )
+        resolve_topology(preset_name, None, version)  # the version's own checks
+        scale = parse_time_scale(time_scale)
+        parent = parse_domain(domain) if domain is not None else None
+        if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
+            raise ConfigError(
+                f"state dir {str(state_dir)!r} is not a directory — pick another path"
+            )
+        asyncio.run(
+            _serve_fleet(clusters, preset_name, version, scale, parent, ready_file, state_dir)
+        )
+        return
     if replay is not None:
         if topology is not None or version is not None:
             raise ConfigError(
@@ -150,11 +206,16 @@ def up(
         asyncio.run(_serve_replay(replay, ready_file, state_dir))
         return
     topo = resolve_topology(preset_name, topology, version, dns=not no_dns)
+    if domain is not None:
+        from uccert.lab.servers.fleet import in_domain
+
+        topo = in_domain(topo, parse_domain(domain))
     scale = parse_time_scale(time_scale)
     idle = parse_idle_timeout(idle_timeout)
     if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
         raise ConfigError(f"state dir {str(state_dir)!r} is not a directory — pick another path")
-    asyncio.run(_serve(topo, scale, ready_file, state_dir, idle))
+    cluster = topo.name if domain is not None else "lab"
+    asyncio.run(_serve(topo, scale, ready_file, state_dir, idle, cluster))
 
 
 def parse_idle_timeout(text: str) -> float:
@@ -198,12 +259,51 @@ async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path |
             loop.remove_signal_handler(sig)
 
 
+async def _serve_fleet(
+    count: int,
+    preset_name: str,
+    version: str | None,
+    scale: float,
+    domain: str | None,
+    ready_file: Path | None,
+    state_dir: Path | None,
+) -> None:
+    from uccert.lab.servers.fleet import running_fleet
+    from uccert.lab.state.topology import DEFAULT_DOMAIN
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with running_fleet(
+            count,
+            preset_name=cast(Literal["demo", "minimal"], preset_name),
+            version=version,
+            time_scale=scale,
+            state_dir=state_dir,
+            ready_file=ready_file,
+            domain=domain or DEFAULT_DOMAIN,
+        ) as fleet:
+            err = sys.stderr
+            print(f"{count} clusters up (time scale {scale:g}):", file=err)
+            for c in fleet.ready["clusters"]:
+                print(f"  {c['name']:<8} {c['domain']:<28} {len(c['nodes'])} nodes", file=err)
+            print(f"inventory: {fleet.inventory}", file=err)
+            print("Ctrl+C or SIGTERM stops the labs.", file=err, flush=True)
+            await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
 async def _serve(
     topo: Topology,
     scale: float,
     ready_file: Path | None,
     state_dir: Path | None,
     idle_timeout: float = 0.0,
+    cluster: str = "lab",
 ) -> None:
     from uccert.lab.servers.runtime import running_lab
 
@@ -218,6 +318,7 @@ async def _serve(
             state_dir=state_dir,
             ready_file=ready_file,
             idle_timeout=idle_timeout,
+            cluster=cluster,
         ) as running:
             err = sys.stderr
             print(f"lab {topo.name!r} up (time scale {scale:g}):", file=err)

@@ -85,6 +85,14 @@ COMMANDS: dict[str, Lazy] = {
         "watch",
         "Check on a schedule; notify new and resolved findings only, by command or webhook.",
     ),
+    "worker": Lazy(
+        "worker",
+        "worker",
+        "Execute fleet runs from the PostgreSQL run database until Ctrl-C or SIGTERM.",
+    ),
+    "fleet": Lazy(
+        "fleet", "app", "Fleet runs on PostgreSQL: one run per cluster, executed by workers."
+    ),
 }
 
 

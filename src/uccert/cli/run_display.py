@@ -427,6 +427,10 @@ def runs_table(runs: list[RunSummary]) -> Fitted:
         ]
         for r in runs
     ]
+    if any(r.holder for r in runs):  # PostgreSQL: which worker executes each running run
+        columns.insert(4, Column("HOLDER", shrink=1, minimum=8))
+        for row, r in zip(rows, runs, strict=True):
+            row.insert(4, clean(r.holder) or "-")
     return Fitted(lambda width: fit_columns(columns, rows, width))
 
 

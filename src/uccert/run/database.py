@@ -90,8 +90,18 @@ class RunDatabase:
             _tighten(path)
 
     @property
+    def postgres(self) -> bool:
+        """Runs guarded in the database itself (``lease``), not by the lock file."""
+        return urlsplit(self.url).scheme.split("+")[0] in ("postgresql", "postgres")
+
+    @property
     def exists(self) -> bool:
-        """False for a SQLite file never created (nothing to list)."""
+        """False for a SQLite file never created, or a PostgreSQL database no uccert executed
+        in yet (DBOS creates its tables when it first launches): nothing to list."""
+        if self.postgres:
+            from uccert.run.lease import schema_ready
+
+            return schema_ready(self.url)
         if not self.url.startswith("sqlite:///"):
             return True
         path = Path(self.url.removeprefix("sqlite:///"))

@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +26,7 @@ from dbos import DBOS, DBOSClient, DBOSConfig, SetWorkflowID
 from uccert.errors import ConfigError, UccertError
 from uccert.model import Plan, plan_from_json
 from uccert.run.database import ExecutorLock, RunDatabase
+from uccert.run.lease import ExecutorLeases, migrate, new_executor_id, run_holders
 from uccert.run.records import (
     UNFINISHED,
     RunOutcome,
@@ -45,10 +46,12 @@ from uccert.run.workflow import (
 APP_NAME: Final = "uccert"
 # Fixed, so a run interrupted under one uccert build is recovered by the next one.
 APP_VERSION: Final = "uccert-runs-1"
-EXECUTOR_ID: Final = "local"
+EXECUTOR_ID: Final = "local"  # SQLite: one executor at a time (the lock file)
 ATTEMPT_SEP: Final = "~"
 # Holds the cancelled attempt that closes a failed run; no executor ever serves this queue.
 CANCEL_QUEUE: Final = "uccert-cancelled"
+# Fleet runs wait here for a worker (``fleet``): partitioned by cluster.
+FLEET_QUEUE: Final = "uccert-fleet"
 
 
 class RunNotFound(ConfigError):
@@ -69,12 +72,17 @@ def _run_of(workflow_id: str) -> tuple[str, int]:
     return run, int(attempt) if attempt else 1
 
 
-def dbos_config(database: RunDatabase) -> DBOSConfig:
+def own_queue(executor_id: str) -> str:
+    """The queue only this process listens to: where it puts a run it resumes on PostgreSQL."""
+    return f"uccert-executor-{executor_id}"
+
+
+def dbos_config(database: RunDatabase, executor_id: str = EXECUTOR_ID) -> DBOSConfig:
     return {
         "name": APP_NAME,
         "system_database_url": database.url,
         "application_version": APP_VERSION,
-        "executor_id": EXECUTOR_ID,
+        "executor_id": executor_id,
         "log_level": "WARNING",
     }
 
@@ -112,6 +120,7 @@ class Attempt:
     stored: Mapping[str, Any]
     outcome: RunOutcome | None
     updated: datetime | None = None  # DBOS's last status change: the end, once it has ended
+    queue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,8 @@ def _status(latest: Attempt, busy: bool) -> RunStatus:
             return RunStatus.FAILED
         case "CANCELLED":
             return RunStatus.CANCELLED
+        case "ENQUEUED" if not busy and latest.queue == FLEET_QUEUE:
+            return RunStatus.QUEUED  # not yet taken by a worker (else: re-queued by recovery)
         case _:  # PENDING, ENQUEUED
             return RunStatus.RUNNING if busy else RunStatus.INTERRUPTED
 
@@ -190,17 +201,21 @@ class RunBook:
                     stored,
                     RunOutcome.from_json(output) if output is not None else None,
                     datetime.fromtimestamp(w.updated_at / 1000, UTC) if w.updated_at else None,
+                    w.queue_name,
                 )
             )
         for attempts in runs.values():
             attempts.sort(key=lambda a: a.number)
         return runs
 
-    def _summary(self, run: str, attempts: list[Attempt], busy: bool) -> RunSummary:
+    def _summary(
+        self, run: str, attempts: list[Attempt], busy: bool, holder: str = ""
+    ) -> RunSummary:
         latest = attempts[-1]
         status = _status(latest, busy)
         reason = latest.outcome.reason if latest.outcome is not None else ""
-        ended = None if status in (RunStatus.RUNNING, RunStatus.INTERRUPTED) else latest.updated
+        unfinished = (RunStatus.RUNNING, RunStatus.INTERRUPTED, RunStatus.QUEUED)
+        ended = None if status in unfinished else latest.updated
         return RunSummary(
             run,
             status,
@@ -209,13 +224,26 @@ class RunBook:
             str(attempts[0].stored.get("cluster", "")),
             len(attempts),
             reason,
-            ended,
+            ended=ended,
+            holder=holder if status is RunStatus.RUNNING else "",
         )
 
+    def _holders(self, run_ids: list[str]) -> dict[str, str] | None:
+        """PostgreSQL: the executor holding each run being executed; None for SQLite."""
+        if not self.database.postgres:
+            return None
+        return run_holders(self.database.url, run_ids)
+
     def runs(self) -> list[RunSummary]:
-        busy = self.database.busy()
         runs = self._attempts()
-        summaries = [self._summary(run, a, busy) for run, a in runs.items()]
+        held = self._holders(list(runs))
+        if held is None:
+            busy = self.database.busy()
+            summaries = [self._summary(run, a, busy) for run, a in runs.items()]
+        else:
+            summaries = [
+                self._summary(run, a, run in held, held.get(run, "")) for run, a in runs.items()
+            ]
         return sorted(summaries, key=lambda s: s.started)
 
     def unfinished(self) -> list[RunSummary]:
@@ -225,7 +253,11 @@ class RunBook:
         attempts = self._attempts(run_id).get(run_id)
         if not attempts:
             raise RunNotFound(f"no run {run_id!r}: see `uccert runs list` for the run ids")
-        summary = self._summary(run_id, attempts, self.database.busy())
+        held = self._holders([run_id])
+        if held is None:
+            summary = self._summary(run_id, attempts, self.database.busy())
+        else:
+            summary = self._summary(run_id, attempts, run_id in held, held.get(run_id, ""))
         client = self._client()
         try:
             records = tuple(
@@ -286,23 +318,61 @@ class RunBook:
 
 
 class Executor:
-    """Holds the database's lock and a launched DBOS; executes new and resumed runs."""
+    """Holds the database's guard and a launched DBOS; executes new and resumed runs.
 
-    def __init__(self, database: RunDatabase, environment: RunEnvironment) -> None:
+    SQLite: the lock file, and the fixed executor id whose interrupted runs DBOS recovers at
+    launch. PostgreSQL: a distinct executor id held as a lock in the database, a lease per run
+    it executes (``lease``), and a queue of its own for the runs it resumes; DBOS recovers
+    nothing at launch (no other process ever had this executor id)."""
+
+    def __init__(
+        self,
+        database: RunDatabase,
+        environment: RunEnvironment,
+        listen: tuple[str, ...] = (),
+    ) -> None:
         self.database = database
         self.environment = environment
+        self.listen = listen
         self._lock = ExecutorLock(database)
+        self.leases: ExecutorLeases | None = None
+        self.executor_id = EXECUTOR_ID
+        if database.postgres:
+            self.executor_id = new_executor_id()
+            self.leases = ExecutorLeases(database.url, self.executor_id)
+
+    def _guard_enter(self) -> None:
+        if self.leases is not None:
+            self.leases.start()
+            try:
+                migrate(self.database.url)
+            except BaseException:
+                self.leases.stop()
+                raise
+        else:
+            self._lock.__enter__()
+
+    def _guard_exit(self) -> None:
+        if self.leases is not None:
+            self.leases.stop()
+        else:
+            self._lock.__exit__(None, None, None)
 
     def __enter__(self) -> Executor:
-        self._lock.__enter__()
+        self._guard_enter()
         try:
-            install(self.environment)
+            env = self.environment
+            if self.leases is not None:
+                env = replace(env, guard=self.leases.guard)
+            install(env)
             logging.getLogger("dbos").setLevel(logging.WARNING)
-            DBOS(config=dbos_config(self.database))
+            DBOS(config=dbos_config(self.database, self.executor_id))
             _quiet_dbos()
+            if self.leases is not None:
+                DBOS.listen_queues([*self.listen, own_queue(self.executor_id)])
             DBOS.launch()
         except BaseException:
-            self._lock.__exit__(None, None, None)
+            self._guard_exit()
             raise
         return self
 
@@ -315,17 +385,32 @@ class Executor:
         try:
             DBOS.destroy(destroy_registry=False)
         finally:
-            self._lock.__exit__(exc_type, exc, tb)
+            self._guard_exit()
 
     async def start(
         self, run_id: str, plan: Plan, inventory: Path, fqdns: Mapping[str, str]
     ) -> RunOutcome:
         stored = run_input(run_id, 1, inventory, plan, fqdns)
-        with SetWorkflowID(run_id):
-            handle = await DBOS.start_workflow_async(run_workflow, stored)
-        return RunOutcome.from_json(await handle.get_result())
+        if self.leases is not None:
+            self.leases.hold(run_id)
+        try:
+            with SetWorkflowID(run_id):
+                handle = await DBOS.start_workflow_async(run_workflow, stored)
+            return RunOutcome.from_json(await handle.get_result())
+        finally:
+            if self.leases is not None:
+                self.leases.let_go(run_id)
 
     async def resume(self, run_id: str) -> RunOutcome:
+        if self.leases is None:
+            return await self._resume(run_id)
+        self.leases.hold(run_id)  # refused, naming the holder, while another process runs it
+        try:
+            return await self._resume(run_id)
+        finally:
+            self.leases.let_go(run_id)
+
+    async def _resume(self, run_id: str) -> RunOutcome:
         book = RunBook(self.database)
         attempts = book._attempts(run_id).get(run_id)
         if not attempts:
@@ -333,8 +418,18 @@ class Executor:
         latest = attempts[-1]
         status = _status(latest, busy=False)
         if status is RunStatus.INTERRUPTED:
-            # launch() has already handed it to DBOS recovery: wait for it.
-            handle: Any = await DBOS.retrieve_workflow_async(latest.workflow_id)
+            if self.leases is not None:
+                # Its executor is gone (else it would hold the lease): to this process's own
+                # queue, so no other process dequeues it.
+                await DBOS.register_queue_async(
+                    own_queue(self.executor_id), on_conflict="always_update"
+                )
+                handle: Any = await DBOS.resume_workflow_async(
+                    latest.workflow_id, queue_name=own_queue(self.executor_id)
+                )
+            else:
+                # launch() has already handed it to DBOS recovery: wait for it.
+                handle = await DBOS.retrieve_workflow_async(latest.workflow_id)
             result = await handle.get_result()
             if isinstance(result, dict):
                 return RunOutcome.from_json(result)

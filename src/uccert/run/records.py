@@ -25,9 +25,12 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     INTERRUPTED = "interrupted"
     CANCELLED = "cancelled"
+    QUEUED = "queued"  # a fleet run waiting on the queue for a worker (PostgreSQL)
 
 
-UNFINISHED: Final = frozenset({RunStatus.RUNNING, RunStatus.INTERRUPTED, RunStatus.FAILED})
+UNFINISHED: Final = frozenset(
+    {RunStatus.RUNNING, RunStatus.INTERRUPTED, RunStatus.FAILED, RunStatus.QUEUED}
+)
 
 
 def now_iso() -> str:
@@ -120,6 +123,7 @@ class RunSummary:
     attempts: int
     reason: str = ""
     ended: datetime | None = None  # when its latest attempt ended; None while unfinished
+    holder: str = ""  # PostgreSQL: the executor (host-pid-tag) executing a running run
 
     def to_json(self) -> dict[str, Any]:
         ended = self.ended.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if self.ended else None
@@ -132,4 +136,5 @@ class RunSummary:
             "cluster": self.cluster,
             "attempts": self.attempts,
             "reason": self.reason,
+            "holder": self.holder,
         }

@@ -13,6 +13,7 @@ resolved credentials here first. Nothing else is kept there.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -56,11 +57,16 @@ def _ignore(_event: ProgressEvent) -> None:
 
 @dataclass(frozen=True)
 class RunEnvironment:
-    """Credentials by cluster name, where progress goes, the retry backoff."""
+    """Credentials by cluster name, where progress goes, the retry backoff; ``guard`` wraps
+    the execution of a run (on PostgreSQL: holds the run's lease, see ``lease``)."""
 
     credentials: Mapping[str, ClusterCredentials]
     progress: Callable[[ProgressEvent], None] = _ignore
     backoff: float = BACKOFF
+    guard: Callable[[str, ClusterOps], AbstractAsyncContextManager[ClusterOps]] | None = None
+
+    def guarded(self, run_id: str, ops: ClusterOps) -> AbstractAsyncContextManager[ClusterOps]:
+        return ops if self.guard is None else self.guard(run_id, ops)
 
 
 @dataclass
@@ -200,7 +206,7 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
     def note(message: str) -> None:
         env.progress(ProgressEvent(run_id, "note", None, message))
 
-    async with ClusterOps(config, credentials, pins_dir, fqdns) as ops:
+    async with env.guarded(run_id, ClusterOps(config, credentials, pins_dir, fqdns)) as ops:
         ctx = StepContext(
             plan,
             ops,

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
+from typing import Any, TypeVar
 
+from .fleet import RunningFleet, running_fleet
 from .runtime import RunningLab, running_lab
+
+T = TypeVar("T")
 
 START_TIMEOUT = 120.0
 
@@ -17,6 +20,19 @@ START_TIMEOUT = 120.0
 @contextmanager
 def lab_in_background(**options: Any) -> Iterator[RunningLab]:
     """``running_lab(**options)`` served from a daemon thread until the block ends."""
+    with _in_background(lambda: running_lab(**options)) as lab:
+        yield lab
+
+
+@contextmanager
+def fleet_in_background(count: int, **options: Any) -> Iterator[RunningFleet]:
+    """``running_fleet(count, **options)`` (many clusters) from a daemon thread."""
+    with _in_background(lambda: running_fleet(count, **options)) as fleet:
+        yield fleet
+
+
+@contextmanager
+def _in_background(factory: Callable[[], AbstractAsyncContextManager[T]]) -> Iterator[T]:
     ready = threading.Event()
     box: dict[str, Any] = {}
 
@@ -24,7 +40,7 @@ def lab_in_background(**options: Any) -> Iterator[RunningLab]:
         stop = asyncio.Event()
         box["stop"] = (asyncio.get_running_loop(), stop)
         try:
-            async with running_lab(**options) as lab:
+            async with factory() as lab:
                 box["lab"] = lab
                 ready.set()
                 await stop.wait()

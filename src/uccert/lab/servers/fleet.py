@@ -71,11 +71,18 @@ def cluster_names(count: int) -> list[str]:
     return [f"lab{i:0{width}d}" for i in range(1, count + 1)]
 
 
-def fleet_topology(base: Topology, name: str) -> Topology:
-    """``base`` as cluster ``name``: same nodes, in the domain ``<name>.lab.example``."""
-    domain = f"{name}.{DEFAULT_DOMAIN}"
+def fleet_topology(base: Topology, name: str, parent: str = DEFAULT_DOMAIN) -> Topology:
+    """``base`` as cluster ``name``: same nodes, in the domain ``<name>.<parent>``."""
+    return in_domain(base, f"{name}.{parent}", name)
+
+
+def in_domain(base: Topology, domain: str, name: str | None = None) -> Topology:
+    """``base`` with every node in DNS domain ``domain`` (FQDN ``<node>.<domain>``), as cluster
+    ``name`` (default: the domain's first label), so labs of distinct domains merge into one
+    inventory with distinct cluster names, FQDNs, certificate CNs and pins."""
     nodes = tuple(dataclasses.replace(n, fqdn=f"{n.name}.{domain}") for n in base.nodes)
-    return dataclasses.replace(base, name=name, domain=domain, nodes=nodes)
+    cluster = name or domain.split(".")[0]
+    return dataclasses.replace(base, name=cluster, domain=domain, nodes=nodes)
 
 
 def ensure_fd_limit(needed: int) -> int:
@@ -141,8 +148,10 @@ async def running_fleet(
     control_api: bool = False,
     watch_interval: float = WATCH_INTERVAL,
     start: dt.datetime | None = None,
+    domain: str = DEFAULT_DOMAIN,
 ) -> AsyncIterator[RunningFleet]:
-    """Run ``count`` labs until the block ends: listeners up, one set of files written."""
+    """Run ``count`` labs until the block ends: listeners up, one set of files written.
+    Cluster ``labNN`` lives in DNS domain ``labNN.<domain>``."""
     if count < 1:
         raise ValueError(f"a fleet needs 1 or more clusters, got {count}")
     began = time.perf_counter()
@@ -156,7 +165,7 @@ async def running_fleet(
     try:
         async with contextlib.AsyncExitStack() as stack:
             for name in cluster_names(count):
-                lab = await build_lab(fleet_topology(base, name), None, since)
+                lab = await build_lab(fleet_topology(base, name, domain), None, since)
                 running = RunningLab(
                     lab=lab,
                     clock=VirtualClock(lab, time_scale),

@@ -398,9 +398,11 @@ async def running_lab(
     start: dt.datetime | None = None,
     latency: Latency = NO_LATENCY,
     idle_timeout: float = 0.0,
+    cluster: str = "lab",
 ) -> AsyncIterator[RunningLab]:
     """Run a lab until the block ends: listeners up, files written, clock ticking.
-    ``idle_timeout``: real seconds an admin CLI session may idle before the node closes it."""
+    ``idle_timeout``: real seconds an admin CLI session may idle before the node closes it;
+    ``cluster``: its name in the inventory written."""
     topo = topology if topology is not None else preset(preset_name, version)
     if timezone is not None:
         topo = dataclasses.replace(topo, timezone=timezone)
@@ -417,6 +419,7 @@ async def running_lab(
         host_key=new_host_key(),
         state_dir=directory,
         inventory=directory / "uccert.toml",
+        cluster=cluster,
     )
     try:
         async with serving_lab(running, begin, latency=latency, idle_timeout=idle_timeout):
