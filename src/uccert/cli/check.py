@@ -19,7 +19,7 @@ from rich.text import Text
 from uccert.config import DEFAULT_INVENTORY
 from uccert.model import Finding, Snapshot, dumps, findings_to_json
 
-from .inventory import ClusterOption, InventoryOption, JsonOption, console, read_snapshots
+from .common import ClusterOption, InventoryOption, JsonOption, console, read_snapshots
 from .output import Cell, Column, clean, fit_columns, paged
 
 CLUSTER_WIDE = "(cluster)"

@@ -32,26 +32,26 @@ from uccert.ca.chain import common_name, fingerprint, is_ca, is_self_signed
 from uccert.ca.csr_request import CsrPlan, check_generated_csr, sidecar
 from uccert.ca.keys import parse_key_spec, public_key_sha256
 from uccert.ca.upload_checks import UploadPlan
-from uccert.config import (
-    DEFAULT_INVENTORY,
-)
+from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
 from uccert.model import Distribution, Node, ServiceState, Snapshot
 from uccert.plan.upload import plan_after_upload, services_to_restart
 from uccert.run.database import RunDatabase
 
-from .inventory import ClusterOption, InventoryOption, console
-from .output import clean
-from .regen import (
+from .common import (
+    ClusterOption,
     DatabaseOption,
+    InventoryOption,
     ReportOption,
     Target,
     confirm,
+    console,
     execute,
     refuse_unfinished,
     target,
     timing_of,
 )
+from .output import clean
 from .run_display import print_plan
 
 if TYPE_CHECKING:

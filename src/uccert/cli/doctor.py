@@ -20,7 +20,7 @@ from rich.table import Table
 from uccert.config import DEFAULT_INVENTORY, load_inventory, resolve_credentials, select_clusters
 from uccert.errors import ConfigError
 
-from .inventory import ClusterOption, InventoryOption, console
+from .common import ClusterOption, InventoryOption, console
 
 if TYPE_CHECKING:
     from uccert.cluster.doctor import Check

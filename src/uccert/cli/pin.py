@@ -46,7 +46,7 @@ from uccert.config import (
 from uccert.errors import ClusterError, ConfigError, UccertError
 from uccert.model import dumps
 
-from .inventory import ClusterOption, InventoryOption, JsonOption, console
+from .common import ClusterOption, InventoryOption, JsonOption, console
 from .output import clean
 
 SCHEMA_VERSION: Final = 1

@@ -19,9 +19,8 @@ from uccert.config import load_inventory, resolve_credentials, select_clusters
 from uccert.model import StepKind
 from uccert.run.database import RunDatabase
 
-from .inventory import JsonOption, console
+from .common import DatabaseOption, JsonOption, ReportOption, confirm, console
 from .output import clean
-from .regen import DatabaseOption, ReportOption, confirm
 from .run_display import (
     ProgressPrinter,
     print_interrupted,

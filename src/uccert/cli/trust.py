@@ -27,19 +27,22 @@ from uccert.plan import PruneRequest, parse_nodes, plan_prune
 from uccert.plan.prune_select import check_request
 from uccert.run.database import RunDatabase
 
-from .inventory import ClusterOption, InventoryOption, JsonOption, console
-from .output import paged
-from .regen import (
+from .common import (
+    ClusterOption,
     DatabaseOption,
     ForceReplicationOption,
+    InventoryOption,
+    JsonOption,
     ReportOption,
     confirm,
+    console,
     execute,
     refuse_unfinished,
     snapshot_of,
     target,
     timing_of,
 )
+from .output import paged
 from .run_display import ExplainOption, print_plan, warning_lines
 
 app = typer.Typer(help="Trust stores: delete expired or duplicate trust certificates.")

@@ -1,0 +1,200 @@
+"""What the commands share: the option types, the one cluster a change is made on (`Target`),
+reading clusters, asking for confirmation, and running a plan durably (`execute`).
+
+A command module holds one command; anything two commands need lives here, so that no command
+imports another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from uccert.config import (
+    ClusterConfig,
+    ClusterCredentials,
+    load_inventory,
+    resolve_credentials,
+    select_clusters,
+)
+from uccert.errors import ConfigError
+from uccert.model import Plan, PlanTiming, Snapshot
+from uccert.run.database import RunDatabase
+
+from . import output
+from .output import clean, progress
+from .run_display import ProgressPrinter, print_interrupted, print_outcome, write_report
+
+if TYPE_CHECKING:
+    from uccert.cluster import NodeTargets
+
+InventoryOption = Annotated[
+    Path, typer.Option("--inventory", help="The inventory file (uccert.toml).")
+]
+ClusterOption = Annotated[
+    str | None, typer.Option("--cluster", help="One cluster of the inventory (default: every).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON (schema_version 1).")]
+ForceReplicationOption = Annotated[
+    bool,
+    typer.Option(
+        "--force-replication",
+        help="Go on although a node's database replication is not good (a warning in the plan).",
+    ),
+]
+ReportOption = Annotated[
+    Path | None, typer.Option("--report", help="Write a self-contained HTML report.")
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="Run database (default: SQLite under the state directory); no passwords here —"
+        " use $UCCERT_DATABASE_URL.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One cluster, ready to talk to."""
+
+    config: ClusterConfig
+    credentials: ClusterCredentials
+    inventory: Path
+    pins_dir: Path
+
+    @property
+    def targets(self) -> NodeTargets:
+        from uccert.cluster import NodeTargets
+
+        return NodeTargets(self.config, self.credentials, self.pins_dir)
+
+    def snapshot(self) -> Snapshot:
+        from uccert.cluster import ClusterClient
+
+        client = ClusterClient(self.config, self.credentials, self.pins_dir)
+        return asyncio.run(client.snapshot())
+
+
+def target(inventory: Path, cluster: str | None) -> Target:
+    """The one cluster a change is made on (ConfigError before anything connects)."""
+    inv = load_inventory(inventory)
+    clusters = select_clusters(inv, cluster)
+    if len(clusters) != 1:
+        names = ", ".join(c.name for c in clusters)
+        raise ConfigError(
+            f"{inv.path} has clusters {names}: changes are made one cluster at a time —"
+            " pick one with --cluster"
+        )
+    config = clusters[0]
+    prompt = getpass.getpass if sys.stdin.isatty() else None
+    creds = resolve_credentials(config.credentials, cluster=config.name, prompt=prompt)
+    return Target(config, creds, inv.path, inv.path.resolve().parent)
+
+
+def timing_of(config: ClusterConfig) -> PlanTiming:
+    t = config.timing
+    return PlanTiming(t.ha_sync_wait, t.poll_interval, t.restart_timeout, t.command_timeout)
+
+
+def snapshot_of(where: Target) -> Snapshot:
+    with progress(
+        f"reading cluster {where.config.name} ({where.config.publisher} and its nodes) ..."
+    ):
+        return where.snapshot()
+
+
+def read_snapshots(
+    inventory: Path, cluster: str | None
+) -> tuple[tuple[ClusterConfig, ...], tuple[Snapshot, ...]]:
+    """The selected clusters and one snapshot of each (ConfigError before anything connects):
+    the read commands' shared step, every cluster read at once under one bound."""
+    from uccert.cluster import ClusterClient, snapshot_clusters  # SSH/HTTP stack: not for --help
+    from uccert.cluster.client import fleet_bound
+
+    inv = load_inventory(inventory)
+    clusters = select_clusters(inv, cluster)
+    prompt = getpass.getpass if sys.stdin.isatty() else None
+    creds = [resolve_credentials(c.credentials, cluster=c.name, prompt=prompt) for c in clusters]
+    pins_dir = inv.path.resolve().parent
+
+    async def read() -> tuple[Snapshot, ...]:
+        bound = fleet_bound(inv.limits, max(c.limits.tls_per_node for c in clusters))
+        clients = [
+            ClusterClient(c, cr, pins_dir, bound) for c, cr in zip(clusters, creds, strict=True)
+        ]
+        return await snapshot_clusters(clients)
+
+    nodes = "" if len(clusters) != 1 else f" ({clusters[0].publisher} and its nodes)"
+    names = ", ".join(clean(c.name) for c in clusters)
+    with output.progress(f"reading cluster{'s' if len(clusters) > 1 else ''} {names}{nodes} ..."):
+        return clusters, asyncio.run(read())
+
+
+def console() -> Console:
+    """The console a command prints to (terminal width, colour and pager settings)."""
+    return output.console()
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask, unless ``--yes``; refuse without a terminal to ask on."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise ConfigError(f"{question} — no terminal to ask on: pass --yes to confirm")
+    if not typer.confirm(question, default=False):
+        raise ConfigError("not confirmed: nothing was changed")
+
+
+def refuse_unfinished(database: RunDatabase) -> None:
+    from uccert.run.executor import RunBook
+
+    pending = RunBook(database).unfinished()
+    if pending:
+        ids = ", ".join(f"{r.id} ({r.status.value})" for r in pending)
+        raise ConfigError(
+            f"an unfinished run exists: {ids} — finish it with `uccert runs resume ID --yes`"
+            " or drop it with `uccert runs cancel ID`"
+        )
+
+
+def execute(
+    out: Console,
+    where: Target,
+    built: Plan,
+    snap: Snapshot,
+    database: RunDatabase,
+    report: Path | None,
+) -> int:
+    """Run the plan durably; the exit code (0 succeeded, 1 failed, 4 interrupted)."""
+    from uccert.run.executor import Executor, RunBook, new_run_id
+    from uccert.run.workflow import RunEnvironment
+
+    run_id = new_run_id()
+    fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
+    printer = ProgressPrinter(out, len(built.steps))
+    env = RunEnvironment({where.config.name: where.credentials}, printer)
+    out.print(f"Run [bold]{run_id}[/] started (resume it with `uccert runs resume {run_id}`).")
+
+    async def go() -> int:
+        with Executor(database, env) as executor:
+            outcome = await executor.start(run_id, built, where.inventory, fqdns)
+        return print_outcome(out, run_id, outcome)
+
+    try:
+        code = asyncio.run(go())
+    except KeyboardInterrupt:
+        print_interrupted(run_id)
+        return 4
+    if report is not None:
+        write_report(RunBook(database).show(run_id), report)
+        out.print(f"Report written to {report}")
+    return code
