@@ -42,6 +42,17 @@ ClusterOption = Annotated[
     str | None, typer.Option("--cluster", help="One cluster of the inventory (default: every).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON (schema_version 1).")]
+UnitOption = Annotated[
+    str, typer.Option("--unit", help="The unit, e.g. tomcat, cup-xmpp, cup-xmpp-s2s.")
+]
+DomainOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--domain",
+        help="cup-xmpp-s2s: an e-mail or group-chat alias domain to name (repeatable); the "
+        "IM/P nodes' own domain is always named.",
+    ),
+]
 ForceReplicationOption = Annotated[
     bool,
     typer.Option(
