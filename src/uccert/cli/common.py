@@ -24,13 +24,13 @@ from uccert.config import (
     resolve_credentials,
     select_clusters,
 )
-from uccert.errors import ConfigError
+from uccert.errors import ConfigError, RunInterrupted
 from uccert.model import Plan, PlanTiming, Snapshot
 from uccert.run.database import RunDatabase
 
 from . import output
 from .output import clean, progress
-from .run_display import ProgressPrinter, print_interrupted, print_outcome, write_report
+from .run_display import ProgressPrinter, print_outcome, stop_progress, write_report
 
 if TYPE_CHECKING:
     from uccert.cluster import NodeTargets
@@ -177,6 +177,15 @@ def refuse_unfinished(database: RunDatabase) -> None:
         )
 
 
+def interrupted(run_id: str) -> RunInterrupted:
+    """Ctrl-C during a run: it stopped part way, so say how to finish it (exit 4)."""
+    stop_progress()
+    return RunInterrupted(
+        f"run {run_id} was interrupted: High Availability may still be off and services"
+        f" may be stopped — finish it with `uccert runs resume {run_id} --yes`"
+    )
+
+
 def execute(
     out: Console,
     where: Target,
@@ -185,7 +194,7 @@ def execute(
     database: RunDatabase,
     report: Path | None,
 ) -> int:
-    """Run the plan durably; the exit code (0 succeeded, 1 failed, 4 interrupted)."""
+    """Run the plan durably; the exit code (0 succeeded, 1 failed); RunInterrupted on Ctrl-C."""
     from uccert.run.executor import Executor, RunBook, new_run_id
     from uccert.run.workflow import RunEnvironment
 
@@ -203,8 +212,7 @@ def execute(
     try:
         code = asyncio.run(go())
     except KeyboardInterrupt:
-        print_interrupted(run_id)
-        return 4
+        raise interrupted(run_id) from None
     if report is not None:
         write_report(RunBook(database).show(run_id), report)
         out.print(f"Report written to {report}")

@@ -12,7 +12,7 @@ import typer
 from rich.text import Text
 
 from uccert.config import DEFAULT_INVENTORY
-from uccert.errors import ConfigError
+from uccert.errors import ConfigError, ExitCode
 from uccert.model import CertInfo, NodeSnapshot, Snapshot, TrustEntry, dumps, iso_utc, to_json
 
 from .common import ClusterOption, InventoryOption, JsonOption, console, read_snapshots
@@ -27,8 +27,6 @@ from .output import (
     paged,
     record_lines,
 )
-
-EXIT_UNREADABLE = 1
 
 
 def unreadable(snapshots: tuple[Snapshot, ...]) -> list[tuple[str, NodeSnapshot]]:
@@ -338,4 +336,4 @@ def inventory(
         render(snapshots, datetime.now(UTC), wide)
     report_unreadable(snapshots)
     if unreadable(snapshots):
-        raise typer.Exit(EXIT_UNREADABLE)
+        raise typer.Exit(ExitCode.FAILED)

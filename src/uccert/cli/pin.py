@@ -43,7 +43,7 @@ from uccert.config import (
     resolve_credentials,
     select_clusters,
 )
-from uccert.errors import ClusterError, ConfigError, UccertError
+from uccert.errors import ClusterError, ConfigError, ExitCode, UccertError
 from uccert.model import dumps
 
 from .common import ClusterOption, InventoryOption, JsonOption, console
@@ -51,8 +51,6 @@ from .output import clean
 
 SCHEMA_VERSION: Final = 1
 CONCURRENCY: Final = 8
-EXIT_UNREACHED: Final = 1
-EXIT_DECLINED: Final = 1
 SSH_KEY: Final = "ssh host key"
 HTTPS_CERT: Final = "https cert"
 REST_CERT: Final = "rest cert"
@@ -498,8 +496,8 @@ def _finish(session: Session, *, declined: bool) -> None:
         print(f"warning: {problem}", file=sys.stderr)
     if declined:
         print("not recorded: nothing more was written", file=sys.stderr)
-        raise typer.Exit(EXIT_DECLINED)
+        raise typer.Exit(ExitCode.FAILED)
     if not session.json_out and not any(p.recorded for p in session.shown):
         print("nothing to record: no key or cert is new or changed")
     if unreached or session.problems:
-        raise typer.Exit(EXIT_UNREACHED)
+        raise typer.Exit(ExitCode.FAILED)

@@ -19,11 +19,10 @@ from uccert.config import load_inventory, resolve_credentials, select_clusters
 from uccert.model import StepKind
 from uccert.run.database import RunDatabase
 
-from .common import DatabaseOption, JsonOption, ReportOption, confirm, console
+from .common import DatabaseOption, JsonOption, ReportOption, confirm, console, interrupted
 from .output import clean
 from .run_display import (
     ProgressPrinter,
-    print_interrupted,
     print_outcome,
     runs_table,
     write_report,
@@ -111,8 +110,7 @@ def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption =
     try:
         code = asyncio.run(go())
     except KeyboardInterrupt:
-        print_interrupted(run_id)
-        raise typer.Exit(4) from None
+        raise interrupted(run_id) from None
     raise typer.Exit(code)
 
 
