@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -34,6 +35,7 @@ from .run_display import ProgressPrinter, print_outcome, stop_progress, write_re
 
 if TYPE_CHECKING:
     from uccert.cluster import NodeTargets
+    from uccert.cluster.sessions import NodeSessions
 
 InventoryOption = Annotated[
     Path, typer.Option("--inventory", help="The inventory file (uccert.toml).")
@@ -89,10 +91,21 @@ class Target:
         return NodeTargets(self.config, self.credentials, self.pins_dir)
 
     def snapshot(self) -> Snapshot:
+        return asyncio.run(self.read())
+
+    async def read(self, sessions: NodeSessions | None = None) -> Snapshot:
+        """The cluster now; over ``sessions`` when given, which stay open for what the command
+        does next (one login per node)."""
         from uccert.cluster import ClusterClient
 
-        client = ClusterClient(self.config, self.credentials, self.pins_dir)
-        return asyncio.run(client.snapshot())
+        client = ClusterClient(self.config, self.credentials, self.pins_dir, sessions=sessions)
+        return await client.snapshot()
+
+    def sessions(self) -> NodeSessions:
+        """Per-node sessions for one command (``async with``: closed at its end)."""
+        from uccert.cluster.sessions import NodeSessions
+
+        return NodeSessions(self.targets)
 
 
 def target(inventory: Path, cluster: str | None) -> Target:
@@ -186,6 +199,36 @@ def interrupted(run_id: str) -> RunInterrupted:
     )
 
 
+async def run_plan(
+    out: Console, where: Target, built: Plan, snap: Snapshot, database: RunDatabase, run_id: str
+) -> int:
+    """Run the plan durably as ``run_id`` inside the command's event loop; the exit code (0
+    succeeded, 1 failed)."""
+    from uccert.run.executor import Executor
+    from uccert.run.workflow import RunEnvironment
+
+    fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
+    printer = ProgressPrinter(out, len(built.steps))
+    env = RunEnvironment({where.config.name: where.credentials}, printer)
+    out.print(f"Run [bold]{run_id}[/] started (resume it with `uccert runs resume {run_id}`).")
+    try:
+        with Executor(database, env) as executor:
+            outcome = await executor.start(run_id, built, where.inventory, fqdns)
+    finally:
+        # DBOS makes its thread pool the loop's default executor and shuts that pool down when
+        # the executor closes; what the command does next on this loop (a name lookup, a
+        # to_thread) needs a live one.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
+    return print_outcome(out, run_id, outcome)
+
+
+def write_run_report(out: Console, database: RunDatabase, run_id: str, report: Path) -> None:
+    from uccert.run.executor import RunBook
+
+    write_report(RunBook(database).show(run_id), report)
+    out.print(f"Report written to {report}")
+
+
 def execute(
     out: Console,
     where: Target,
@@ -195,25 +238,13 @@ def execute(
     report: Path | None,
 ) -> int:
     """Run the plan durably; the exit code (0 succeeded, 1 failed); RunInterrupted on Ctrl-C."""
-    from uccert.run.executor import Executor, RunBook, new_run_id
-    from uccert.run.workflow import RunEnvironment
+    from uccert.run.executor import new_run_id
 
     run_id = new_run_id()
-    fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
-    printer = ProgressPrinter(out, len(built.steps))
-    env = RunEnvironment({where.config.name: where.credentials}, printer)
-    out.print(f"Run [bold]{run_id}[/] started (resume it with `uccert runs resume {run_id}`).")
-
-    async def go() -> int:
-        with Executor(database, env) as executor:
-            outcome = await executor.start(run_id, built, where.inventory, fqdns)
-        return print_outcome(out, run_id, outcome)
-
     try:
-        code = asyncio.run(go())
+        code = asyncio.run(run_plan(out, where, built, snap, database, run_id))
     except KeyboardInterrupt:
         raise interrupted(run_id) from None
     if report is not None:
-        write_report(RunBook(database).show(run_id), report)
-        out.print(f"Report written to {report}")
+        write_run_report(out, database, run_id, report)
     return code

@@ -12,19 +12,22 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from cryptography import x509
 
 from uccert.ca import plan_csr
 from uccert.ca.csr_request import CsrPlan, check_generated_csr, sidecar
-from uccert.ca.keys import parse_key_spec, public_key_sha256
+from uccert.ca.keys import KeySpec, parse_key_spec, public_key_sha256
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
 from uccert.model import Distribution
 
 from .common import ClusterOption, DomainOption, InventoryOption, Target, UnitOption, target
+
+if TYPE_CHECKING:
+    from uccert.cluster.sessions import NodeSessions
 
 
 def parse_distribution(text: str) -> Distribution:
@@ -78,19 +81,32 @@ def csr(
     spec = parse_key_spec(key) if key is not None else None
     directory = _out_dir(out)
     where = target(inventory, cluster)
-    snap = where.snapshot()
-    plan = plan_csr(snap, unit, dist, spec, tuple(san or ()), tuple(domain or ()))
-    asyncio.run(_generate(where, plan, directory))
+    names = (tuple(san or ()), tuple(domain or ()))
+    asyncio.run(_read_and_generate(where, unit, dist, spec, names, directory))
 
 
-async def _generate(where: Target, plan: CsrPlan, directory: Path) -> None:
+async def _read_and_generate(
+    where: Target,
+    unit: str,
+    dist: Distribution,
+    spec: KeySpec | None,
+    names: tuple[tuple[str, ...], tuple[str, ...]],
+    directory: Path,
+) -> None:
+    """One event loop, one login per node: the read, then the CSRs over the same sessions."""
+    async with where.sessions() as sessions:
+        snap = await where.read(sessions)
+        plan = plan_csr(snap, unit, dist, spec, *names)
+        await _generate(sessions, plan, directory)
+
+
+async def _generate(sessions: NodeSessions, plan: CsrPlan, directory: Path) -> None:
     from uccert.cluster.csr import CsrOperationFailed, generate_csr
 
-    targets = where.targets
     failures: list[str] = []
     written: list[Path] = []
     for node_target in plan.targets:
-        made = await generate_csr(targets, node_target, plan.unit, plan.distribution, plan.key)
+        made = await generate_csr(sessions, node_target, plan.unit, plan.distribution, plan.key)
         request = x509.load_pem_x509_csr(made.pem.encode("ascii"))
         problems, notes = check_generated_csr(request, node_target, plan.unit, plan.key)
         for note in notes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -22,7 +23,7 @@ from uccert.ca.after_upload import client_bundle_hint, upload_warnings
 from uccert.ca.chain import common_name, fingerprint, is_ca, is_self_signed
 from uccert.ca.upload_checks import UploadPlan
 from uccert.config import DEFAULT_INVENTORY
-from uccert.errors import ConfigError
+from uccert.errors import ConfigError, ExitCode
 from uccert.model import Node, ServiceState, Snapshot
 from uccert.plan.upload import plan_after_upload, services_to_restart
 from uccert.run.database import RunDatabase
@@ -37,16 +38,18 @@ from .common import (
     UnitOption,
     confirm,
     console,
-    execute,
+    interrupted,
     refuse_unfinished,
+    run_plan,
     target,
     timing_of,
+    write_run_report,
 )
 from .output import clean
 from .run_display import print_plan
 
 if TYPE_CHECKING:
-    from uccert.cluster.csr import AppliedUpload
+    from uccert.cluster.sessions import NodeSessions
 
 
 def _read_certs(path: Path, option: str) -> list[x509.Certificate]:
@@ -110,8 +113,6 @@ def upload(
 
     The restarts run durably (HA off and restored, publisher first; `uccert runs`); then every
     node must present the cert, its chain validating against the uploaded root."""
-    from uccert.cluster.csr import CsrOperationFailed, read_pending_csrs
-
     certs = _read_certs(cert, "--cert")
     leaf, supplied = certs[0], certs[1:]
     leaves = [c for c in certs if not is_ca(c) and not is_self_signed(c)]
@@ -125,20 +126,62 @@ def upload(
         supplied += _read_certs(chain, "--chain")
     database = None if no_restart else RunDatabase.locate(database_url)
     where = target(inventory, cluster)
-    snap = where.snapshot()
-    nodes = {n.node.name: n.node for n in snap.nodes}
-    holders = [n.node for n in snap.nodes if n.error is None and n.identity(unit) is not None]
-    pending = asyncio.run(read_pending_csrs(where.targets, holders, unit))
-    plan = plan_upload(snap, unit, leaf, supplied, pending, datetime.now(UTC), tuple(domain or ()))
-    for line in _describe(plan):
-        print(line)
-    if database is not None:
-        refuse_unfinished(database)
-    then = "" if no_restart else ", then restart the services that present it"
-    confirm(f"upload {unit} to {plan.install_on} on cluster {snap.cluster}{then}?", yes)
-    wanted = services_to_restart(upload_plan_inputs(plan, snap), snap)
-    started = {} if database is None else asyncio.run(_start_times(where, snap, wanted))
-    applied = asyncio.run(_apply(where, plan, nodes))
+    request = UploadRequest(unit, leaf, tuple(supplied), tuple(domain or ()), yes)
+    run = StartedRun()
+    try:
+        code = asyncio.run(_upload(where, request, database, run))
+    except KeyboardInterrupt:
+        if run.id is None:
+            raise
+        raise interrupted(run.id) from None
+    if database is not None and run.id is not None and report is not None:
+        write_run_report(console(), database, run.id, report)
+    raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """What the command line asks for, checked."""
+
+    unit: str
+    leaf: x509.Certificate
+    supplied: tuple[x509.Certificate, ...]  # the CA certs given with it
+    domains: tuple[str, ...]
+    yes: bool
+
+
+@dataclass
+class StartedRun:
+    """The durable run's id once it has started (Ctrl-C then names it)."""
+
+    id: str | None = None
+
+
+async def _upload(
+    where: Target, request: UploadRequest, database: RunDatabase | None, run: StartedRun
+) -> int:
+    """The whole command in one event loop: read, check, upload over one session per node;
+    then (unless --no-restart) the restarts as a durable run and the chain on the wire."""
+    from uccert.cluster.csr import CsrOperationFailed, apply_upload, read_pending_csrs
+    from uccert.run.executor import new_run_id
+
+    unit, leaf = request.unit, request.leaf
+    async with where.sessions() as sessions:
+        snap = await where.read(sessions)
+        nodes = {n.node.name: n.node for n in snap.nodes}
+        holders = [n.node for n in snap.nodes if n.error is None and n.identity(unit) is not None]
+        pending = await read_pending_csrs(sessions, holders, unit)
+        now = datetime.now(UTC)
+        plan = plan_upload(snap, unit, leaf, request.supplied, pending, now, request.domains)
+        for line in _describe(plan):
+            print(line)
+        if database is not None:
+            refuse_unfinished(database)
+        then = "" if database is None else ", then restart the services that present it"
+        confirm(f"upload {unit} to {plan.install_on} on cluster {snap.cluster}{then}?", request.yes)
+        wanted = services_to_restart(upload_plan_inputs(plan, snap), snap)
+        started = {} if database is None else await _start_times(where, snap, wanted, sessions)
+        applied = await apply_upload(sessions, plan, nodes, progress=print)
     change = upload_plan_inputs(plan, snap, applied.trust_done, applied.stored_on)
     print(f"stored on: {', '.join(applied.stored_on)} (SHA-256 {fingerprint(leaf)[:16]}...)")
     if applied.not_stored:
@@ -150,21 +193,24 @@ def upload(
         )
     if database is None:
         _print_followup(change, snap)
-        return
+        return ExitCode.OK
     _print_warnings(change, restarting=True)
     serial = format(leaf.serial_number, "x")
     command = f"uccert upload --unit {unit} (serial {serial})"
     after = plan_after_upload(snap, change, serial, started, timing_of(where.config), command)
     out = console()
     print_plan(out, after)
-    code = execute(out, where, after, snap, database, report)
-    if code == 0:
-        code = _verify_chain(where, plan, nodes, {n.node.name: n.services for n in snap.nodes})
-    raise typer.Exit(code)
+    run.id = new_run_id()
+    code = await run_plan(out, where, after, snap, database, run.id)
+    if code == ExitCode.OK:
+        code = await _verify_chain(
+            where, plan, nodes, {n.node.name: n.services for n in snap.nodes}
+        )
+    return code
 
 
 async def _start_times(
-    where: Target, snap: Snapshot, wanted: Sequence[tuple[str, str]]
+    where: Target, snap: Snapshot, wanted: Sequence[tuple[str, str]], sessions: NodeSessions
 ) -> dict[tuple[str, str], str | None]:
     """Each service's start time before the upload (node clock), so that a restart after it
     can be told from one before it (a CA-signed cert's dates say nothing of the upload)."""
@@ -172,7 +218,8 @@ async def _start_times(
 
     fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
     found: dict[tuple[str, str], str | None] = {}
-    async with ClusterOps(where.config, where.credentials, where.pins_dir, fqdns) as ops:
+    config, creds = where.config, where.credentials
+    async with ClusterOps(config, creds, where.pins_dir, fqdns, sessions) as ops:
         for node in dict.fromkeys(n for n, _ in wanted):
             names = [s for n, s in wanted if n == node]
             statuses = await ops.service_status(node, names)
@@ -183,7 +230,7 @@ async def _start_times(
     return found
 
 
-def _verify_chain(
+async def _verify_chain(
     where: Target,
     plan: UploadPlan,
     nodes: dict[str, Node],
@@ -194,16 +241,10 @@ def _verify_chain(
     service is not running (XMPP federation off) is not in use, not a failure."""
     from uccert.cluster.verify_wire import verify_on_wire
 
-    checks = asyncio.run(verify_on_wire(where.targets, plan, nodes, services))
+    checks = await verify_on_wire(where.targets, plan, nodes, services)
     for c in checks:
         print(f"{'ok' if c.ok else 'FAILED'} {c.node} {c.unit}: {clean(c.detail)}")
-    return 0 if all(c.ok for c in checks) else 1
-
-
-async def _apply(where: Target, plan: UploadPlan, nodes: dict[str, Node]) -> AppliedUpload:
-    from uccert.cluster.csr import apply_upload
-
-    return await apply_upload(where.targets, plan, nodes, progress=print)
+    return ExitCode.OK if all(c.ok for c in checks) else ExitCode.FAILED
 
 
 def _print_followup(change: UploadChange, snap: Snapshot) -> None:

@@ -48,6 +48,7 @@ from cryptography import x509
 
 from uccert.cluster.cli_reader import read_time_zone
 from uccert.cluster.discovery import axl_client
+from uccert.cluster.sessions import NodeSessions
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, ConfigError, UccertError
@@ -175,7 +176,9 @@ def _pick(found: Mapping[str, T], names: Sequence[str]) -> dict[str, T | None]:
 class ClusterOps:
     """Actions and observations on one cluster's nodes; SSH sessions are opened lazily, kept per
     node and reopened after a drop. Use as ``async with ClusterOps(config, credentials, pins_dir,
-    nodes) as ops``; ``nodes`` maps node name -> FQDN (from a Snapshot)."""
+    nodes) as ops``; ``nodes`` maps node name -> FQDN (from a Snapshot). ``sessions``: a command's
+    own (its owner closes them), so that the nodes it already logged in to are not logged in
+    to again."""
 
     def __init__(
         self,
@@ -183,13 +186,14 @@ class ClusterOps:
         credentials: ClusterCredentials,
         pins_dir: Path,
         nodes: Mapping[str, str],
+        sessions: NodeSessions | None = None,
     ) -> None:
         self.config = cluster_config
         self.targets = NodeTargets(cluster_config, credentials, pins_dir)
         self.nodes = dict(nodes)
         self._fqdns = tuple(self.nodes.values())
-        self._sessions: dict[str, AdminCliSession] = {}
-        self._session_locks: dict[str, asyncio.Lock] = {}
+        self._owned = sessions is None
+        self._sessions = sessions if sessions is not None else NodeSessions(self.targets)
         self._tomcat_seen: dict[str, str] = {}  # node -> tomcat PEM read over SSH (not a pin)
         # (node, service folded) -> an SSH start/restart was watched reaching Started
         self._witnessed: dict[tuple[str, str], bool] = {}
@@ -207,9 +211,9 @@ class ClusterOps:
         await self.close()
 
     async def close(self) -> None:
-        """Close every SSH session (best effort)."""
-        sessions, self._sessions = list(self._sessions.values()), {}
-        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        """Close every SSH session (best effort), unless they are the caller's."""
+        if self._owned:
+            await self._sessions.close()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -224,15 +228,7 @@ class ClusterOps:
             ) from None
 
     async def _session(self, node: str) -> AdminCliSession:
-        fqdn = self._fqdn(node)
-        lock = self._session_locks.setdefault(node, asyncio.Lock())
-        async with lock:
-            session = self._sessions.get(node)
-            if session is None:
-                session = self.targets.cli_session(node, fqdn)
-                self._sessions[node] = session
-            await session.ensure_connected()
-            return session
+        return await self._sessions.cli(node, self._fqdn(node))
 
     async def _read(
         self, node: str, what: str, read: Callable[[AdminCliSession], Awaitable[T]]
