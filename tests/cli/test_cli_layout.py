@@ -67,3 +67,15 @@ def test_no_bare_exit_code_literal_in_the_cli() -> None:
         for match in bare.finditer(path.read_text())
     ]
     assert found == []
+
+
+def test_no_command_opens_connections_itself() -> None:
+    """uccert.transport is the one place that opens connections (SSH, TLS, HTTP)."""
+    opening = re.compile(r"\b(?:asyncssh|quiet_asyncssh|httpx|ssl|open_connection)\b")
+    found = [
+        f"{path.name}: {line.strip()}"
+        for path in sorted(CLI.glob("*.py"))
+        for line in path.read_text().splitlines()
+        if line.lstrip().startswith(("import ", "from ")) and opening.search(line)
+    ]
+    assert found == []

@@ -160,25 +160,17 @@ def _why(exc: BaseException) -> str:
 
 async def probe_ssh(node: NodeRef, pins_dir: Path, timeout: float) -> Probe:
     """The host key the node's SSH server presents (key exchange only, no login)."""
-    from uccert.quiet_asyncssh import asyncssh
     from uccert.transport import KnownHostsStore, fingerprint
+    from uccert.transport.pinning import fetch_host_key
 
     host, port = _ssh_where(node)
     pinned = tuple(p.fingerprint for p in KnownHostsStore(pins_dir).pinned(host, port))
     probe = Probe(node, SSH_KEY, host, port, pinned)
     try:
-        key = await asyncio.wait_for(
-            asyncssh.get_server_host_key(
-                host, port, server_host_key_algs="default", config=None
-            ),  # the same key choice as a session's, ~/.ssh/config not read
-            timeout,
-        )
-    except (OSError, asyncssh.Error, TimeoutError) as exc:
+        text = await fetch_host_key(host, port, timeout)
+    except (UccertError, OSError, TimeoutError) as exc:
         return replace(probe, error=_why(exc))
-    if key is None:
-        return replace(probe, error="the node presented no host key")
-    text = key.export_public_key("openssh").decode().strip()
-    return replace(probe, fingerprint=fingerprint(key), material=text)
+    return replace(probe, fingerprint=fingerprint(text), material=text)
 
 
 def _pinned_certs(pins_dir: Path, fqdn: str) -> tuple[str, ...]:
