@@ -199,6 +199,11 @@ class ClusterOps:
         self._witnessed: dict[tuple[str, str], bool] = {}
         self._zones: dict[str, tzinfo] = {}  # node -> platform time zone (start times)
 
+    @property
+    def sessions(self) -> NodeSessions:
+        """The per-node sessions these operations run over (a snapshot may share them)."""
+        return self._sessions
+
     async def __aenter__(self) -> ClusterOps:
         return self
 
