@@ -406,19 +406,25 @@ def pin(
     wanted = tuple(nodes or ())
     session = Session(pins_dir, yes, json_out)
     clusters = [ClusterNodes.of(c) for c in selected]
+    asyncio.run(_pin(session, clusters, wanted))
+
+
+async def _pin(session: Session, clusters: Sequence[ClusterNodes], wanted: tuple[str, ...]) -> None:
+    """Both rounds in one event loop (the questions between them block it: nothing else runs)."""
+    pins_dir = session.pins_dir
 
     def wants(node: NodeRef) -> bool:
         return not wanted or any(node.matches(w) for w in wanted)
 
     # The publisher's host key decides how each cluster's nodes can be listed: now, over SSH
     # (pinned and unchanged), or only once it is pinned (round 1).
-    keys = asyncio.run(_probe_publisher_keys(clusters, pins_dir))
+    keys = await _probe_publisher_keys(clusters, pins_dir)
     beyond_publishers = not wanted or any(
         not any(c.publisher.matches(w) for c in clusters) for w in wanted
     )
     if beyond_publishers:
         ready = [c for c, k in zip(clusters, keys, strict=True) if k.status is Status.UNCHANGED]
-        asyncio.run(list_nodes(ready, pins_dir))
+        await list_nodes(ready, pins_dir)
     check_wanted(clusters, wanted)
 
     # Round 1: publishers whose host key is new or changed, on their own.
@@ -429,7 +435,7 @@ def pin(
     ]
     done = {(c.config.name, c.publisher.fqdn.lower()) for c, _ in first}
     if first:
-        tls = asyncio.run(probe_nodes([c.publisher for c, _ in first], pins_dir, ssh=False))
+        tls = await probe_nodes([c.publisher for c, _ in first], pins_dir, ssh=False)
         heading = (
             "The publisher first: it is asked for the other nodes once its host key is pinned."
         )
@@ -437,7 +443,7 @@ def pin(
             _finish(session, declined=True)
         if not wanted:  # (check_wanted: a NODE in such a cluster can only be its publisher)
             pinned_now = [c for c, k in first if k.fingerprint is not None]
-            asyncio.run(list_nodes(pinned_now, pins_dir))
+            await list_nodes(pinned_now, pins_dir)
 
     # Round 2: every wanted node not shown yet.
     rest = [
@@ -447,7 +453,7 @@ def pin(
         if wants(n) and (c.config.name, n.fqdn.lower()) not in done
     ]
     if rest:
-        probes = asyncio.run(probe_nodes(rest, pins_dir))
+        probes = await probe_nodes(rest, pins_dir)
         if not session.confirm_and_record(probes):
             _finish(session, declined=True)
     if not wanted:
