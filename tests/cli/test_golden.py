@@ -24,7 +24,7 @@ from rich.console import Console
 
 from uccert.checks import run_checks
 from uccert.cli.check import render_lines as check_lines
-from uccert.cli.inventory import read_snapshots
+from uccert.cli.common import read_snapshots
 from uccert.cli.inventory import render_lines as inventory_lines
 from uccert.cli.run_display import print_plan
 from uccert.cli.trust import print_prune

@@ -13,7 +13,8 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from uccert.cli import main, output
-from uccert.cli.check import compress_nodes, group_fix
+from uccert.cli.check import compress_nodes
+from uccert.cli.common import group_fix
 from uccert.cli.output import Column, clean, fit_columns, record_lines
 from uccert.cli.run_display import runs_table
 from uccert.run.records import RunStatus, RunSummary

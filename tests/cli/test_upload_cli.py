@@ -152,10 +152,19 @@ async def test_multi_server_cup_xmpp_on_14_is_uploaded_once_and_every_imp_node_h
     assert [c.ok for c in checks] == [True, True], checks
 
 
-async def test_single_node_tomcat_on_12_5_goes_over_ssh(open_lab: OpenLab, tmp_path: Path) -> None:
+async def test_single_node_tomcat_on_12_5_goes_over_ssh_one_login_per_node(
+    open_lab: OpenLab, tmp_path: Path
+) -> None:
+    """Before 14 everything goes over the admin CLI: each command (the read, the pending CSRs,
+    two CA certs, the identity, the read-back) logs in to each node once (10-15 s each)."""
     lab = await open_lab("12.5")
+    every_node_once = {name: 1 for name in lab.lab.node_names()}
+    lab.ssh_logins.clear()
     signed, ca = await csr_and_sign(lab, tmp_path, "tomcat", "imp-sub1")
+    assert dict(lab.ssh_logins) == every_node_once  # `uccert csr`
+    lab.ssh_logins.clear()
     assert await upload(lab, "tomcat", signed, ca.chain_path, "--yes") == 0
+    assert dict(lab.ssh_logins) == every_node_once  # `uccert upload`
     assert [(e.node, e.kind, e.data["via"]) for e in lab.lab.events if e.kind in CHANGES] == [
         ("imp-sub1", "trust-added", "ssh"),
         ("imp-sub1", "trust-added", "ssh"),

@@ -137,6 +137,8 @@ def test_apply_all_on_the_demo_lab(lab_cli: Cli) -> None:
     assert_one_node_at_a_time(lab_cli)
     assert_drf_master_restarted_first(lab_cli, "tomcat")
     lab = lab_cli.lab.lab
+    # one SSH login per node for the plan's read, one for the run (its final read included)
+    assert lab_cli.lab.ssh_logins == Counter({n: 2 for n in lab.node_names()})
     assert lab_cli.events("failover") == [], "a node failed over during the run"
     # merged plan: XCP Router restarted once per IM/P node
     assert commanded_stops(lab_cli, "Cisco XCP Router") == Counter(

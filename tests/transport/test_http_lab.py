@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from uccert.errors import ClusterError
 from uccert.lab.servers.runtime import RunningLab, running_lab
 from uccert.protocols.axl import AxlFault
+from uccert.protocols.csr import csr_body
 from uccert.transport.axl_client import AxlClient
-from uccert.transport.certmgr_client import CertMgrClient
+from uccert.transport.certmgr_client import CertMgrClient, CertMgrRefused
 from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import (
     AuthenticationFailed,
@@ -159,3 +161,33 @@ async def test_pin_probe_shows_the_presented_fingerprint(lab: RunningLab) -> Non
 async def test_pin_probe_of_a_closed_port_names_the_address_and_the_fix() -> None:
     with pytest.raises(ClusterError, match=r"127\.0\.0\.1:1\).*check the address, port"):
         await fetch_presented_cert("127.0.0.1", 1, "imp-pub.lab.example", timeout=5)
+
+
+async def test_rest_csr_calls_and_a_refused_upload_says_what_the_node_said(
+    lab: RunningLab,
+) -> None:
+    admin = lab.credentials.os_admin
+    fqdn = lab.lab.spec("imp-pub").fqdn
+    body = csr_body(
+        "tomcat",
+        multi_server=False,
+        common_name=fqdn,
+        key_type=None,
+        key_length=None,
+        alt_names=(),
+    )
+    stranger = lab.lab.own_certs("imp-sub1")[0].pem  # not signed from the pending CSR's key
+    async with http_client(target(lab, "imp-pub"), (admin.username, admin.password)) as http:
+        client = CertMgrClient(http)
+        assert await client.pending_csr("tomcat") is None
+        made = await client.generate_csr(body)
+        subject = x509.load_pem_x509_csr(made.encode()).subject
+        assert subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == fqdn
+        assert await client.pending_csr("tomcat") == made
+        events = len(lab.lab.events)
+        with pytest.raises(CertMgrRefused) as refused:
+            await client.add_identity("tomcat", stranger)
+    assert refused.value.status == 500  # the lab answers a key mismatch as a node does
+    assert "POST identity/certificates (tomcat) answered HTTP 500" in str(refused.value)
+    assert "does not match a pending CSR for tomcat" in str(refused.value)
+    assert [e.kind for e in lab.lab.events[events:]] == []

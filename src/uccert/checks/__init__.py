@@ -49,13 +49,10 @@ from uccert.checks import (
     services,
 )
 from uccert.checks.context import MRA, CheckContext
+from uccert.errors import ExitCode
 from uccert.model import Finding, Severity, Snapshot
 
 DEFAULT_WARN_DAYS = 30
-EXIT_OK = 0
-# docs/design/architecture.md, exit codes: a node could not be read, so it was not checked
-EXIT_UNREAD = 1
-EXIT_PROBLEMS = 3  # docs/design/architecture.md, "User-facing conventions": exit 3
 UNREAD_CODES = frozenset({"node-unreachable", "pin-mismatch"})
 
 
@@ -99,23 +96,20 @@ def run_checks(
     return tuple(sorted(found, key=Finding.sort_key))
 
 
-def exit_code_for(findings: Iterable[Finding]) -> int:
+def exit_code_for(findings: Iterable[Finding]) -> ExitCode:
     """1 when a node could not be read, else 3 when any finding is a warning or an error,
     else 0 (info findings do not count)."""
     found = tuple(findings)
     if any(f.code in UNREAD_CODES for f in found):
-        return EXIT_UNREAD
+        return ExitCode.FAILED  # a node was not read, so not checked: the check failed
     serious = {Severity.ERROR, Severity.WARNING}
-    return EXIT_PROBLEMS if any(f.severity in serious for f in found) else EXIT_OK
+    return ExitCode.PROBLEMS if any(f.severity in serious for f in found) else ExitCode.OK
 
 
 __all__ = [
     "CHECKS",
     "CODES",
     "DEFAULT_WARN_DAYS",
-    "EXIT_OK",
-    "EXIT_PROBLEMS",
-    "EXIT_UNREAD",
     "MRA",
     "Check",
     "CheckContext",

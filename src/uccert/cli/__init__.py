@@ -1,8 +1,8 @@
 """The `uccert` command: a typer app, one module per command group.
 
 Errors: a ``UccertError`` prints one line ``error: <problem> — <fix>`` on stderr and exits with its
-code (ConfigError 2, ClusterError 1); usage errors are one line too and exit 2 (no boxed help);
-Ctrl-C exits 4.
+class's ``exit_code`` (``uccert.errors.ExitCode``: ConfigError 2, ClusterError 1, RunInterrupted
+4); usage errors are one line too and exit 2 (no boxed help); Ctrl-C exits 4.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated, Final
 
 import typer
 
-from uccert.errors import UccertError
+from uccert.errors import ExitCode, UccertError
 
 from . import output as _output
 from .lazy import LazyGroup
@@ -56,7 +56,6 @@ def _options(
     _output.SETTINGS.pager = not no_pager
 
 
-INTERRUPTED: Final = 4
 _CTRL_C: Final = 130  # what typer returns for a KeyboardInterrupt a command did not handle
 
 
@@ -67,7 +66,7 @@ def _typer_error(exc: typer.TyperException) -> int:
     code = getattr(exc, "exit_code", 1)
     if type(exc).__name__ == "NoArgsIsHelpError":  # `uccert` alone: the help is the answer
         print(str(getattr(exc, "format_message", exc.__str__)()), file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     ctx = getattr(exc, "ctx", None)
     where = getattr(ctx, "command_path", None)
     hint = f" — see `{where} --help`" if where and code == 2 else ""
@@ -91,5 +90,5 @@ def main(argv: list[str] | None = None) -> int:
         code = _CTRL_C
     if code == _CTRL_C:
         print("error: interrupted — run the command again", file=sys.stderr)
-        return INTERRUPTED
+        return ExitCode.INTERRUPTED
     return code if isinstance(code, int) else 0

@@ -19,13 +19,18 @@ from rich.text import Text
 from uccert.config import DEFAULT_INVENTORY
 from uccert.model import Finding, Snapshot, dumps, findings_to_json
 
-from .inventory import ClusterOption, InventoryOption, JsonOption, console, read_snapshots
+from .common import (
+    ClusterOption,
+    InventoryOption,
+    JsonOption,
+    console,
+    group_fix,
+    read_snapshots,
+)
 from .output import Cell, Column, clean, fit_columns, paged
 
 CLUSTER_WIDE = "(cluster)"
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
-_COMMAND = re.compile(r"`([^`]+)`")
-_UNITS = re.compile(r"^(.*--units )(\S+)(.*)$")
 
 
 def compress_nodes(names: Sequence[str], every: Sequence[str] = ()) -> str:
@@ -49,31 +54,6 @@ def compress_nodes(names: Sequence[str], every: Sequence[str] = ()) -> str:
             out += unique[i : j + 1]
         i = j + 1
     return ", ".join(out) if out else CLUSTER_WIDE
-
-
-def group_fix(fixes: Sequence[str]) -> str:
-    """The fix of a group of findings, said once: the shared fix; or the one command that
-    covers them all (``--units`` merged); or the most common fix and how many differ."""
-    from uccert.plan.request import REGENERABLE, PlanError, parse_units
-
-    unique = list(dict.fromkeys(fixes))
-    if len(unique) == 1:
-        return unique[0]
-    commands = [_COMMAND.findall(f) for f in unique]
-    if all(len(c) == 1 for c in commands):
-        parts = [_UNITS.match(c[0]) for c in commands]
-        shapes = {(m.group(1), m.group(3)) for m in parts if m}
-        if all(parts) and len(shapes) == 1:
-            (head, tail), units = shapes.pop(), [m.group(2) for m in parts if m]
-            try:
-                wanted = parse_units(",".join(units))
-            except PlanError:
-                wanted = ()
-            if wanted:
-                merged = "all" if wanted == REGENERABLE else ",".join(wanted)
-                return f"{head}{merged}{tail}"
-    common = max(unique, key=fixes.count)
-    return f"{common} (and {len(unique) - 1} other fix{'es' if len(unique) > 2 else ''}: --details)"
 
 
 def _cert_dates(snapshots: Sequence[Snapshot]) -> dict[tuple[str, str, str], datetime]:

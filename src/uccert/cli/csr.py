@@ -1,10 +1,8 @@
-"""`uccert csr` and `uccert upload`: the CA-signed route of docs/design/procedure.md §2.
+"""`uccert csr`: the CA-signed route's first half (docs/design/procedure.md §2).
 
-``csr`` checks the request (no wildcards, key at most 4096 bits, every node covered,
-cup-xmpp-s2s naming every domain), generates the CSRs on the nodes and writes each with a JSON
-sidecar. ``upload`` checks the signed leaf and its chain against the cluster before touching
-it (exit 2 and nothing changed when anything is wrong), then uploads the CA certs the trust
-stores lack and the identity, reads it back, and says which services must restart.
+It checks the request (no wildcards, key at most 4096 bits, every node covered, cup-xmpp-s2s
+naming every domain), generates the CSRs on the nodes and writes each with a JSON sidecar;
+`uccert upload` (cli/upload.py) takes the signed certificate back.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,55 +17,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from cryptography import x509
 
-from uccert.ca import (
-    UploadChange,
-    plan_csr,
-    plan_upload,
-    restarts_after_upload,
-    upload_plan_inputs,
-)
-from uccert.ca.after_upload import client_bundle_hint, upload_warnings
-from uccert.ca.chain import common_name, fingerprint, is_ca, is_self_signed
+from uccert.ca import plan_csr
 from uccert.ca.csr_request import CsrPlan, check_generated_csr, sidecar
-from uccert.ca.keys import parse_key_spec, public_key_sha256
-from uccert.ca.upload_checks import UploadPlan
-from uccert.config import (
-    DEFAULT_INVENTORY,
-)
+from uccert.ca.keys import KeySpec, parse_key_spec, public_key_sha256
+from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
-from uccert.model import Distribution, Node, ServiceState, Snapshot
-from uccert.plan.upload import plan_after_upload, services_to_restart
-from uccert.run.database import RunDatabase
+from uccert.model import Distribution
 
-from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
-from .inventory import ClusterOption, InventoryOption, console
-from .output import clean
-from .regen import (
-    DatabaseOption,
-    ReportOption,
-    Target,
-    confirm,
-    execute,
-    refuse_unfinished,
-    target,
-    timing_of,
-)
-from .run_display import print_plan
+from .common import ClusterOption, DomainOption, InventoryOption, Target, UnitOption, target
 
 if TYPE_CHECKING:
-    from uccert.cluster.csr import AppliedUpload
-
-UnitOption = Annotated[
-    str, typer.Option("--unit", help="The unit, e.g. tomcat, cup-xmpp, cup-xmpp-s2s.")
-]
-DomainOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--domain",
-        help="cup-xmpp-s2s: an e-mail or group-chat alias domain to name (repeatable); the "
-        "IM/P nodes' own domain is always named.",
-    ),
-]
+    from uccert.cluster.sessions import NodeSessions
 
 
 def parse_distribution(text: str) -> Distribution:
@@ -122,19 +81,32 @@ def csr(
     spec = parse_key_spec(key) if key is not None else None
     directory = _out_dir(out)
     where = target(inventory, cluster)
-    snap = where.snapshot()
-    plan = plan_csr(snap, unit, dist, spec, tuple(san or ()), tuple(domain or ()))
-    asyncio.run(_generate(where, plan, directory))
+    names = (tuple(san or ()), tuple(domain or ()))
+    asyncio.run(_read_and_generate(where, unit, dist, spec, names, directory))
 
 
-async def _generate(where: Target, plan: CsrPlan, directory: Path) -> None:
+async def _read_and_generate(
+    where: Target,
+    unit: str,
+    dist: Distribution,
+    spec: KeySpec | None,
+    names: tuple[tuple[str, ...], tuple[str, ...]],
+    directory: Path,
+) -> None:
+    """One event loop, one login per node: the read, then the CSRs over the same sessions."""
+    async with where.sessions() as sessions:
+        snap = await where.read(sessions)
+        plan = plan_csr(snap, unit, dist, spec, *names)
+        await _generate(sessions, plan, directory)
+
+
+async def _generate(sessions: NodeSessions, plan: CsrPlan, directory: Path) -> None:
     from uccert.cluster.csr import CsrOperationFailed, generate_csr
 
-    targets = where.targets
     failures: list[str] = []
     written: list[Path] = []
     for node_target in plan.targets:
-        made = await generate_csr(targets, node_target, plan.unit, plan.distribution, plan.key)
+        made = await generate_csr(sessions, node_target, plan.unit, plan.distribution, plan.key)
         request = x509.load_pem_x509_csr(made.pem.encode("ascii"))
         problems, notes = check_generated_csr(request, node_target, plan.unit, plan.key)
         for note in notes:
@@ -164,189 +136,3 @@ async def _generate(where: Target, plan: CsrPlan, directory: Path) -> None:
         f"client authentication), then `uccert upload --unit {plan.unit} --cert SIGNED.pem "
         "--chain CA-CHAIN.pem`"
     )
-
-
-# ---------------------------------------------------------------- upload
-
-
-def _read_certs(path: Path, option: str) -> list[x509.Certificate]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read {option} {str(path)!r} ({exc.strerror or exc}) — check the path"
-        ) from None
-    try:
-        certs = x509.load_pem_x509_certificates(data)
-    except ValueError:
-        certs = []
-    if not certs:
-        raise ConfigError(f"{option} {str(path)!r} holds no PEM certificate — give a PEM file")
-    return certs
-
-
-def _describe(plan: UploadPlan) -> list[str]:
-    leaf = plan.leaf
-    lines = [
-        f"certificate: {common_name(leaf.subject)} issued by {common_name(leaf.issuer)}, "
-        f"serial {format(leaf.serial_number, 'x')}, valid until "
-        f"{leaf.not_valid_after_utc:%Y-%m-%d}",
-        f"distribution: {plan.distribution.value}; uploaded on {plan.install_on}; serves "
-        f"{', '.join(plan.covers)}",
-        "chain: " + " <- ".join(common_name(c.subject) for c in plan.chain.certs),
-    ]
-    if plan.trust_uploads:
-        for u in plan.trust_uploads:
-            lines.append(f"  add to {u.node} {u.store}: {common_name(u.cert.subject)}")
-    else:
-        lines.append("  the trust stores already hold every CA cert")
-    return lines
-
-
-def upload(
-    unit: UnitOption,
-    cert: Annotated[
-        Path, typer.Option("--cert", help="The signed leaf (PEM; CA certs may follow it).")
-    ],
-    chain: Annotated[
-        Path | None, typer.Option("--chain", help="The CA certs: intermediates and root (PEM).")
-    ] = None,
-    domain: DomainOption = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    no_restart: Annotated[
-        bool,
-        typer.Option(
-            "--no-restart",
-            help="Only store the certs; list the restarts for a maintenance window instead of"
-            " running them.",
-        ),
-    ] = False,
-    report: ReportOption = None,
-    database_url: DatabaseOption = None,
-    inventory: InventoryOption = DEFAULT_INVENTORY,
-    cluster: ClusterOption = None,
-    pre_hook: PreHookOption = None,
-    post_hook: PostHookOption = None,
-    deploy_hook: DeployHookOption = None,
-) -> None:
-    """Check a CA-signed cert, upload its CAs and it, restart what presents it, verify.
-
-    The restarts run durably (HA off and restored, publisher first; `uccert runs`); then every
-    node must present the cert, its chain validating against the uploaded root."""
-    from uccert.cluster.csr import CsrOperationFailed, read_pending_csrs
-
-    certs = _read_certs(cert, "--cert")
-    leaf, supplied = certs[0], certs[1:]
-    leaves = [c for c in certs if not is_ca(c) and not is_self_signed(c)]
-    if len(leaves) > 1:
-        raise ConfigError(
-            f"--cert {str(cert)!r} holds {len(leaves)} leaf certificates"
-            f" ({', '.join(repr(common_name(c.subject)) for c in leaves)}): give one leaf,"
-            " followed only by its CA certificates"
-        )
-    if chain is not None:
-        supplied += _read_certs(chain, "--chain")
-    database = None if no_restart else RunDatabase.locate(database_url)
-    where = target(inventory, cluster)
-    snap = where.snapshot()
-    nodes = {n.node.name: n.node for n in snap.nodes}
-    holders = [n.node for n in snap.nodes if n.error is None and n.identity(unit) is not None]
-    pending = asyncio.run(read_pending_csrs(where.targets, holders, unit))
-    plan = plan_upload(snap, unit, leaf, supplied, pending, datetime.now(UTC), tuple(domain or ()))
-    for line in _describe(plan):
-        print(line)
-    if database is not None:
-        refuse_unfinished(database)
-    then = "" if no_restart else ", then restart the services that present it"
-    confirm(f"upload {unit} to {plan.install_on} on cluster {snap.cluster}{then}?", yes)
-    wanted = services_to_restart(upload_plan_inputs(plan, snap), snap)
-    started = {} if database is None else asyncio.run(_start_times(where, snap, wanted))
-    hooks = (pre_hook, post_hook, deploy_hook)
-    with around(hooks, "upload", where, database, tuple(nodes)) as run:
-        applied = asyncio.run(_apply(where, plan, nodes))
-        run.changed(f"{node}/{unit}" for node in applied.stored_on)
-        change = upload_plan_inputs(plan, snap, applied.trust_done, applied.stored_on)
-        print(f"stored on: {', '.join(applied.stored_on)} (SHA-256 {fingerprint(leaf)[:16]}...)")
-        if applied.not_stored:
-            _print_followup(change, snap)
-            raise CsrOperationFailed(
-                f"{', '.join(applied.not_stored)} still store(s) another {unit} cert after the"
-                f" upload on {plan.install_on} — upload it there too (Certificate Management),"
-                " then check with `uccert inventory`"
-            )
-        if database is None:
-            _print_followup(change, snap)
-            return
-        _print_warnings(change, restarting=True)
-        serial = format(leaf.serial_number, "x")
-        command = f"uccert upload --unit {unit} (serial {serial})"
-        after = plan_after_upload(snap, change, serial, started, timing_of(where.config), command)
-        out = console()
-        print_plan(out, after)
-        code = execute(out, where, after, snap, database, report)
-        if code == 0:
-            code = _verify_chain(where, plan, nodes, {n.node.name: n.services for n in snap.nodes})
-        raise typer.Exit(code)
-
-
-async def _start_times(
-    where: Target, snap: Snapshot, wanted: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], str | None]:
-    """Each service's start time before the upload (node clock), so that a restart after it
-    can be told from one before it (a CA-signed cert's dates say nothing of the upload)."""
-    from uccert.cluster.operations import ClusterOps
-
-    fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
-    found: dict[tuple[str, str], str | None] = {}
-    async with ClusterOps(where.config, where.credentials, where.pins_dir, fqdns) as ops:
-        for node in dict.fromkeys(n for n, _ in wanted):
-            names = [s for n, s in wanted if n == node]
-            statuses = await ops.service_status(node, names)
-            for name in names:
-                status = statuses.get(name)
-                when = status.started_at if status is not None else None
-                found[(node, name)] = when.astimezone(UTC).isoformat() if when else None
-    return found
-
-
-def _verify_chain(
-    where: Target,
-    plan: UploadPlan,
-    nodes: dict[str, Node],
-    services: dict[str, tuple[ServiceState, ...]],
-) -> int:
-    """§7 for CA-signed certs: every node presents the leaf, and its chain validates against
-    the uploaded root (the run's own verification compared serials only); a port whose owning
-    service is not running (XMPP federation off) is not in use, not a failure."""
-    from uccert.cluster.verify_wire import verify_on_wire
-
-    checks = asyncio.run(verify_on_wire(where.targets, plan, nodes, services))
-    for c in checks:
-        print(f"{'ok' if c.ok else 'FAILED'} {c.node} {c.unit}: {clean(c.detail)}")
-    return 0 if all(c.ok for c in checks) else 1
-
-
-async def _apply(where: Target, plan: UploadPlan, nodes: dict[str, Node]) -> AppliedUpload:
-    from uccert.cluster.csr import apply_upload
-
-    return await apply_upload(where.targets, plan, nodes, progress=print)
-
-
-def _print_followup(change: UploadChange, snap: Snapshot) -> None:
-    needed = restarts_after_upload(change, snap)
-    print("the new certificate is stored but not in use until these services restart")
-    print("(HA off first on IM/P; publisher first, each one done before the next):")
-    for node in needed:
-        for r in node.restarts:
-            print(f"  {node.node}: {r.service} — `{r.cli_command}` ({r.reason})")
-    if not needed:
-        print("  (the procedure names none for this unit: see Cisco's security guide)")
-    _print_warnings(change)
-
-
-def _print_warnings(change: UploadChange, restarting: bool = False) -> None:
-    for w in upload_warnings(change, restarting):
-        print(f"warning: {w.message} — {w.action}")
-    hint = client_bundle_hint(change)
-    if hint is not None:
-        print(f"warning: {hint}")

@@ -21,10 +21,11 @@ from uccert.model import Finding, Snapshot
 from uccert.plan import PruneRequest, plan_prune
 from uccert.run.database import RunDatabase
 
+from .changes import build_plan
 from .check import render_lines as render_findings
-from .inventory import console as wide_console
+from .common import Target, execute, snapshot_of, target, timing_of
+from .common import console as wide_console
 from .inventory import identity_lines, node_lines, trust_lines
-from .regen import Target, build_plan, execute, snapshot_of, target, timing_of
 from .run_display import print_plan
 from .trust import print_prune
 

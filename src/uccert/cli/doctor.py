@@ -18,14 +18,13 @@ import typer
 from rich.table import Table
 
 from uccert.config import DEFAULT_INVENTORY, load_inventory, resolve_credentials, select_clusters
-from uccert.errors import ConfigError
+from uccert.errors import ConfigError, ExitCode
 
-from .inventory import ClusterOption, InventoryOption, console
+from .common import ClusterOption, InventoryOption, console
 
 if TYPE_CHECKING:
     from uccert.cluster.doctor import Check
 
-EXIT_FAILED = 1
 MARKS = {"ok": "ok", "fail": "FAIL", "unused": "not in use"}
 
 
@@ -97,4 +96,4 @@ def doctor(
                 file=sys.stderr,
             )
     if not all(all_ok(cs) for cs in results):
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(ExitCode.FAILED)

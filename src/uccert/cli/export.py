@@ -28,7 +28,7 @@ from uccert.ca.chain import common_name
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ClusterError, ConfigError
 
-from .inventory import ClusterOption, InventoryOption, read_snapshots
+from .common import ClusterOption, InventoryOption, read_snapshots
 from .output import clean
 
 

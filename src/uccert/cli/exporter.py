@@ -17,7 +17,7 @@ import typer
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
 
-from .inventory import ClusterOption, InventoryOption
+from .common import ClusterOption, InventoryOption
 from .output import clean
 
 DEFAULT_LISTEN = "127.0.0.1:9611"

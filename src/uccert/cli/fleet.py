@@ -20,18 +20,23 @@ from uccert.errors import ConfigError
 from uccert.model import Plan
 from uccert.run.database import RunDatabase
 
-from .inventory import InventoryOption, JsonOption, console
-from .regen import (
-    DatabaseOption,
+from .changes import (
     ForceOption,
-    ForceReplicationOption,
     LiteralOption,
     NodesOption,
-    Target,
     UnitsOption,
-    _command_line,
     build_plan,
+    prune_command_line,
+    regen_command_line,
+)
+from .common import (
+    DatabaseOption,
+    ForceReplicationOption,
+    InventoryOption,
+    JsonOption,
+    Target,
     confirm,
+    console,
     target,
 )
 from .run_display import print_plan
@@ -70,7 +75,7 @@ def _plans(
     force: bool,
     replication: bool,
 ) -> list[tuple[Target, dict[str, str], Plan]]:
-    command = _command_line("apply", units, nodes, literal, force, replication)
+    command = regen_command_line("apply", units, nodes, literal, force, replication)
     planned = []
     for where in targets:
         snap, built = build_plan(where, units, nodes, literal, force, command, replication)
@@ -244,8 +249,7 @@ def prune(
     from uccert.plan import PruneRequest, parse_nodes, plan_prune
     from uccert.plan.prune_select import check_request
 
-    from .regen import snapshot_of, timing_of
-    from .trust import _command_line as prune_command
+    from .common import snapshot_of, timing_of
 
     if dry_run and (yes or detach):
         raise ConfigError("--dry-run and --yes/--detach contradict each other: give one")
@@ -258,7 +262,7 @@ def prune(
         force=force,
         force_replication=force_replication,
     )
-    request = replace(request, command=prune_command(request, nodes))
+    request = replace(request, command=prune_command_line(request, nodes))
     check_request(request)
     database = None if dry_run else _fleet_database(database_url)
     planned = []

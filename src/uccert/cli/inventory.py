@@ -1,35 +1,29 @@
-"""`uccert inventory`: every identity and trust cert of every node, as a table or JSON.
-
-Also the shared reading step of the read commands (`read_snapshots`): load the inventory, pick
-the clusters, resolve credentials, and read every cluster at once under one bound.
-"""
+"""`uccert inventory`: every identity and trust cert of every node, as a table or JSON."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
-import getpass
 import io
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
-from uccert.config import (
-    DEFAULT_INVENTORY,
-    ClusterConfig,
-    load_inventory,
-    resolve_credentials,
-    select_clusters,
-)
-from uccert.errors import ConfigError
-from uccert.model import CertInfo, NodeSnapshot, Snapshot, TrustEntry, dumps, iso_utc, to_json
+from uccert.config import DEFAULT_INVENTORY
+from uccert.errors import ConfigError, ExitCode
+from uccert.model import CertInfo, Snapshot, TrustEntry, dumps, iso_utc, to_json
 
-from . import output
+from .common import (
+    ClusterOption,
+    InventoryOption,
+    JsonOption,
+    console,
+    read_snapshots,
+    report_unreadable,
+    unreadable,
+)
 from .output import (
     Cell,
     Column,
@@ -41,67 +35,6 @@ from .output import (
     paged,
     record_lines,
 )
-
-EXIT_UNREADABLE = 1
-
-InventoryOption = Annotated[
-    Path, typer.Option("--inventory", help="The inventory file (uccert.toml).")
-]
-ClusterOption = Annotated[
-    str | None, typer.Option("--cluster", help="One cluster of the inventory (default: every).")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="JSON (schema_version 1).")]
-
-
-def read_snapshots(
-    inventory: Path, cluster: str | None
-) -> tuple[tuple[ClusterConfig, ...], tuple[Snapshot, ...]]:
-    """The selected clusters and one snapshot of each (ConfigError before anything connects)."""
-    from uccert.cluster import ClusterClient, snapshot_clusters  # SSH/HTTP stack: not for --help
-    from uccert.cluster.client import fleet_bound
-
-    inv = load_inventory(inventory)
-    clusters = select_clusters(inv, cluster)
-    prompt = getpass.getpass if sys.stdin.isatty() else None
-    creds = [resolve_credentials(c.credentials, cluster=c.name, prompt=prompt) for c in clusters]
-    pins_dir = inv.path.resolve().parent
-
-    async def read() -> tuple[Snapshot, ...]:
-        bound = fleet_bound(inv.limits, max(c.limits.tls_per_node for c in clusters))
-        clients = [
-            ClusterClient(c, cr, pins_dir, bound) for c, cr in zip(clusters, creds, strict=True)
-        ]
-        return await snapshot_clusters(clients)
-
-    nodes = "" if len(clusters) != 1 else f" ({clusters[0].publisher} and its nodes)"
-    names = ", ".join(clean(c.name) for c in clusters)
-    with output.progress(f"reading cluster{'s' if len(clusters) > 1 else ''} {names}{nodes} ..."):
-        return clusters, asyncio.run(read())
-
-
-def console() -> Console:
-    """The console a command prints to (terminal width, colour and pager settings)."""
-    return output.console()
-
-
-def unreadable(snapshots: tuple[Snapshot, ...]) -> list[tuple[str, NodeSnapshot]]:
-    return [(s.cluster, n) for s in snapshots for n in s.nodes if n.error is not None]
-
-
-def report_unreadable(snapshots: tuple[Snapshot, ...]) -> None:
-    for cluster, node in unreadable(snapshots):
-        print(
-            f"warning: {clean(cluster)}/{clean(node.node.name)}: not read: {clean(node.error)}",
-            file=sys.stderr,
-        )
-    for snap in snapshots:  # read, but one cert or line of it not
-        for node in snap.nodes:
-            for warning in node.warnings:
-                print(
-                    f"warning: {clean(snap.cluster)}/{clean(node.node.name)}: {clean(warning)}",
-                    file=sys.stderr,
-                )
-
 
 # --- the table ------------------------------------------------------------------------------
 
@@ -391,4 +324,4 @@ def inventory(
         render(snapshots, datetime.now(UTC), wide)
     report_unreadable(snapshots)
     if unreadable(snapshots):
-        raise typer.Exit(EXIT_UNREADABLE)
+        raise typer.Exit(ExitCode.FAILED)

@@ -57,7 +57,7 @@ COMMANDS: dict[str, Lazy] = {
         "Generate CSRs on the nodes (checked first) and write them with JSON sidecars.",
     ),
     "upload": Lazy(
-        "csr",
+        "upload",
         "upload",
         "Check a CA-signed cert, upload its CAs and it, restart what presents it, verify.",
     ),

@@ -43,16 +43,14 @@ from uccert.config import (
     resolve_credentials,
     select_clusters,
 )
-from uccert.errors import ClusterError, ConfigError, UccertError
+from uccert.errors import ClusterError, ConfigError, ExitCode, UccertError
 from uccert.model import dumps
 
-from .inventory import ClusterOption, InventoryOption, JsonOption, console
+from .common import ClusterOption, InventoryOption, JsonOption, console
 from .output import clean
 
 SCHEMA_VERSION: Final = 1
 CONCURRENCY: Final = 8
-EXIT_UNREACHED: Final = 1
-EXIT_DECLINED: Final = 1
 SSH_KEY: Final = "ssh host key"
 HTTPS_CERT: Final = "https cert"
 REST_CERT: Final = "rest cert"
@@ -162,25 +160,17 @@ def _why(exc: BaseException) -> str:
 
 async def probe_ssh(node: NodeRef, pins_dir: Path, timeout: float) -> Probe:
     """The host key the node's SSH server presents (key exchange only, no login)."""
-    from uccert.quiet_asyncssh import asyncssh
     from uccert.transport import KnownHostsStore, fingerprint
+    from uccert.transport.pinning import fetch_host_key
 
     host, port = _ssh_where(node)
     pinned = tuple(p.fingerprint for p in KnownHostsStore(pins_dir).pinned(host, port))
     probe = Probe(node, SSH_KEY, host, port, pinned)
     try:
-        key = await asyncio.wait_for(
-            asyncssh.get_server_host_key(
-                host, port, server_host_key_algs="default", config=None
-            ),  # the same key choice as a session's, ~/.ssh/config not read
-            timeout,
-        )
-    except (OSError, asyncssh.Error, TimeoutError) as exc:
+        text = await fetch_host_key(host, port, timeout)
+    except (UccertError, OSError, TimeoutError) as exc:
         return replace(probe, error=_why(exc))
-    if key is None:
-        return replace(probe, error="the node presented no host key")
-    text = key.export_public_key("openssh").decode().strip()
-    return replace(probe, fingerprint=fingerprint(key), material=text)
+    return replace(probe, fingerprint=fingerprint(text), material=text)
 
 
 def _pinned_certs(pins_dir: Path, fqdn: str) -> tuple[str, ...]:
@@ -416,19 +406,25 @@ def pin(
     wanted = tuple(nodes or ())
     session = Session(pins_dir, yes, json_out)
     clusters = [ClusterNodes.of(c) for c in selected]
+    asyncio.run(_pin(session, clusters, wanted))
+
+
+async def _pin(session: Session, clusters: Sequence[ClusterNodes], wanted: tuple[str, ...]) -> None:
+    """Both rounds in one event loop (the questions between them block it: nothing else runs)."""
+    pins_dir = session.pins_dir
 
     def wants(node: NodeRef) -> bool:
         return not wanted or any(node.matches(w) for w in wanted)
 
     # The publisher's host key decides how each cluster's nodes can be listed: now, over SSH
     # (pinned and unchanged), or only once it is pinned (round 1).
-    keys = asyncio.run(_probe_publisher_keys(clusters, pins_dir))
+    keys = await _probe_publisher_keys(clusters, pins_dir)
     beyond_publishers = not wanted or any(
         not any(c.publisher.matches(w) for c in clusters) for w in wanted
     )
     if beyond_publishers:
         ready = [c for c, k in zip(clusters, keys, strict=True) if k.status is Status.UNCHANGED]
-        asyncio.run(list_nodes(ready, pins_dir))
+        await list_nodes(ready, pins_dir)
     check_wanted(clusters, wanted)
 
     # Round 1: publishers whose host key is new or changed, on their own.
@@ -439,7 +435,7 @@ def pin(
     ]
     done = {(c.config.name, c.publisher.fqdn.lower()) for c, _ in first}
     if first:
-        tls = asyncio.run(probe_nodes([c.publisher for c, _ in first], pins_dir, ssh=False))
+        tls = await probe_nodes([c.publisher for c, _ in first], pins_dir, ssh=False)
         heading = (
             "The publisher first: it is asked for the other nodes once its host key is pinned."
         )
@@ -447,7 +443,7 @@ def pin(
             _finish(session, declined=True)
         if not wanted:  # (check_wanted: a NODE in such a cluster can only be its publisher)
             pinned_now = [c for c, k in first if k.fingerprint is not None]
-            asyncio.run(list_nodes(pinned_now, pins_dir))
+            await list_nodes(pinned_now, pins_dir)
 
     # Round 2: every wanted node not shown yet.
     rest = [
@@ -457,7 +453,7 @@ def pin(
         if wants(n) and (c.config.name, n.fqdn.lower()) not in done
     ]
     if rest:
-        probes = asyncio.run(probe_nodes(rest, pins_dir))
+        probes = await probe_nodes(rest, pins_dir)
         if not session.confirm_and_record(probes):
             _finish(session, declined=True)
     if not wanted:
@@ -498,8 +494,8 @@ def _finish(session: Session, *, declined: bool) -> None:
         print(f"warning: {problem}", file=sys.stderr)
     if declined:
         print("not recorded: nothing more was written", file=sys.stderr)
-        raise typer.Exit(EXIT_DECLINED)
+        raise typer.Exit(ExitCode.FAILED)
     if not session.json_out and not any(p.recorded for p in session.shown):
         print("nothing to record: no key or cert is new or changed")
     if unreached or session.problems:
-        raise typer.Exit(EXIT_UNREACHED)
+        raise typer.Exit(ExitCode.FAILED)

@@ -16,8 +16,14 @@ import typer
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
 
-from .inventory import ClusterOption, InventoryOption, read_snapshots, report_unreadable
-from .regen import DatabaseOption
+from .common import (
+    ClusterOption,
+    DatabaseOption,
+    InventoryOption,
+    group_fix,
+    read_snapshots,
+    report_unreadable,
+)
 
 HtmlOption = Annotated[
     Path,
@@ -55,7 +61,6 @@ def report(
     from uccert.run.database import RunDatabase
     from uccert.run.executor import RunBook
 
-    from .check import group_fix
     from .run_display import write_report
 
     if html.is_dir():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import textwrap
 import threading
 import time
@@ -384,15 +383,6 @@ def print_outcome(console: Console, run_id: str, outcome: RunOutcome) -> int:
             console.print(f"  [{style}]{escape(clean(item))}[/]")
     console.print(f"Fix the cause, then: [bold]uccert runs resume {run_id} --yes[/]")
     return 1
-
-
-def print_interrupted(run_id: str) -> None:
-    stop_progress()
-    print(
-        f"error: run {run_id} was interrupted: High Availability may still be off and services"
-        f" may be stopped — finish it with `uccert runs resume {run_id} --yes`",
-        file=sys.stderr,
-    )
 
 
 class Fitted:

@@ -19,12 +19,10 @@ from uccert.config import load_inventory, resolve_credentials, select_clusters
 from uccert.model import HaOffStep, HaRestoreStep, StartStep, StopStep
 from uccert.run.database import RunDatabase
 
-from .inventory import JsonOption, console
+from .common import DatabaseOption, JsonOption, ReportOption, confirm, console, interrupted
 from .output import clean
-from .regen import DatabaseOption, ReportOption, confirm
 from .run_display import (
     ProgressPrinter,
-    print_interrupted,
     print_outcome,
     runs_table,
     write_report,
@@ -112,8 +110,7 @@ def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption =
     try:
         code = asyncio.run(go())
     except KeyboardInterrupt:
-        print_interrupted(run_id)
-        raise typer.Exit(4) from None
+        raise interrupted(run_id) from None
     raise typer.Exit(code)
 
 

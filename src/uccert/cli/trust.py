@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shlex
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,41 +27,27 @@ from uccert.plan.prune_select import check_request
 from uccert.run.database import RunDatabase
 from uccert.run.hooks import plan_nodes
 
-from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
-from .inventory import ClusterOption, InventoryOption, JsonOption, console
-from .output import paged
-from .regen import (
+from .changes import prune_command_line
+from .common import (
+    ClusterOption,
     DatabaseOption,
     ForceReplicationOption,
+    InventoryOption,
+    JsonOption,
     ReportOption,
     confirm,
+    console,
     execute,
     refuse_unfinished,
     snapshot_of,
     target,
     timing_of,
 )
+from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
+from .output import paged
 from .run_display import ExplainOption, print_plan, warning_lines
 
 app = typer.Typer(help="Trust stores: delete expired or duplicate trust certificates.")
-
-
-def _command_line(request: PruneRequest, nodes: str) -> str:
-    parts = ["uccert", "trust", "prune"]
-    if request.expired:
-        parts.append("--expired")
-    if request.duplicates:
-        parts.append("--duplicates")
-    if request.store is not None:
-        parts += ["--store", request.store]
-    if request.subject is not None:
-        parts += ["--subject", request.subject]
-    parts += ["--nodes", nodes]
-    if request.force:
-        parts.append("--force")
-    if request.force_replication:
-        parts.append("--force-replication")
-    return shlex.join(parts)
 
 
 def print_prune(out: Console, plan: Plan, *, explain: bool = False) -> None:
@@ -142,7 +127,7 @@ def prune(
         force=force,
         force_replication=force_replication,
     )
-    request = replace(request, command=_command_line(request, nodes))
+    request = replace(request, command=prune_command_line(request, nodes))
     check_request(request)
     database = None if dry_run else RunDatabase.locate(database_url)
     where = target(inventory, cluster)

@@ -18,7 +18,7 @@ import typer
 
 from uccert.config import DEFAULT_INVENTORY
 
-from .inventory import ClusterOption, InventoryOption
+from .common import ClusterOption, InventoryOption
 
 if TYPE_CHECKING:
     from datetime import time as dt_time
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from uccert.run.database import RunDatabase
     from uccert.watch.schedule import Checked
 
-    from .regen import Target
+    from .common import Target
 
 BUSY_RETRY = 30.0  # seconds before trying a slot again while a run holds the database
 
@@ -74,7 +74,7 @@ def _auto_regen(
     from uccert.errors import ConfigError
     from uccert.plan import parse_units
 
-    from .regen import parse_window
+    from .changes import parse_window
 
     if units is None and window is None:
         return None
@@ -87,7 +87,7 @@ def _auto_regen(
 
 
 def _target(inv: Inventory, config: ClusterConfig, creds: ClusterCredentials) -> Target:
-    from .regen import Target
+    from .common import Target
 
     return Target(config, creds, inv.path, inv.path.resolve().parent)
 
@@ -103,8 +103,8 @@ def _regenerate(
     from uccert.errors import UccertError
     from uccert.watch.autoregen import regen_targets
 
-    from .inventory import console
-    from .regen import build_plan, execute, in_window, refuse_unfinished
+    from .changes import build_plan, in_window
+    from .common import console, execute, refuse_unfinished
 
     units, window = regen
     wanted = regen_targets(current, units)
@@ -181,7 +181,7 @@ def watch(
 ) -> None:
     """Check on a schedule; notify new and resolved findings only, by command or webhook."""
     from uccert.config import load_inventory, resolve_credentials, select_clusters
-    from uccert.errors import ConfigError, UccertError
+    from uccert.errors import ConfigError, ExitCode, UccertError
     from uccert.run.database import RunBusy, RunDatabase
     from uccert.run.hooks import (
         HookContext,
@@ -247,7 +247,7 @@ def watch(
         except n.NotifyFailed as exc:
             print(f"warning: check {ident}: {exc} — notified again next check", file=sys.stderr)
             if once:
-                raise typer.Exit(1) from None
+                raise typer.Exit(ExitCode.FAILED) from None
         except UccertError as exc:
             if once:
                 raise

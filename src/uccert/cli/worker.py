@@ -20,8 +20,7 @@ from uccert.config import DEFAULT_INVENTORY, load_inventory, resolve_credentials
 from uccert.errors import ConfigError
 from uccert.run.database import RunDatabase
 
-from .inventory import InventoryOption
-from .regen import DatabaseOption
+from .common import DatabaseOption, InventoryOption
 
 ConcurrencyOption = Annotated[
     int, typer.Option("--concurrency", min=1, help="Clusters this worker runs at once.")

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import resource
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -44,6 +44,7 @@ from uccert.cluster.discovery import (
     major_version,
 )
 from uccert.cluster.rest_reader import read_certs_rest
+from uccert.cluster.sessions import NodeSessions
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials, FleetLimits
 from uccert.errors import ClusterError, ConfigError, UccertError
@@ -61,6 +62,7 @@ from uccert.model import (
 )
 from uccert.protocols import CliParseError
 from uccert.protocols.start_time import parse_start_time
+from uccert.transport import AdminCliSession
 from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import HostKeyError, TlsPinError
 from uccert.transport.tls_probe import ProbeError, probe_presented
@@ -168,7 +170,9 @@ class ClusterClient:
     a semaphore shared with other clusters: the fleet's bound, `fleet_bound`). The cluster's own
     limits (``cluster_config.limits``) bound its AXL requests and each node's TLS connections;
     each node is read over one CLI session. ``prefer_rest=False`` reads every node's certs over
-    the CLI, even on 14 and later."""
+    the CLI, even on 14 and later. ``sessions``: a command's own per-node sessions, kept open
+    after the read for what the command does next (else each node's session closes after its
+    read)."""
 
     def __init__(
         self,
@@ -178,6 +182,7 @@ class ClusterClient:
         concurrency: int | asyncio.Semaphore = DEFAULT_CONCURRENCY,
         *,
         prefer_rest: bool = True,
+        sessions: NodeSessions | None = None,
     ) -> None:
         self.config = cluster_config
         self.targets = NodeTargets(cluster_config, credentials, pins_dir)
@@ -185,6 +190,17 @@ class ClusterClient:
         self._axl = asyncio.Semaphore(cluster_config.limits.axl_requests)
         self.prefer_rest = prefer_rest
         self.discovery_note: str | None = None
+        self._sessions = sessions
+
+    @contextlib.asynccontextmanager
+    async def _cli(self, name: str, fqdn: str) -> AsyncIterator[AdminCliSession]:
+        """The node's CLI session: the command's own when it has them (left open), else one
+        for this read only."""
+        if self._sessions is not None:
+            yield await self._sessions.cli(name, fqdn)
+            return
+        async with self.targets.cli_session(name, fqdn) as session:
+            yield session
 
     async def discover_axl(self) -> tuple[tuple[DiscoveredNode, ...], tuple[RedundancyGroup, ...]]:
         """Nodes and groups from the publisher's AXL (raises on failure)."""
@@ -194,7 +210,7 @@ class ClusterClient:
     async def discover_cli(self) -> tuple[DiscoveredNode, ...]:
         """The cluster's nodes from ``show network cluster`` on the CUCM publisher."""
         name, fqdn = self.targets.publisher_name(), self.config.publisher
-        async with self._bound, self.targets.cli_session(name, fqdn) as session:
+        async with self._bound, self._cli(name, fqdn) as session:
             return await discover_over_cli(session)
 
     async def discover(self) -> tuple[tuple[DiscoveredNode, ...], tuple[RedundancyGroup, ...]]:
@@ -220,7 +236,7 @@ class ClusterClient:
         self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore
     ) -> NodeSnapshot:
         warnings: tuple[str, ...] = ()
-        async with self.targets.cli_session(node.name, node.fqdn) as session:
+        async with self._cli(node.name, node.fqdn) as session:
             version = await read_version(session)
             if self.prefer_rest and major_version(version) >= catalog.REST_FROM_MAJOR:
                 try:

@@ -1,8 +1,10 @@
 """Node-side CSR and certificate-upload calls: REST on 14 and later, the admin CLI before.
 
-Theory of operation: each function talks to one node through :class:`NodeTargets` (pinned
-TLS, pinned SSH host keys, credentials never in argv or logs) and picks the interface by the
-node's version (``show version active``, from the snapshot):
+Theory of operation: each function talks to one node through the command's
+:class:`NodeSessions` (pinned TLS, pinned SSH host keys, credentials never in argv or logs; one
+login per node for the whole command) and picks the interface by the node's version (``show
+version active``, from the snapshot); the REST calls are
+:class:`~uccert.transport.certmgr_client.CertMgrClient`'s:
 
 - :func:`generate_csr` — ``POST csr`` / ``set csr gen`` + ``show csr own``;
 - :func:`read_pending_csr` — ``GET csr`` / ``show csr own`` (None when none is pending);
@@ -20,11 +22,11 @@ the restart planner does (see :func:`uccert.ca.upload_plan_inputs`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -32,7 +34,7 @@ from uccert.ca.chain import fingerprint
 from uccert.ca.csr_request import CsrTarget, rest_capable
 from uccert.ca.keys import KeySpec
 from uccert.ca.upload_checks import TrustUpload, UploadPlan
-from uccert.cluster.targets import NodeTargets
+from uccert.cluster.sessions import NodeSessions
 from uccert.errors import ClusterError
 from uccert.model import Distribution, Node
 from uccert.protocols import csr as wire
@@ -40,7 +42,7 @@ from uccert.protocols.cert_dump import parse_cert_dump
 from uccert.protocols.certmgr import CertMgrPayloadError
 from uccert.protocols.cli_commands import CertListKind, set_cert_import, set_csr_gen, show_cert_own
 from uccert.protocols.errors import CliCommandFailed
-from uccert.transport.certmgr_client import CertMgrClient
+from uccert.transport.certmgr_client import CertMgrClient, CertMgrRefused
 
 VIA_REST: Final = "rest"
 VIA_CLI: Final = "ssh"
@@ -73,26 +75,25 @@ def _pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(Encoding.PEM).decode("ascii")
 
 
-def _body(response: httpx.Response) -> Any:
+@contextlib.contextmanager
+def _rest_call(node: str) -> Iterator[None]:
+    """A refused or garbled REST call as this module's error, naming the node."""
     try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _refused(node: str, what: str, response: httpx.Response) -> CsrOperationFailed:
-    said = wire.error_message(_body(response)) or response.text[:160].strip() or "no detail"
-    return CsrOperationFailed(
-        f"{node}: {what} answered HTTP {response.status_code} ({said}) — nothing further was "
-        "sent; fix what the node says and run the command again"
-    )
+        yield
+    except CertMgrRefused as exc:
+        raise CsrOperationFailed(
+            f"{node}: {exc} — nothing further was sent; fix what the node says and run the"
+            " command again"
+        ) from exc
+    except CertMgrPayloadError as exc:
+        raise CsrOperationFailed(f"{node}: {exc}") from exc
 
 
 # ---------------------------------------------------------------- CSRs
 
 
 async def generate_csr(
-    targets: NodeTargets,
+    sessions: NodeSessions,
     target: CsrTarget,
     unit: str,
     distribution: Distribution,
@@ -108,50 +109,41 @@ async def generate_csr(
             key_length=key.bits if key is not None else None,
             alt_names=target.alt_names,
         )
-        async with targets.rest_http(target.node, target.fqdn) as http:
-            response = await http.post(wire.CSR_PATH, json=body)
-            if not response.is_success:  # any 2xx: third-party clients see 201
-                raise _refused(target.node, f"POST csr ({unit})", response)
-            try:
-                return GeneratedCsr(wire.parse_csr_reply(_body(response), "POST csr"), VIA_REST)
-            except CertMgrPayloadError as exc:
-                raise CsrOperationFailed(f"{target.node}: {exc}") from exc
-    async with targets.cli_session(target.node, target.fqdn) as session:
-        out = await session.run_confirm(set_csr_gen(unit), "yes")
-        if not wire.parse_csr_generated(out, unit):
-            raise CsrOperationFailed(f"{target.node}: set csr gen {unit} failed: {out.strip()}")
-        pem = wire.extract_csr_pem(await session.run(wire.show_csr_own(unit)))
-    if pem is None:
+        with _rest_call(target.node):
+            pem = await _rest(sessions, target.node, target.fqdn).generate_csr(body)
+        return GeneratedCsr(pem, VIA_REST)
+    session = await sessions.cli(target.node, target.fqdn)
+    out = await session.run_confirm(set_csr_gen(unit), "yes")
+    if not wire.parse_csr_generated(out, unit):
+        raise CsrOperationFailed(f"{target.node}: set csr gen {unit} failed: {out.strip()}")
+    found = wire.extract_csr_pem(await session.run(wire.show_csr_own(unit)))
+    if found is None:
         raise CsrOperationFailed(
             f"{target.node}: show csr own {unit} printed no CSR after set csr gen — look at the "
             "node's Certificate Management page"
         )
-    return GeneratedCsr(pem, VIA_CLI)
+    return GeneratedCsr(found, VIA_CLI)
 
 
-async def read_pending_csr(targets: NodeTargets, node: Node, unit: str) -> str | None:
+def _rest(sessions: NodeSessions, name: str, fqdn: str) -> CertMgrClient:
+    return CertMgrClient(sessions.rest(name, fqdn))
+
+
+async def read_pending_csr(sessions: NodeSessions, node: Node, unit: str) -> str | None:
     """The CSR of ``unit`` waiting on ``node`` for its signed cert, None if there is none."""
     if rest_capable(node.version):
-        async with targets.rest_http(node.name, node.fqdn) as http:
-            response = await http.get(wire.CSR_PATH, params={"service": unit})
-        if response.status_code == 404:
-            return None
-        if response.status_code != 200:
-            raise _refused(node.name, f"GET csr ({unit})", response)
-        try:
-            return wire.parse_csr_reply(_body(response), "GET csr")
-        except CertMgrPayloadError:
-            return None
-    async with targets.cli_session(node.name, node.fqdn) as session:
-        try:
-            out = await session.run(wire.show_csr_own(unit))
-        except CliCommandFailed:
-            return None  # the node has no CSR for the unit
+        with _rest_call(node.name):
+            return await _rest(sessions, node.name, node.fqdn).pending_csr(unit)
+    session = await sessions.cli(node.name, node.fqdn)
+    try:
+        out = await session.run(wire.show_csr_own(unit))
+    except CliCommandFailed:
+        return None  # the node has no CSR for the unit
     return wire.extract_csr_pem(out)
 
 
 async def read_pending_csrs(
-    targets: NodeTargets, nodes: Iterable[Node], unit: str
+    sessions: NodeSessions, nodes: Iterable[Node], unit: str
 ) -> dict[str, str | None]:
     """:func:`read_pending_csr` on several nodes at once (bounded)."""
     bound = asyncio.Semaphore(READ_CONCURRENCY)
@@ -159,7 +151,7 @@ async def read_pending_csrs(
 
     async def one(node: Node) -> str | None:
         async with bound:
-            return await read_pending_csr(targets, node, unit)
+            return await read_pending_csr(sessions, node, unit)
 
     found = await asyncio.gather(*(one(n) for n in listed))
     return {n.name: pem for n, pem in zip(listed, found, strict=True)}
@@ -169,7 +161,7 @@ async def read_pending_csrs(
 
 
 async def upload_trust(
-    targets: NodeTargets,
+    sessions: NodeSessions,
     node: Node,
     store: str,
     certs: Sequence[x509.Certificate],
@@ -180,51 +172,45 @@ async def upload_trust(
     if not certs:
         return
     if rest_capable(node.version):
-        async with targets.rest_http(node.name, node.fqdn) as http:
+        client = _rest(sessions, node.name, node.fqdn)
+        with _rest_call(node.name):
             for cert in certs:
-                body = wire.trust_body(store, [_pem(cert)], description)
-                response = await http.post(wire.TRUST_PATH, json=body)
-                if not response.is_success:  # any 2xx (201 seen by third-party clients)
-                    raise _refused(node.name, f"POST trust/certificates ({store})", response)
+                await client.add_trust(store, _pem(cert), description)
         return
     unit = wire.trust_service(store)
-    async with targets.cli_session(node.name, node.fqdn) as session:
-        for cert in certs:
-            out = await session.run_paste(set_cert_import(CertListKind.TRUST, unit), _pem(cert))
-            if not wire.parse_import_result(out, unit):
-                raise CsrOperationFailed(f"{node.name}: set cert import trust {unit} failed")
+    session = await sessions.cli(node.name, node.fqdn)
+    for cert in certs:
+        out = await session.run_paste(set_cert_import(CertListKind.TRUST, unit), _pem(cert))
+        if not wire.parse_import_result(out, unit):
+            raise CsrOperationFailed(f"{node.name}: set cert import trust {unit} failed")
 
 
 async def upload_identity(
-    targets: NodeTargets, node: Node, unit: str, leaf: x509.Certificate
+    sessions: NodeSessions, node: Node, unit: str, leaf: x509.Certificate
 ) -> str:
     """Install the signed ``leaf`` for the CSR pending on ``node`` (its CAs must already be in
     the unit's trust store); returns the interface used."""
     if rest_capable(node.version):
-        async with targets.rest_http(node.name, node.fqdn) as http:
-            body = wire.identity_body(unit, [_pem(leaf)])
-            response = await http.post(wire.IDENTITY_PATH, json=body)
-        if not response.is_success:  # any 2xx (201 seen by third-party clients)
-            raise _refused(node.name, f"POST identity/certificates ({unit})", response)
+        with _rest_call(node.name):
+            await _rest(sessions, node.name, node.fqdn).add_identity(unit, _pem(leaf))
         return VIA_REST
-    async with targets.cli_session(node.name, node.fqdn) as session:
-        out = await session.run_paste(set_cert_import(CertListKind.OWN, unit), _pem(leaf))
+    session = await sessions.cli(node.name, node.fqdn)
+    out = await session.run_paste(set_cert_import(CertListKind.OWN, unit), _pem(leaf))
     if not wire.parse_import_result(out, unit):
         raise CsrOperationFailed(f"{node.name}: set cert import own {unit} failed")
     return VIA_CLI
 
 
-async def read_identity(targets: NodeTargets, node: Node, unit: str) -> x509.Certificate:
+async def read_identity(sessions: NodeSessions, node: Node, unit: str) -> x509.Certificate:
     """The ``unit`` certificate ``node`` stores now."""
     if rest_capable(node.version):
-        async with targets.rest_http(node.name, node.fqdn) as http:
-            snap = await CertMgrClient(http).snapshot()
+        snap = await _rest(sessions, node.name, node.fqdn).snapshot()
         found = next((i.certificate for i in snap.identities if i.service == unit), None)
         if found is None:
             raise CsrOperationFailed(f"{node.name}: snapshot/server lists no {unit}")
         return x509.load_pem_x509_certificate(found.encode("ascii"))
-    async with targets.cli_session(node.name, node.fqdn) as session:
-        dump = parse_cert_dump(await session.run(show_cert_own(unit)))
+    session = await sessions.cli(node.name, node.fqdn)
+    dump = parse_cert_dump(await session.run(show_cert_own(unit)))
     cert = dump.certificate()
     if cert is None:
         raise CsrOperationFailed(f"{node.name}: show cert own {unit} printed no PEM")
@@ -239,7 +225,7 @@ def _by_node(uploads: Iterable[TrustUpload]) -> dict[tuple[str, str], list[Trust
 
 
 async def apply_upload(
-    targets: NodeTargets,
+    sessions: NodeSessions,
     plan: UploadPlan,
     nodes: Mapping[str, Node],
     progress: Progress | None = None,
@@ -252,10 +238,10 @@ async def apply_upload(
     done: list[TrustUpload] = []
     try:
         for (name, store), uploads in _by_node(plan.trust_uploads).items():
-            await upload_trust(targets, nodes[name], store, [u.cert for u in uploads])
+            await upload_trust(sessions, nodes[name], store, [u.cert for u in uploads])
             done += uploads
             say(f"{name}: {len(uploads)} CA cert(s) added to {store}")
-        via = await upload_identity(targets, nodes[plan.install_on], plan.unit, plan.leaf)
+        via = await upload_identity(sessions, nodes[plan.install_on], plan.unit, plan.leaf)
     except ClusterError as exc:
         made = ", ".join(f"{u.node} {u.store}" for u in done) or "nothing"
         raise CsrOperationFailed(
@@ -267,6 +253,6 @@ async def apply_upload(
     stored: list[str] = []
     other: list[str] = []
     for name in plan.covers:
-        cert = await read_identity(targets, nodes[name], plan.unit)
+        cert = await read_identity(sessions, nodes[name], plan.unit)
         (stored if fingerprint(cert) == want else other).append(name)
     return AppliedUpload(tuple(done), via, tuple(stored), tuple(other))

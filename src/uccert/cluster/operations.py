@@ -48,6 +48,7 @@ from cryptography import x509
 from uccert.catalog import CLI_ONLY_SERVICES, ServiceAction
 from uccert.cluster.cli_reader import read_time_zone
 from uccert.cluster.discovery import axl_client
+from uccert.cluster.sessions import NodeSessions
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, ConfigError, UccertError
@@ -172,7 +173,9 @@ def _pick(found: Mapping[str, T], names: Sequence[str]) -> dict[str, T | None]:
 class ClusterOps:
     """Actions and observations on one cluster's nodes; SSH sessions are opened lazily, kept per
     node and reopened after a drop. Use as ``async with ClusterOps(config, credentials, pins_dir,
-    nodes) as ops``; ``nodes`` maps node name -> FQDN (from a Snapshot)."""
+    nodes) as ops``; ``nodes`` maps node name -> FQDN (from a Snapshot). ``sessions``: a command's
+    own (its owner closes them), so that the nodes it already logged in to are not logged in
+    to again."""
 
     def __init__(
         self,
@@ -180,17 +183,23 @@ class ClusterOps:
         credentials: ClusterCredentials,
         pins_dir: Path,
         nodes: Mapping[str, str],
+        sessions: NodeSessions | None = None,
     ) -> None:
         self.config = cluster_config
         self.targets = NodeTargets(cluster_config, credentials, pins_dir)
         self.nodes = dict(nodes)
         self._fqdns = tuple(self.nodes.values())
-        self._sessions: dict[str, AdminCliSession] = {}
-        self._session_locks: dict[str, asyncio.Lock] = {}
+        self._owned = sessions is None
+        self._sessions = sessions if sessions is not None else NodeSessions(self.targets)
         self._tomcat_seen: dict[str, str] = {}  # node -> tomcat PEM read over SSH (not a pin)
         # (node, service folded) -> an SSH start/restart was watched reaching Started
         self._witnessed: dict[tuple[str, str], bool] = {}
         self._zones: dict[str, tzinfo] = {}  # node -> platform time zone (start times)
+
+    @property
+    def sessions(self) -> NodeSessions:
+        """The per-node sessions these operations run over (a snapshot may share them)."""
+        return self._sessions
 
     async def __aenter__(self) -> ClusterOps:
         return self
@@ -204,9 +213,9 @@ class ClusterOps:
         await self.close()
 
     async def close(self) -> None:
-        """Close every SSH session (best effort)."""
-        sessions, self._sessions = list(self._sessions.values()), {}
-        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        """Close every SSH session (best effort), unless they are the caller's."""
+        if self._owned:
+            await self._sessions.close()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -221,15 +230,7 @@ class ClusterOps:
             ) from None
 
     async def _session(self, node: str) -> AdminCliSession:
-        fqdn = self._fqdn(node)
-        lock = self._session_locks.setdefault(node, asyncio.Lock())
-        async with lock:
-            session = self._sessions.get(node)
-            if session is None:
-                session = self.targets.cli_session(node, fqdn)
-                self._sessions[node] = session
-            await session.ensure_connected()
-            return session
+        return await self._sessions.cli(node, self._fqdn(node))
 
     async def _read(
         self, node: str, what: str, read: Callable[[AdminCliSession], Awaitable[T]]

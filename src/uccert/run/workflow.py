@@ -210,7 +210,7 @@ async def run_workflow(stored: dict[str, Any]) -> dict[str, Any]:
         ctx = StepContext(
             plan,
             ops,
-            ClusterClient(config, credentials, pins_dir),
+            ClusterClient(config, credentials, pins_dir, sessions=ops.sessions),  # one login
             pins_dir,
             fqdns,
             changes,

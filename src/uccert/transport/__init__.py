@@ -1,7 +1,8 @@
 """Transports: the one place that opens connections to nodes (pinned keys, timeouts).
 
 ``ssh_cli.AdminCliSession`` is the admin CLI over SSH; ``pinning`` keeps the pinned SSH host
-keys (``known_hosts`` under the state directory); ``errors`` holds the typed failures.
+keys (``known_hosts`` under the state directory) and fetches the key a node presents
+(``fetch_host_key``, for ``uccert pin``); ``errors`` holds the typed failures.
 """
 
 from uccert.transport.errors import (

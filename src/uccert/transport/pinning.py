@@ -9,6 +9,7 @@ time it connects, so a re-pin takes effect on the next connection. Fingerprints 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Final
 
 from uccert.errors import ConfigError
 from uccert.quiet_asyncssh import asyncssh
-from uccert.transport.errors import HostKeyError
+from uccert.transport.errors import ConnectFailed, HostKeyError
 
 KNOWN_HOSTS_FILE: Final = "known_hosts"
 
@@ -49,6 +50,25 @@ def _openssh_text(key: asyncssh.SSHKey) -> str:
     """``<type> <base64>``, without a comment."""
     fields = key.export_public_key("openssh").decode().split()
     return f"{fields[0]} {fields[1]}"
+
+
+async def fetch_host_key(host: str, port: int, timeout: float) -> str:
+    """The host key the SSH server at ``host:port`` presents, in OpenSSH format: key exchange
+    only, no login, so nothing is sent that a pin should have protected (``uccert pin``). The
+    same key choice as a session's; ``~/.ssh/config`` not read. ConnectFailed when the server
+    cannot be asked; OSError and TimeoutError as they come."""
+    try:
+        key = await asyncio.wait_for(
+            asyncssh.get_server_host_key(host, port, server_host_key_algs="default", config=None),
+            timeout,
+        )
+    except asyncssh.Error as exc:
+        raise ConnectFailed(
+            f"{type(exc).__name__}: {exc or 'no detail'}: check the address, port and the node"
+        ) from exc
+    if key is None:
+        raise ConnectFailed("the node presented no host key")
+    return _openssh_text(key)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,7 @@ class RunningLab:
     # node name -> the listener of Cisco Tomcat's HTTPS port (a test may ``sync()`` it: one look)
     https_listeners: dict[str, ServiceBoundListener] = field(default_factory=dict)
     control_url: str | None = None  # the lab's control API (events, state, faults)
+    ssh_logins: Counter[str] = field(default_factory=Counter)  # node -> accepted SSH logins
     cluster: str = "lab"  # the cluster's name in the inventory
 
     @property
@@ -337,7 +339,11 @@ async def serving_lab(
         for n in topo.nodes:
             ctx = NodeContext(lab, running.clock, n.name, addresses, since, latency, idle_timeout)
             acceptor, port = await start_node_server(
-                ctx, running.credentials.os_admin, running.host_key, open_conns
+                ctx,
+                running.credentials.os_admin,
+                running.host_key,
+                open_conns,
+                logins=running.ssh_logins,
             )
             acceptors.append(acceptor)
             running.ports[n.name] = port

@@ -9,12 +9,17 @@ Faults taken here: ``node-unreachable`` (the connection is closed before the SSH
 refused). ``command-fails`` and
 ``drop-after-command`` are taken per command by ``admin_cli``. A node's ``latency.login``
 (``latency.Latency``; real seconds, 0 by default) passes before the banner or an exec's output.
+
+Each accepted password login counts in ``logins`` (node name -> count): instrumentation for
+tests that bound how often a command logs in (a real login takes 10 to 15 s), not a behaviour
+of a real node.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +47,13 @@ def new_host_key() -> asyncssh.SSHKey:
 
 
 class _NodeServer(asyncssh.SSHServer):
-    def __init__(self, ctx: NodeContext, account: Account, open_conns: set[Any]) -> None:
+    def __init__(
+        self, ctx: NodeContext, account: Account, open_conns: set[Any], logins: Counter[str]
+    ) -> None:
         self._ctx = ctx
         self._account = account
         self._open = open_conns
+        self._logins = logins
         self._conn: Any = None
 
     def connection_made(self, conn: Any) -> None:
@@ -68,7 +76,10 @@ class _NodeServer(asyncssh.SSHServer):
     def validate_password(self, username: str, password: str) -> bool:
         if self._ctx.lab.take_fault("login-refused", self._ctx.node) is not None:
             return False
-        return self._account.accepts(username, password)
+        accepted = self._account.accepts(username, password)
+        if accepted:
+            self._logins[self._ctx.node] += 1
+        return accepted
 
 
 async def _session(ctx: NodeContext, process: Any) -> None:
@@ -121,6 +132,7 @@ async def start_node_server(
     host_key: asyncssh.SSHKey,
     open_conns: set[Any],
     host: str = "127.0.0.1",
+    logins: Counter[str] | None = None,
 ) -> tuple[Any, int]:
     """Start one node's listener; returns (the acceptor, its port).
 
@@ -131,8 +143,10 @@ async def start_node_server(
     async def handle(process: Any) -> None:
         await _session(ctx, process)
 
+    counted: Counter[str] = Counter() if logins is None else logins
+
     acceptor = await asyncssh.create_server(
-        lambda: _NodeServer(ctx, account, open_conns),
+        lambda: _NodeServer(ctx, account, open_conns, counted),
         host,
         0,
         server_host_keys=[host_key],
