@@ -6,14 +6,13 @@ the clusters, resolve credentials, and read every cluster at once under one boun
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import getpass
 import io
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,7 +26,6 @@ from uccert.config import (
     select_clusters,
 )
 from uccert.errors import ConfigError
-from uccert.model import CertInfo, NodeSnapshot, Snapshot, TrustEntry, dumps, iso_utc, to_json
 
 from . import output
 from .output import (
@@ -41,6 +39,9 @@ from .output import (
     paged,
     record_lines,
 )
+
+if TYPE_CHECKING:  # uccert.model imports cryptography: not for --help
+    from uccert.model import CertInfo, NodeSnapshot, Snapshot, TrustEntry
 
 EXIT_UNREADABLE = 1
 
@@ -57,6 +58,8 @@ def read_snapshots(
     inventory: Path, cluster: str | None
 ) -> tuple[tuple[ClusterConfig, ...], tuple[Snapshot, ...]]:
     """The selected clusters and one snapshot of each (ConfigError before anything connects)."""
+    import asyncio
+
     from uccert.cluster import ClusterClient, snapshot_clusters  # SSH/HTTP stack: not for --help
     from uccert.cluster.client import fleet_bound
 
@@ -327,6 +330,8 @@ CSV_COLUMNS = (
 
 
 def _csv_row(cluster: str, node: str, kind: str, where: str, c: CertInfo) -> list[str]:
+    from uccert.model import iso_utc
+
     values = [
         cluster,
         node,
@@ -384,6 +389,8 @@ def inventory(
         raise ConfigError("--json and --csv contradict each other: give one of them")
     _, snapshots = read_snapshots(inventory, cluster)
     if json_out:
+        from uccert.model import dumps, to_json
+
         sys.stdout.write(dumps(to_json(snapshots)))
     elif csv_out:
         sys.stdout.write(to_csv(snapshots))

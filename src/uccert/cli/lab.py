@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import math
 import signal
@@ -132,6 +131,8 @@ def up(
     ] = "0",
 ) -> None:
     """Run the lab in the foreground until Ctrl+C or SIGTERM."""
+    import asyncio  # not for --help
+
     if replay is not None:
         if topology is not None or version is not None:
             raise ConfigError(
@@ -174,6 +175,8 @@ def _check_replay(record: Path) -> None:
 
 
 async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path | None) -> None:
+    import asyncio
+
     from uccert.lab.servers.replay import running_replay
 
     stop = asyncio.Event()
@@ -205,6 +208,8 @@ async def _serve(
     state_dir: Path | None,
     idle_timeout: float = 0.0,
 ) -> None:
+    import asyncio
+
     from uccert.lab.servers.runtime import running_lab
 
     stop = asyncio.Event()
