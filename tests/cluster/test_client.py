@@ -147,3 +147,56 @@ async def test_https_clients_honour_the_inventorys_connect_timeout(tmp_path: Pat
             async with http:
                 assert http.timeout.connect == 3.5
                 assert (await http.get("/axl/")).status_code < 500  # pinned TLS still works
+
+
+def ed25519_ca_pem() -> str:
+    """A CA cert with an Ed25519 key: one a trust store may hold but uccert cannot describe
+    (CUCM and IM/P certs are RSA or EC)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.x509.oid import NameOID
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Odd Ed25519 CA")])
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(0x4D2)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, None)
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+@pytest.mark.parametrize("prefer_rest", [True, False], ids=["rest", "cli"])
+async def test_a_cert_uccert_cannot_describe_is_a_warning_and_the_fleet_is_read(
+    demo_lab: RunningLab, prefer_rest: bool
+) -> None:
+    """It once raised out of the node's read and ended every cluster's read with a traceback:
+    one cert is now one warning on its node, and every node of both clusters is read."""
+    demo_lab.lab.import_trust("imp-sub1", "tomcat-trust", ed25519_ca_pem(), via="lab")
+    config, creds = cluster_of(demo_lab)
+    bound = asyncio.Semaphore(8)
+    clients = [
+        ClusterClient(config, creds, demo_lab.inventory.parent, bound, prefer_rest=prefer_rest)
+        for _ in range(2)
+    ]
+    for snap in await snapshot_clusters(clients):
+        assert [n.error for n in snap.nodes] == [None] * len(demo_lab.lab.node_names())
+        odd = next(n for n in snap.nodes if n.node.name == "imp-sub1")
+        [warning] = [w for w in odd.warnings if "Ed25519" in w]
+        assert warning.startswith("tomcat-trust/")
+        assert "not read" in warning
+        assert not any("Odd Ed25519 CA" in t.cert.subject_cn for t in odd.trusts)
+        assert len(odd.trusts) >= 1  # its other trust certs were read
+        assert all(
+            not n.warnings for n in snap.nodes if n.node.name not in ("imp-sub1", "cucm-pub")
+        )

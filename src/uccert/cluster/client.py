@@ -43,7 +43,7 @@ from uccert.cluster.discovery import (
     discover_over_cli,
     major_version,
 )
-from uccert.cluster.rest_reader import read_certs_rest
+from uccert.cluster.rest_reader import read_certs_rest_with_warnings
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials, FleetLimits
 from uccert.errors import ClusterError, ConfigError, UccertError
@@ -158,6 +158,17 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc} — check the node and run the command again"
 
 
+def _unexpected(exc: Exception, where: str) -> str:
+    """A failure uccert has no name for (a bug, or a node answering as none documented): that
+    node's error, saying what was raised; the traceback goes to the log at debug level, and
+    the rest of the fleet is read."""
+    log.debug("%s: unexpected %s", where, type(exc).__name__, exc_info=exc)
+    return (
+        f"unexpected {type(exc).__name__} while reading it: {exc or 'no detail'} — run the"
+        " command again; if it persists, report it with this message"
+    )
+
+
 class DiscoveryFailed(ClusterError):
     """Neither AXL nor ``show network cluster`` listed the nodes."""
 
@@ -228,7 +239,8 @@ class ClusterClient:
             if self.prefer_rest and major_version(version) >= REST_FROM_MAJOR:
                 try:
                     async with tls, self.targets.rest_http(node.name, node.fqdn) as http:
-                        identities, trusts = await read_certs_rest(http, fqdns)
+                        read = await read_certs_rest_with_warnings(http, fqdns)
+                    identities, trusts, warnings = read
                 except _FAILURES as exc:
                     raise RestReadFailed(
                         f"REST snapshot/server ({version}): {_reason(exc)}"
@@ -318,17 +330,24 @@ class ClusterClient:
                 error=_reason(exc),
                 pin_error=_pin_error(exc),
             )
+        except Exception as exc:  # never one node's surprise ending the fleet's read
+            return NodeSnapshot(
+                Node(node.name, node.fqdn, node.product, node.role, UNKNOWN_VERSION),
+                error=_unexpected(exc, f"{self.config.name}/{node.name}"),
+            )
 
     async def snapshot(self) -> Snapshot:
         taken_at = datetime.now(UTC)
         try:
             nodes, groups = await self.discover()
-        except _FAILURES as exc:
+        except Exception as exc:  # unexpected ones too: the other clusters are still read
             name = self.targets.publisher_name()
             publisher = Node(
                 name, self.config.publisher, Product.CUCM, Role.PUBLISHER, UNKNOWN_VERSION
             )
-            error = f"cannot list the cluster's nodes: {_reason(exc)}"
+            known = isinstance(exc, _FAILURES)
+            why = _reason(exc) if known else _unexpected(exc, f"{self.config.name} discovery")
+            error = f"cannot list the cluster's nodes: {why}"
             unread = NodeSnapshot(publisher, error=error, pin_error=_pin_error(exc))
             return Snapshot(self.config.name, taken_at, (unread,))
         check_overrides(self.config, nodes)
