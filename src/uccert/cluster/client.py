@@ -3,16 +3,24 @@
 Discovery asks the publisher's AXL (nodes and Presence Redundancy Groups); when AXL fails it
 falls back to ``show network cluster`` over SSH, and says so: the reason is kept in
 ``ClusterClient.discovery_note`` and logged as a warning (the snapshot then has no groups).
-Each node's version comes from ``show version active``; on 14 and later (unless
-``prefer_rest=False``) its certs are read over REST ``snapshot/server``, else over the CLI;
-services always come from ``utils service list``. Meanwhile the node's listeners are probed
+
+Each node is read over the interface that costs a real node least (an SSH login takes it 10-15
+s, an HTTPS request a fraction of a second). First Control Center (``getProductInformationList``
+for the version, ``soapGetServiceStatus`` for the services); on 14 and later (unless
+``prefer_rest=False``) the certs then come over REST ``snapshot/server``, and an SSH login is
+made only where the CLI alone tells: HA states on the IM/P publisher, replication on
+publishers, the time zone when the DRF master runs there. When Control Center does not answer,
+or the node is older than 14, the node is read over one CLI session as before: version (``show
+version active``), certs (REST on 14+, else the CLI), services (``utils service list``). Either
+way a node gets at most one SSH session per read. Meanwhile the node's listeners are probed
 (:mod:`uccert.transport.tls_probe`: tomcat on every node, cup / cup-xmpp / cup-xmpp-s2s on IM/P)
 and the serials they present fill ``NodeSnapshot.presented``; a probe that fails just leaves
 its unit out (the ``restart-pending`` check compares these serials with the stored certs).
 
 An error reading one node (unreachable, refused login, unpinned host key, a command that
-failed) becomes that node's ``error`` and never stops the others; when the publisher itself
-cannot be asked for the node list, the snapshot holds just the publisher, with the error.
+failed, or anything unexpected) becomes that node's ``error`` and never stops the others; when
+the publisher itself cannot be asked for the node list, the snapshot holds just the publisher,
+with the error.
 """
 # § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
@@ -48,6 +56,7 @@ from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials, FleetLimits
 from uccert.errors import ClusterError, ConfigError, UccertError
 from uccert.model import (
+    CertInfo,
     HaNodeState,
     Node,
     NodeSnapshot,
@@ -58,14 +67,18 @@ from uccert.model import (
     RunState,
     ServiceState,
     Snapshot,
+    TrustEntry,
 )
 from uccert.protocols import CliParseError
+from uccert.protocols.controlcenter import ServiceInformation
 from uccert.protocols.start_time import parse_start_time
+from uccert.transport import AdminCliSession
 from uccert.transport.controlcenter_client import ControlCenterClient
 from uccert.transport.errors import HostKeyError, TlsPinError
 from uccert.transport.tls_probe import ProbeError, probe_presented
 
 DRF_MASTER_NAMES = catalog.names_of("Cisco DRF Master")  # Cisco DRF Primary from 15.0
+NOT_ACTIVATED = -1068  # Control Center's reason code for "Service Not Activated"
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +182,44 @@ def _unexpected(exc: Exception, where: str) -> str:
     )
 
 
+def services_from_control_center(status: ServiceInformation) -> tuple[ServiceState, ...]:
+    """Control Center's services as `utils service list` gives them: its state words are the
+    same (Started, Stopped, Starting, Stopping, Unknown), reason code -1068 is "Service Not
+    Activated", and a stopped service's reason string is the CLI's reason. Control Center
+    leaves out the platform services the CLI lists first (System NTP, System SSH, Cluster
+    Manager), which no check reads."""
+    states = {s.value: s for s in RunState}
+    return tuple(
+        ServiceState(
+            item.name,
+            states.get(item.status, RunState.UNKNOWN),
+            item.reason_code != NOT_ACTIVATED,
+            item.reason if item.status != RunState.STARTED.value else None,
+        )
+        for item in status.services
+    )
+
+
+def _start_time_of(
+    node: DiscoveredNode,
+    services: tuple[ServiceState, ...],
+    status: ServiceInformation,
+    name: str,
+    zone: tzinfo,
+) -> tuple[ServiceState, ...]:
+    """``services`` with ``name``'s start time, as Control Center printed it in the node's
+    zone; unchanged, logged, when it does not read."""
+    item = status.by_name().get(name)
+    if item is None or not item.start_time:
+        return services
+    try:
+        when = parse_start_time(item.start_time, zone)
+    except (CliParseError, ValueError) as exc:
+        log.warning("%s: start time of %s not read: %s", node.name, name, _reason(exc))
+        return services
+    return tuple(replace(s, started_at=when) if s.name == name else s for s in services)
+
+
 class DiscoveryFailed(ClusterError):
     """Neither AXL nor ``show network cluster`` listed the nodes."""
 
@@ -233,33 +284,91 @@ class ClusterClient:
     async def _read(
         self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore
     ) -> NodeSnapshot:
+        if self.prefer_rest:
+            https = await self._read_over_https(node, fqdns, tls)
+            if https is not None:
+                return https
         warnings: tuple[str, ...] = ()
         async with self.targets.cli_session(node.name, node.fqdn) as session:
             version = await read_version(session)
             if self.prefer_rest and major_version(version) >= REST_FROM_MAJOR:
-                try:
-                    async with tls, self.targets.rest_http(node.name, node.fqdn) as http:
-                        read = await read_certs_rest_with_warnings(http, fqdns)
-                    identities, trusts, warnings = read
-                except _FAILURES as exc:
-                    raise RestReadFailed(
-                        f"REST snapshot/server ({version}): {_reason(exc)}"
-                    ) from exc
+                identities, trusts, warnings = await self._rest_certs(node, fqdns, tls, version)
             else:
                 identities, trusts, warnings = await read_certs_cli_with_warnings(session, fqdns)
             services = await read_services(session)
-            # §3: the Server Recovery Manager's view of every group, from the IM/P publisher
-            ha_states: tuple[HaNodeState, ...] = ()
-            if node.product is Product.IMP and node.role is Role.PUBLISHER:
-                ha_states = await read_ha_states(session)
-            # replication, as TAC reads it: on the CUCM publisher and the IM/P database publisher
-            replication: tuple[ReplicationState, ...] = ()
-            if node.role is Role.PUBLISHER:
-                replication = await read_replication(session)
+            ha_states, replication = await self._cli_only(node, session)
             master = next((s for s in services if s.name in DRF_MASTER_NAMES), None)
             if master is not None and master.state is RunState.STARTED:
                 zone = await read_zone(session)
                 services = await self._with_start_time(node, services, master.name, zone)
+        return NodeSnapshot(
+            Node(node.name, node.fqdn, node.product, node.role, version),
+            identities=identities,
+            trusts=trusts,
+            services=services,
+            warnings=warnings,
+            ha_states=ha_states,
+            replication=replication,
+        )
+
+    async def _rest_certs(
+        self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore, version: str
+    ) -> tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...], tuple[str, ...]]:
+        try:
+            async with tls, self.targets.rest_http(node.name, node.fqdn) as http:
+                return await read_certs_rest_with_warnings(http, fqdns)
+        except _FAILURES as exc:
+            raise RestReadFailed(f"REST snapshot/server ({version}): {_reason(exc)}") from exc
+
+    async def _cli_only(
+        self, node: DiscoveredNode, session: AdminCliSession
+    ) -> tuple[tuple[HaNodeState, ...], tuple[ReplicationState, ...]]:
+        """What only the admin CLI tells: HA states (IM/P publisher) and replication
+        (publishers)."""
+        # §3: the Server Recovery Manager's view of every group, from the IM/P publisher
+        ha_states: tuple[HaNodeState, ...] = ()
+        if node.product is Product.IMP and node.role is Role.PUBLISHER:
+            ha_states = await read_ha_states(session)
+        # replication, as TAC reads it: on the CUCM publisher and the IM/P database publisher
+        replication: tuple[ReplicationState, ...] = ()
+        if node.role is Role.PUBLISHER:
+            replication = await read_replication(session)
+        return ha_states, replication
+
+    async def _read_over_https(
+        self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore
+    ) -> NodeSnapshot | None:
+        """A 14+ node read over HTTPS: version and services from Control Center, certs over
+        REST; an SSH login only where the CLI alone tells (HA states, replication, the DRF
+        master's time zone), on publishers. None, and the node is read over SSH as before,
+        when Control Center does not answer or the node is older than 14 (an SSH login costs a
+        real node 10-15 s; an HTTPS request a fraction of a second)."""
+        try:
+            async with tls, self.targets.soap_http(node.name, node.fqdn) as http:
+                control = ControlCenterClient(http, node.fqdn)
+                product = await control.product_information()
+                if major_version(product.active_version) < REST_FROM_MAJOR:
+                    return None
+                status = await control.status()
+        except _FAILURES as exc:
+            log.info("%s: Control Center not read (%s): reading over SSH", node.name, _reason(exc))
+            return None
+        if not status.ok or not status.services:
+            log.info("%s: Control Center listed no services: reading over SSH", node.name)
+            return None
+        version = product.active_version
+        identities, trusts, warnings = await self._rest_certs(node, fqdns, tls, version)
+        services = services_from_control_center(status)
+        ha_states: tuple[HaNodeState, ...] = ()
+        replication: tuple[ReplicationState, ...] = ()
+        master = next((s for s in services if s.name in DRF_MASTER_NAMES), None)
+        started = master is not None and master.state is RunState.STARTED
+        if started or node.role is Role.PUBLISHER:
+            async with self.targets.cli_session(node.name, node.fqdn) as session:
+                ha_states, replication = await self._cli_only(node, session)
+                if master is not None and started:
+                    zone = await read_zone(session)
+                    services = _start_time_of(node, services, status, master.name, zone)
         return NodeSnapshot(
             Node(node.name, node.fqdn, node.product, node.role, version),
             identities=identities,

@@ -28,6 +28,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,7 @@ class RunningLab:
     https_listeners: dict[str, ServiceBoundListener] = field(default_factory=dict)
     control_url: str | None = None  # the lab's control API (events, state, faults)
     cluster: str = "lab"  # the cluster's name in the inventory
+    ssh_logins: Counter[str] = field(default_factory=Counter)  # node name -> accepted logins
 
     @property
     def host_public_key(self) -> str:
@@ -332,7 +334,11 @@ async def serving_lab(
         for n in topo.nodes:
             ctx = NodeContext(lab, running.clock, n.name, addresses, since, latency, idle_timeout)
             acceptor, port = await start_node_server(
-                ctx, running.credentials.os_admin, running.host_key, open_conns
+                ctx,
+                running.credentials.os_admin,
+                running.host_key,
+                open_conns,
+                logins=running.ssh_logins,
             )
             acceptors.append(acceptor)
             running.ports[n.name] = port

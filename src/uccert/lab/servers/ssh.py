@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +43,17 @@ def new_host_key() -> asyncssh.SSHKey:
 
 
 class _NodeServer(asyncssh.SSHServer):
-    def __init__(self, ctx: NodeContext, account: Account, open_conns: set[Any]) -> None:
+    def __init__(
+        self,
+        ctx: NodeContext,
+        account: Account,
+        open_conns: set[Any],
+        logins: Counter[str] | None = None,
+    ) -> None:
         self._ctx = ctx
         self._account = account
         self._open = open_conns
+        self._logins = logins
         self._conn: Any = None
 
     def connection_made(self, conn: Any) -> None:
@@ -68,7 +76,10 @@ class _NodeServer(asyncssh.SSHServer):
     def validate_password(self, username: str, password: str) -> bool:
         if self._ctx.lab.take_fault("login-refused", self._ctx.node) is not None:
             return False
-        return self._account.accepts(username, password)
+        accepted = self._account.accepts(username, password)
+        if accepted and self._logins is not None:
+            self._logins[self._ctx.node] += 1
+        return accepted
 
 
 async def _session(ctx: NodeContext, process: Any) -> None:
@@ -121,18 +132,20 @@ async def start_node_server(
     host_key: asyncssh.SSHKey,
     open_conns: set[Any],
     host: str = "127.0.0.1",
+    logins: Counter[str] | None = None,
 ) -> tuple[Any, int]:
     """Start one node's listener; returns (the acceptor, its port).
 
     Open connections are kept in `open_conns` so the runtime can close them when the lab stops
-    (closing the acceptor only stops new ones).
+    (closing the acceptor only stops new ones); each accepted password login counts one in
+    ``logins[node]`` (what a test checks: how often a command logs in to each node).
     """
 
     async def handle(process: Any) -> None:
         await _session(ctx, process)
 
     acceptor = await asyncssh.create_server(
-        lambda: _NodeServer(ctx, account, open_conns),
+        lambda: _NodeServer(ctx, account, open_conns, logins),
         host,
         0,
         server_host_keys=[host_key],
