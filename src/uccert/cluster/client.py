@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 import resource
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -220,6 +220,29 @@ def _start_time_of(
     return tuple(replace(s, started_at=when) if s.name == name else s for s in services)
 
 
+class _Probes:
+    """A node's listener probes, started once and not ahead of the node's own reads: they take
+    the node's TLS connections (``tls_per_node``), which the reads need first."""
+
+    def __init__(self, probe: Callable[[], Awaitable[dict[str, str]]]) -> None:
+        self._probe = probe
+        self._task: asyncio.Future[dict[str, str]] | None = None
+
+    def start(self) -> asyncio.Future[dict[str, str]]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._probe())
+        return self._task
+
+    async def result(self) -> dict[str, str]:
+        return await self.start()
+
+    async def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
 class DiscoveryFailed(ClusterError):
     """Neither AXL nor ``show network cluster`` listed the nodes."""
 
@@ -282,12 +305,17 @@ class ClusterClient:
         return nodes, ()
 
     async def _read(
-        self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore
+        self,
+        node: DiscoveredNode,
+        fqdns: tuple[str, ...],
+        tls: asyncio.Semaphore,
+        probes: _Probes,
     ) -> NodeSnapshot:
         if self.prefer_rest:
-            https = await self._read_over_https(node, fqdns, tls)
+            https = await self._read_over_https(node, fqdns, tls, probes)
             if https is not None:
                 return https
+        probes.start()  # beside the SSH login, which needs none of the node's HTTPS connections
         warnings: tuple[str, ...] = ()
         async with self.targets.cli_session(node.name, node.fqdn) as session:
             version = await read_version(session)
@@ -336,7 +364,11 @@ class ClusterClient:
         return ha_states, replication
 
     async def _read_over_https(
-        self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore
+        self,
+        node: DiscoveredNode,
+        fqdns: tuple[str, ...],
+        tls: asyncio.Semaphore,
+        probes: _Probes,
     ) -> NodeSnapshot | None:
         """A 14+ node read over HTTPS: version and services from Control Center, certs over
         REST; an SSH login only where the CLI alone tells (HA states, replication, the DRF
@@ -358,6 +390,7 @@ class ClusterClient:
             return None
         version = product.active_version
         identities, trusts, warnings = await self._rest_certs(node, fqdns, tls, version)
+        probes.start()  # after the reads, which its TLS connections would otherwise queue behind
         services = services_from_control_center(status)
         ha_states: tuple[HaNodeState, ...] = ()
         replication: tuple[ReplicationState, ...] = ()
@@ -424,15 +457,13 @@ class ClusterClient:
         try:
             async with self._bound:
                 tls = asyncio.Semaphore(self.config.limits.tls_per_node)  # this node's own
-                probes = asyncio.ensure_future(self.presented(node, tls))
+                probes = _Probes(lambda: self.presented(node, tls))
                 try:
-                    snap = await self._read(node, tuple(fqdns), tls)
+                    snap = await self._read(node, tuple(fqdns), tls, probes)
                 except BaseException:
-                    probes.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await probes
+                    await probes.cancel()
                     raise
-                return replace(snap, presented=await probes)
+                return replace(snap, presented=await probes.result())
         except _FAILURES as exc:
             return NodeSnapshot(
                 Node(node.name, node.fqdn, node.product, node.role, UNKNOWN_VERSION),
