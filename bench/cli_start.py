@@ -2,7 +2,8 @@
 
 Runs, in the same run and interleaved so that load on the machine hits all alike:
 ``python -c "import typer"`` (the floor: no typer CLI starts faster), ``uccert --help`` and
-``uccert check --help``, each as a fresh process, several times. Prints min and median of each
+a few commands' ``--help`` (read commands, the lab, and regen/csr), each as a fresh process,
+several times. Prints min and median of each
 and the ratio of each median to the floor's median. Target: within 3x of the floor.
 
     .venv/bin/python bench/cli_start.py [--repeat 7]
@@ -17,10 +18,16 @@ import subprocess
 import sys
 import time
 
+UCCERT = [sys.executable, "-m", "uccert"]
 CASES: dict[str, list[str]] = {
     'python -c "import typer"': [sys.executable, "-c", "import typer"],
-    "uccert --help": [sys.executable, "-m", "uccert", "--help"],
-    "uccert check --help": [sys.executable, "-m", "uccert", "check", "--help"],
+    "uccert --help": [*UCCERT, "--help"],
+    "uccert check --help": [*UCCERT, "check", "--help"],
+    "uccert inventory --help": [*UCCERT, "inventory", "--help"],
+    "uccert pin --help": [*UCCERT, "pin", "--help"],
+    "uccert lab up --help": [*UCCERT, "lab", "up", "--help"],
+    "uccert regen apply --help": [*UCCERT, "regen", "apply", "--help"],
+    "uccert csr --help": [*UCCERT, "csr", "--help"],
 }
 FLOOR = 'python -c "import typer"'
 TARGET = 3.0

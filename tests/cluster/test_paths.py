@@ -12,7 +12,7 @@ import pytest
 from uccert.cluster import ClusterClient
 from uccert.cluster import client as client_module
 from uccert.cluster.discovery import negotiate
-from uccert.cluster.rest_reader import read_certs_rest
+from uccert.cluster.rest_reader import read_certs_rest_with_warnings
 from uccert.config.credentials import Account, Secret
 from uccert.lab.servers.runtime import RunningLab, running_lab
 from uccert.model import CertInfo, Snapshot, TrustEntry
@@ -22,7 +22,7 @@ from .conftest import cluster_of, pin_lab
 pytestmark = pytest.mark.timeout(60)
 
 CertKey = tuple[str, str, str, str]
-RestCerts = tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...]]
+RestCerts = tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...], tuple[str, ...]]
 
 
 def client(
@@ -52,9 +52,9 @@ def spy_rest(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     async def spy(http: httpx.AsyncClient, fqdns: Iterable[str]) -> RestCerts:
         calls.append(str(http.base_url))
-        return await read_certs_rest(http, fqdns)
+        return await read_certs_rest_with_warnings(http, fqdns)
 
-    monkeypatch.setattr(client_module, "read_certs_rest", spy)
+    monkeypatch.setattr(client_module, "read_certs_rest_with_warnings", spy)
     return calls
 
 

@@ -62,7 +62,7 @@ def test_axl_requests_validate_against_ciscos_12_5_schema(request_: object) -> N
 def test_control_center_requests_validate_against_ciscos_wsdl_types() -> None:
     status = cc.get_service_status(["Cisco SIP Proxy", "Cisco Tomcat"])
     control = cc.do_control_services("imp-pub.example", "Restart", ["Cisco SIP Proxy"])
-    for request_ in (status, control, cc.get_service_status()):
+    for request_ in (status, control, cc.get_service_status(), cc.get_product_information()):
         assert_valid(cc_schema(), request_.content)
     assert (status.soap_action, control.soap_action) == (
         "soapGetServiceStatus",

@@ -11,13 +11,12 @@ import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
 from uccert.config import DEFAULT_INVENTORY
-from uccert.model import Finding, Snapshot, dumps, findings_to_json
 
 from .common import (
     ClusterOption,
@@ -28,6 +27,9 @@ from .common import (
     read_snapshots,
 )
 from .output import Cell, Column, clean, fit_columns, paged
+
+if TYPE_CHECKING:  # uccert.model imports cryptography: not for --help
+    from uccert.model import Finding, Snapshot
 
 CLUSTER_WIDE = "(cluster)"
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -206,6 +208,7 @@ def check(
 ) -> None:
     """Check every node's certificates: exit 3 on a warning or an error, 1 if a node was unread."""
     from uccert.checks import exit_code_for, run_checks  # the checks: not for --help
+    from uccert.model import Finding, dumps, findings_to_json
 
     clusters, snapshots = read_snapshots(inventory, cluster)
     now = datetime.now(UTC)

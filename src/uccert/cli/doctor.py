@@ -8,7 +8,6 @@ also replaces host names and printed serials, for a bug report.
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
 from pathlib import Path
@@ -54,6 +53,8 @@ def doctor(
     ] = False,
 ) -> None:
     """Try every interface uccert uses on every node (read-only) and say what to fix."""
+    import asyncio
+
     from uccert.cluster.doctor import Doctor, all_ok
     from uccert.cluster.doctor_record import write_record
     from uccert.cluster.targets import NodeTargets

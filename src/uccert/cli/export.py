@@ -15,16 +15,6 @@ from typing import Annotated
 
 import typer
 
-from uccert.ca.bundle import (
-    P7B_FILE,
-    PEM_FILE,
-    README_FILE,
-    bundle_pem,
-    bundle_pkcs7,
-    bundle_readme,
-    client_bundle,
-)
-from uccert.ca.chain import common_name
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ClusterError, ConfigError
 
@@ -50,6 +40,18 @@ def export(
     cluster: ClusterOption = None,
 ) -> None:
     """Write the client trust bundle: self-signed tomcat/cup-xmpp certs, or their CA chain."""
+    # cryptography: imported when the command runs, not for --help
+    from uccert.ca.bundle import (
+        P7B_FILE,
+        PEM_FILE,
+        README_FILE,
+        bundle_pem,
+        bundle_pkcs7,
+        bundle_readme,
+        client_bundle,
+    )
+    from uccert.ca.chain import common_name
+
     root = _directory(client_bundle_dir)
     _, snapshots = read_snapshots(inventory, cluster)
     unread = [

@@ -6,14 +6,13 @@ import csv
 import io
 import sys
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError, ExitCode
-from uccert.model import CertInfo, Snapshot, TrustEntry, dumps, iso_utc, to_json
 
 from .common import (
     ClusterOption,
@@ -35,6 +34,9 @@ from .output import (
     paged,
     record_lines,
 )
+
+if TYPE_CHECKING:  # uccert.model imports cryptography: not for --help
+    from uccert.model import CertInfo, Snapshot, TrustEntry
 
 # --- the table ------------------------------------------------------------------------------
 
@@ -260,6 +262,8 @@ CSV_COLUMNS = (
 
 
 def _csv_row(cluster: str, node: str, kind: str, where: str, c: CertInfo) -> list[str]:
+    from uccert.model import iso_utc
+
     values = [
         cluster,
         node,
@@ -317,6 +321,8 @@ def inventory(
         raise ConfigError("--json and --csv contradict each other: give one of them")
     _, snapshots = read_snapshots(inventory, cluster)
     if json_out:
+        from uccert.model import dumps, to_json
+
         sys.stdout.write(dumps(to_json(snapshots)))
     elif csv_out:
         sys.stdout.write(to_csv(snapshots))

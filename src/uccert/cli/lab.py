@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import math
 import re
@@ -164,6 +163,8 @@ def up(
     ] = 1,
 ) -> None:
     """Run the lab in the foreground until Ctrl+C or SIGTERM."""
+    import asyncio  # not for --help
+
     if (clusters != 1 or domain is not None) and (replay is not None or no_dns):
         raise ConfigError(
             "--domain and --clusters give nodes a DNS domain — drop --replay and --no-dns"
@@ -235,6 +236,8 @@ def _check_replay(record: Path) -> None:
 
 
 async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path | None) -> None:
+    import asyncio
+
     from uccert.lab.servers.replay import running_replay
 
     stop = asyncio.Event()
@@ -268,6 +271,8 @@ async def _serve_fleet(
     ready_file: Path | None,
     state_dir: Path | None,
 ) -> None:
+    import asyncio
+
     from uccert.lab.servers.fleet import running_fleet
     from uccert.lab.state.topology import DEFAULT_DOMAIN
 
@@ -305,6 +310,8 @@ async def _serve(
     idle_timeout: float = 0.0,
     cluster: str = "lab",
 ) -> None:
+    import asyncio
+
     from uccert.lab.servers.runtime import running_lab
 
     stop = asyncio.Event()

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from cryptography.hazmat.primitives import hashes
 
 from uccert.errors import ConfigError
 
@@ -36,6 +35,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing CA.")] = False,
 ) -> None:
     """Create the lab CA: a root and an issuing intermediate."""
+    from cryptography.hazmat.primitives import hashes
+
     from uccert.lab.ca import LabCaError, init_ca
 
     try:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Any
 
 import typer
 import typer.main
 from typer import _click as click  # typer 0.29 vendors click; its groups take these types
-from typer.core import TyperCommand, TyperGroup
+from typer._coercion import PassThroughRuntimeParam, RuntimeParam
+from typer._param_types import coerce_cli_choice
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,55 @@ COMMANDS: dict[str, Lazy] = {
 }
 
 
+@dataclass(frozen=True)
+class _Choice(RuntimeParam):
+    """A choice option's value checked as typer's own choice check does, without pydantic."""
+
+    choices: tuple[Any, ...]
+
+    def _coerce_value(self, value: Any, param: Any, ctx: click.Context) -> Any:
+        case_sensitive = self.parameter_info.case_sensitive
+        try:
+            return coerce_cli_choice(value, choices=self.choices, case_sensitive=case_sensitive)
+        except ValueError as exc:
+            raise click.exceptions.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+class LightGroup(TyperGroup):
+    """A group whose own options (flags, choices, its --help) are checked without pydantic.
+
+    typer 0.29 checks each option's value with a pydantic adapter (``typer._adapters``, about
+    0.1 s to import), and a group's options are checked before its subcommand's eager --help
+    runs: `uccert lab up --help` would import pydantic for the groups' flags alone."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for param in self.get_params(ctx):  # here: typer adds completion and help options late
+            if not isinstance(param, TyperOption) or param._runtime_param is not None:
+                continue
+            typed = param.type_descriptor
+            info = typed.parameter_info
+            if typed.choices is not None:
+                param._runtime_param = _Choice(info, typed.annotation, typed.choices)
+            elif typed.annotation is bool:
+                param._runtime_param = PassThroughRuntimeParam(info, bool)
+        return super().parse_args(ctx, args)
+
+
+def _lighten(command: click.Command) -> None:
+    """Every typer group under ``command`` checks its options as ``LightGroup`` does."""
+    if type(command) is TyperGroup:
+        command.__class__ = LightGroup
+    for sub in getattr(command, "commands", {}).values():
+        _lighten(sub)
+
+
 def load(name: str) -> click.Command:
     """The real click command ``name`` (imports its module)."""
     lazy = COMMANDS[name]
     target = getattr(importlib.import_module(f"uccert.cli.{lazy.module}"), lazy.attr)
     if isinstance(target, typer.Typer):
         command: click.Command = typer.main.get_group(target)
+        _lighten(command)
     else:
         single = typer.Typer(add_completion=False)
         single.command(name)(target)
@@ -110,7 +156,7 @@ def load(name: str) -> click.Command:
     return command
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(LightGroup):
     """The top-level group: summaries from ``COMMANDS``, a module imported only when named."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

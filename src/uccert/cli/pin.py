@@ -20,7 +20,6 @@ publisher's key pinned already (``uccert pin`` with no NODE does both).
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
 from collections.abc import Coroutine, Iterable, Sequence
@@ -30,7 +29,6 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import typer
-from cryptography.hazmat.primitives.serialization import Encoding
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -44,7 +42,6 @@ from uccert.config import (
     select_clusters,
 )
 from uccert.errors import ClusterError, ConfigError, ExitCode, UccertError
-from uccert.model import dumps
 
 from .common import ClusterOption, InventoryOption, JsonOption, console
 from .output import clean
@@ -187,6 +184,8 @@ def _pinned_certs(pins_dir: Path, fqdn: str) -> tuple[str, ...]:
 
 async def probe_tls(node: NodeRef, what: str, port: int, pins_dir: Path, timeout: float) -> Probe:
     """The certificate the node presents on ``port`` (handshake only, nothing sent)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     from uccert.transport.tls_pins import cert_fingerprint, fetch_presented_cert
 
     address = node.override().address or node.fqdn
@@ -201,6 +200,8 @@ async def probe_tls(node: NodeRef, what: str, port: int, pins_dir: Path, timeout
 
 async def probe_nodes(nodes: Sequence[NodeRef], pins_dir: Path, *, ssh: bool = True) -> list[Probe]:
     """Every node's SSH key (unless ``ssh=False``) and TLS certs, a few at a time."""
+    import asyncio
+
     bound = asyncio.Semaphore(CONCURRENCY)
 
     async def bounded(coro: Coroutine[Any, Any, Probe]) -> Probe:
@@ -400,6 +401,8 @@ def pin(
     json_out: JsonOption = False,
 ) -> None:
     """Show the SSH host keys and TLS certs the nodes present; record them as pins."""
+    import asyncio  # the commands' stacks: not for --help
+
     inv = load_inventory(inventory)
     selected = select_clusters(inv, cluster)
     pins_dir = inv.path.resolve().parent
@@ -466,6 +469,8 @@ async def _pin(session: Session, clusters: Sequence[ClusterNodes], wanted: tuple
 
 
 async def _probe_publisher_keys(clusters: Sequence[ClusterNodes], pins_dir: Path) -> list[Probe]:
+    import asyncio
+
     return list(
         await asyncio.gather(
             *(probe_ssh(c.publisher, pins_dir, c.config.timing.connect_timeout) for c in clusters)
@@ -476,6 +481,8 @@ async def _probe_publisher_keys(clusters: Sequence[ClusterNodes], pins_dir: Path
 def _finish(session: Session, *, declined: bool) -> None:
     """Print the JSON document and the problems; exit with the command's code."""
     if session.json_out:
+        from uccert.model import dumps
+
         doc = {
             "schema_version": SCHEMA_VERSION,
             "pins_dir": str(session.pins_dir),

@@ -141,16 +141,23 @@ async def read_certs_cli_with_warnings(
     could not be read (one warning per cert)."""
     fqdns = tuple(cluster_fqdns)
     reading = _Reading(session, _NodeZone(session))
+
+    def describe(entry: CertListEntry, cert: x509.Certificate) -> CertInfo | None:
+        try:
+            return CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns)
+        except ValueError as exc:  # a key neither RSA nor EC, an extension cryptography refuses
+            reading.warnings.append(f"{entry.path}: not read: {exc}")
+            return None
+
     identities: list[CertInfo] = []
     for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.OWN))):
         cert = await reading.certificate(entry)
-        if cert is not None:
-            identities.append(CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns))
+        if cert is not None and (info := describe(entry, cert)) is not None:
+            identities.append(info)
     trusts: list[TrustEntry] = []
     for entry in parse_cert_list(await session.run(cli.show_cert_list(CertListKind.TRUST))):
         cert = await reading.certificate(entry)
-        if cert is not None:
-            info = CertInfo.from_x509(cert, entry.unit_or_store, entry.file, fqdns)
+        if cert is not None and (info := describe(entry, cert)) is not None:
             trusts.append(TrustEntry(entry.unit_or_store, entry.file, info))
     return tuple(identities), tuple(trusts), tuple(reading.warnings)
 

@@ -3,16 +3,24 @@
 Discovery asks the publisher's AXL (nodes and Presence Redundancy Groups); when AXL fails it
 falls back to ``show network cluster`` over SSH, and says so: the reason is kept in
 ``ClusterClient.discovery_note`` and logged as a warning (the snapshot then has no groups).
-Each node's version comes from ``show version active``; on 14 and later (unless
-``prefer_rest=False``) its certs are read over REST ``snapshot/server``, else over the CLI;
-services always come from ``utils service list``. Meanwhile the node's listeners are probed
+
+Each node is read over the interface that costs a real node least (an SSH login takes it 10-15
+s, an HTTPS request a fraction of a second). First Control Center (``getProductInformationList``
+for the version, ``soapGetServiceStatus`` for the services); on 14 and later (unless
+``prefer_rest=False``) the certs then come over REST ``snapshot/server``, and an SSH login is
+made only where the CLI alone tells: HA states on the IM/P publisher, replication on
+publishers, the time zone when the DRF master runs there. When Control Center does not answer,
+or the node is older than 14, the node is read over one CLI session as before: version (``show
+version active``), certs (REST on 14+, else the CLI), services (``utils service list``). Either
+way a node gets at most one SSH session per read. Meanwhile the node's listeners are probed
 (:mod:`uccert.transport.tls_probe`: tomcat on every node, cup / cup-xmpp / cup-xmpp-s2s on IM/P)
 and the serials they present fill ``NodeSnapshot.presented``; a probe that fails just leaves
 its unit out (the ``restart-pending`` check compares these serials with the stored certs).
 
 An error reading one node (unreachable, refused login, unpinned host key, a command that
-failed) becomes that node's ``error`` and never stops the others; when the publisher itself
-cannot be asked for the node list, the snapshot holds just the publisher, with the error.
+failed, or anything unexpected) becomes that node's ``error`` and never stops the others; when
+the publisher itself cannot be asked for the node list, the snapshot holds just the publisher,
+with the error.
 """
 # § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
@@ -22,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 import resource
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -43,12 +51,13 @@ from uccert.cluster.discovery import (
     discover_over_cli,
     major_version,
 )
-from uccert.cluster.rest_reader import read_certs_rest
+from uccert.cluster.rest_reader import read_certs_rest_with_warnings
 from uccert.cluster.sessions import NodeSessions
 from uccert.cluster.targets import NodeTargets
 from uccert.config import ClusterConfig, ClusterCredentials, FleetLimits
 from uccert.errors import ClusterError, ConfigError, UccertError
 from uccert.model import (
+    CertInfo,
     HaNodeState,
     Node,
     NodeSnapshot,
@@ -59,8 +68,10 @@ from uccert.model import (
     RunState,
     ServiceState,
     Snapshot,
+    TrustEntry,
 )
 from uccert.protocols import CliParseError
+from uccert.protocols.controlcenter import NOT_ACTIVATED, ServiceInformation
 from uccert.protocols.start_time import parse_start_time
 from uccert.transport import AdminCliSession
 from uccert.transport.controlcenter_client import ControlCenterClient
@@ -157,6 +168,78 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc} — check the node and run the command again"
 
 
+def _unexpected(exc: Exception, where: str) -> str:
+    """A failure uccert has no name for (a bug, or a node answering as none documented): that
+    node's error, saying what was raised; the traceback goes to the log at debug level, and
+    the rest of the fleet is read."""
+    log.debug("%s: unexpected %s", where, type(exc).__name__, exc_info=exc)
+    return (
+        f"unexpected {type(exc).__name__} while reading it: {exc or 'no detail'} — run the"
+        " command again; if it persists, report it with this message"
+    )
+
+
+def services_from_control_center(status: ServiceInformation) -> tuple[ServiceState, ...]:
+    """Control Center's services as `utils service list` gives them: its state words are the
+    same (Started, Stopped, Starting, Stopping, Unknown), reason code -1068 is "Service Not
+    Activated", and a stopped service's reason string is the CLI's reason. Control Center
+    leaves out the platform services the CLI lists first (System NTP, System SSH, Cluster
+    Manager), which no check reads."""
+    states = {s.value: s for s in RunState}
+    return tuple(
+        ServiceState(
+            item.name,
+            states.get(item.status, RunState.UNKNOWN),
+            item.reason_code != NOT_ACTIVATED,
+            item.reason if item.status != RunState.STARTED.value else None,
+        )
+        for item in status.services
+    )
+
+
+def _start_time_of(
+    node: DiscoveredNode,
+    services: tuple[ServiceState, ...],
+    status: ServiceInformation,
+    name: str,
+    zone: tzinfo,
+) -> tuple[ServiceState, ...]:
+    """``services`` with ``name``'s start time, as Control Center printed it in the node's
+    zone; unchanged, logged, when it does not read."""
+    item = status.by_name().get(name)
+    if item is None or not item.start_time:
+        return services
+    try:
+        when = parse_start_time(item.start_time, zone)
+    except (CliParseError, ValueError) as exc:
+        log.warning("%s: start time of %s not read: %s", node.name, name, _reason(exc))
+        return services
+    return tuple(replace(s, started_at=when) if s.name == name else s for s in services)
+
+
+class _Probes:
+    """A node's listener probes, started once and not ahead of the node's own reads: they take
+    the node's TLS connections (``tls_per_node``), which the reads need first."""
+
+    def __init__(self, probe: Callable[[], Awaitable[dict[str, str]]]) -> None:
+        self._probe = probe
+        self._task: asyncio.Future[dict[str, str]] | None = None
+
+    def start(self) -> asyncio.Future[dict[str, str]]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._probe())
+        return self._task
+
+    async def result(self) -> dict[str, str]:
+        return await self.start()
+
+    async def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
 class DiscoveryFailed(ClusterError):
     """Neither AXL nor ``show network cluster`` listed the nodes."""
 
@@ -233,34 +316,103 @@ class ClusterClient:
         return nodes, ()
 
     async def _read(
-        self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore
+        self,
+        node: DiscoveredNode,
+        fqdns: tuple[str, ...],
+        tls: asyncio.Semaphore,
+        probes: _Probes,
     ) -> NodeSnapshot:
+        if self.prefer_rest:
+            https = await self._read_over_https(node, fqdns, tls, probes)
+            if https is not None:
+                return https
+        probes.start()  # beside the SSH login, which needs none of the node's HTTPS connections
         warnings: tuple[str, ...] = ()
         async with self._cli(node.name, node.fqdn) as session:
             version = await read_version(session)
             if self.prefer_rest and major_version(version) >= catalog.REST_FROM_MAJOR:
-                try:
-                    async with tls, self.targets.rest_http(node.name, node.fqdn) as http:
-                        identities, trusts = await read_certs_rest(http, fqdns)
-                except _FAILURES as exc:
-                    raise RestReadFailed(
-                        f"REST snapshot/server ({version}): {_reason(exc)}"
-                    ) from exc
+                identities, trusts, warnings = await self._rest_certs(node, fqdns, tls, version)
             else:
                 identities, trusts, warnings = await read_certs_cli_with_warnings(session, fqdns)
             services = await read_services(session)
-            # §3: the Server Recovery Manager's view of every group, from the IM/P publisher
-            ha_states: tuple[HaNodeState, ...] = ()
-            if node.product is Product.IMP and node.role is Role.PUBLISHER:
-                ha_states = await read_ha_states(session)
-            # replication, as TAC reads it: on the CUCM publisher and the IM/P database publisher
-            replication: tuple[ReplicationState, ...] = ()
-            if node.role is Role.PUBLISHER:
-                replication = await read_replication(session)
+            ha_states, replication = await self._cli_only(node, session)
             master = next((s for s in services if s.name in catalog.DRF_MASTER_NAMES), None)
             if master is not None and master.state is RunState.STARTED:
                 zone = await read_zone(session)
                 services = await self._with_start_time(node, services, master.name, zone)
+        return NodeSnapshot(
+            Node(node.name, node.fqdn, node.product, node.role, version),
+            identities=identities,
+            trusts=trusts,
+            services=services,
+            warnings=warnings,
+            ha_states=ha_states,
+            replication=replication,
+        )
+
+    async def _rest_certs(
+        self, node: DiscoveredNode, fqdns: tuple[str, ...], tls: asyncio.Semaphore, version: str
+    ) -> tuple[tuple[CertInfo, ...], tuple[TrustEntry, ...], tuple[str, ...]]:
+        try:
+            async with tls, self.targets.rest_http(node.name, node.fqdn) as http:
+                return await read_certs_rest_with_warnings(http, fqdns)
+        except _FAILURES as exc:
+            raise RestReadFailed(f"REST snapshot/server ({version}): {_reason(exc)}") from exc
+
+    async def _cli_only(
+        self, node: DiscoveredNode, session: AdminCliSession
+    ) -> tuple[tuple[HaNodeState, ...], tuple[ReplicationState, ...]]:
+        """What only the admin CLI tells: HA states (IM/P publisher) and replication
+        (publishers)."""
+        # §3: the Server Recovery Manager's view of every group, from the IM/P publisher
+        ha_states: tuple[HaNodeState, ...] = ()
+        if node.product is Product.IMP and node.role is Role.PUBLISHER:
+            ha_states = await read_ha_states(session)
+        # replication, as TAC reads it: on the CUCM publisher and the IM/P database publisher
+        replication: tuple[ReplicationState, ...] = ()
+        if node.role is Role.PUBLISHER:
+            replication = await read_replication(session)
+        return ha_states, replication
+
+    async def _read_over_https(
+        self,
+        node: DiscoveredNode,
+        fqdns: tuple[str, ...],
+        tls: asyncio.Semaphore,
+        probes: _Probes,
+    ) -> NodeSnapshot | None:
+        """A 14+ node read over HTTPS: version and services from Control Center, certs over
+        REST; an SSH login only where the CLI alone tells (HA states, replication, the DRF
+        master's time zone), on publishers. None, and the node is read over SSH as before,
+        when Control Center does not answer or the node is older than 14 (an SSH login costs a
+        real node 10-15 s; an HTTPS request a fraction of a second)."""
+        try:
+            async with tls, self.targets.soap_http(node.name, node.fqdn) as http:
+                control = ControlCenterClient(http, node.fqdn)
+                product = await control.product_information()
+                if major_version(product.active_version) < catalog.REST_FROM_MAJOR:
+                    return None
+                status = await control.status()
+        except _FAILURES as exc:
+            log.info("%s: Control Center not read (%s): reading over SSH", node.name, _reason(exc))
+            return None
+        if not status.ok or not status.services:
+            log.info("%s: Control Center listed no services: reading over SSH", node.name)
+            return None
+        version = product.active_version
+        identities, trusts, warnings = await self._rest_certs(node, fqdns, tls, version)
+        probes.start()  # after the reads, which its TLS connections would otherwise queue behind
+        services = services_from_control_center(status)
+        ha_states: tuple[HaNodeState, ...] = ()
+        replication: tuple[ReplicationState, ...] = ()
+        master = next((s for s in services if s.name in catalog.DRF_MASTER_NAMES), None)
+        started = master is not None and master.state is RunState.STARTED
+        if started or node.role is Role.PUBLISHER:
+            async with self._cli(node.name, node.fqdn) as session:
+                ha_states, replication = await self._cli_only(node, session)
+                if master is not None and started:
+                    zone = await read_zone(session)
+                    services = _start_time_of(node, services, status, master.name, zone)
         return NodeSnapshot(
             Node(node.name, node.fqdn, node.product, node.role, version),
             identities=identities,
@@ -315,32 +467,37 @@ class ClusterClient:
         try:
             async with self._bound:
                 tls = asyncio.Semaphore(self.config.limits.tls_per_node)  # this node's own
-                probes = asyncio.ensure_future(self.presented(node, tls))
+                probes = _Probes(lambda: self.presented(node, tls))
                 try:
-                    snap = await self._read(node, tuple(fqdns), tls)
+                    snap = await self._read(node, tuple(fqdns), tls, probes)
                 except BaseException:
-                    probes.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await probes
+                    await probes.cancel()
                     raise
-                return replace(snap, presented=await probes)
+                return replace(snap, presented=await probes.result())
         except _FAILURES as exc:
             return NodeSnapshot(
                 Node(node.name, node.fqdn, node.product, node.role, UNKNOWN_VERSION),
                 error=_reason(exc),
                 pin_error=_pin_error(exc),
             )
+        except Exception as exc:  # never one node's surprise ending the fleet's read
+            return NodeSnapshot(
+                Node(node.name, node.fqdn, node.product, node.role, UNKNOWN_VERSION),
+                error=_unexpected(exc, f"{self.config.name}/{node.name}"),
+            )
 
     async def snapshot(self) -> Snapshot:
         taken_at = datetime.now(UTC)
         try:
             nodes, groups = await self.discover()
-        except _FAILURES as exc:
+        except Exception as exc:  # unexpected ones too: the other clusters are still read
             name = self.targets.publisher_name()
             publisher = Node(
                 name, self.config.publisher, Product.CUCM, Role.PUBLISHER, UNKNOWN_VERSION
             )
-            error = f"cannot list the cluster's nodes: {_reason(exc)}"
+            known = isinstance(exc, _FAILURES)
+            why = _reason(exc) if known else _unexpected(exc, f"{self.config.name} discovery")
+            error = f"cannot list the cluster's nodes: {why}"
             unread = NodeSnapshot(publisher, error=error, pin_error=_pin_error(exc))
             return Snapshot(self.config.name, taken_at, (unread,))
         check_overrides(self.config, nodes)

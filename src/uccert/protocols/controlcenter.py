@@ -145,3 +145,42 @@ def parse_service_status(data: bytes) -> ServiceInformation:
 
 def parse_control_services(data: bytes) -> ServiceInformation:
     return parse_service_information(data, "soapDoControlServices")
+
+
+@dataclass(frozen=True)
+class ProductInformation:
+    """``getProductInformationList``: the node's active version (as ``show version active``
+    prints it [guess: the same release string; the WSDL types it a plain string]) and its
+    services' names. Cisco asks clients to send it once per node at start (DevNet, Control
+    Center overview: https://developer.cisco.com/site/sxml/discover/overview/service-control/)."""
+
+    active_version: str
+    primary_node: str | None
+    services: tuple[str, ...]
+
+
+def get_product_information() -> SoapRequest:
+    """The node's products, active version and services (``ServiceInfo`` is required by the
+    WSDL's schema and carries nothing: sent empty [guess, as Cisco's samples leave it])."""
+    req = _request("getProductInformationList")
+    etree.SubElement(req, _q("ServiceInfo")).text = ""
+    return envelope(req, "getProductInformationList")
+
+
+def parse_product_information(data: bytes) -> ProductInformation:
+    """The reply of ``getProductInformationList`` (schema: ``GetProductInformationListResponse``
+    in Cisco's ControlCenterServices.wsdl)."""
+    operation = "getProductInformationList"
+    ret = child(reply_body(data, operation), f"{operation}Return")
+    if ret is None:
+        raise SoapParseError(f"{operation}Response has no {operation}Return")
+    version = text(ret, "ActiveServerVersion")
+    if not version:
+        raise SoapParseError(f"{operation}Return has no ActiveServerVersion")
+    services = child(ret, "Services")
+    items = [] if services is None else children(services, "item")
+    return ProductInformation(
+        active_version=version,
+        primary_node=text(ret, "PrimaryNode") or None,
+        services=tuple(n for item in items if (n := text(item, "ServiceName"))),
+    )

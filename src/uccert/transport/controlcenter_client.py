@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import httpx
 
 from uccert.protocols import controlcenter as cc
-from uccert.protocols.controlcenter import ControlType, ServiceInformation
+from uccert.protocols.controlcenter import ControlType, ProductInformation, ServiceInformation
 from uccert.transport.http import post_soap
 
 
@@ -33,6 +33,11 @@ class ControlCenterClient:
         """Status of the named services (none: every service of the node)."""
         reply = await post_soap(self.http, self.path, cc.get_service_status(list(names)))
         return cc.parse_service_status(reply)
+
+    async def product_information(self) -> ProductInformation:
+        """The node's active version and services (``getProductInformationList``)."""
+        reply = await post_soap(self.http, self.path, cc.get_product_information())
+        return cc.parse_product_information(reply)
 
     async def control(self, names: Sequence[str], action: ControlType) -> ServiceInformation:
         """Start, Stop or Restart services; the reply carries each service's outcome."""

@@ -174,15 +174,29 @@ async def _xmpp_once(
             reply = client.receive(data)
             if reply:
                 await loop.sock_sendall(sock, reply)
-        # A fresh TLS stream over the socket (StreamWriter.start_tls on 3.11 leaves the
-        # protocol thinking it is in the clear, which logs noise at the peer's close).
-        reader, writer = await asyncio.open_connection(
+    except BaseException:
+        sock.close()
+        raise
+    # A fresh TLS stream over the socket (StreamWriter.start_tls on 3.11 leaves the protocol
+    # thinking it is in the clear, which logs noise at the peer's close). From here a transport
+    # owns the socket: closing it under that transport frees its fd number while asyncio still
+    # maps the number to the transport, and the next connection given that number fails with
+    # "RuntimeError: File descriptor N is used by transport". Seen once at 100 clusters; the
+    # likely path: the probe's timeout cancels this after asyncio made the transport but before
+    # its handshake began, and asyncio's close of a transport not yet handshaking does nothing
+    # (Python 3.11 sslproto). So this is shielded from cancellation, and a stream it opens
+    # after a cancellation is closed through its transport.
+    opening = asyncio.ensure_future(
+        asyncio.open_connection(
             sock=sock,
             ssl=verify or probe_context(),
             server_hostname=domain if verify is None else target.server_name,
         )
-    except BaseException:
-        sock.close()
+    )
+    try:
+        reader, writer = await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        opening.add_done_callback(_close_opened)
         raise
     try:
         cert = _peer_cert(writer, target)
@@ -190,6 +204,16 @@ async def _xmpp_once(
         return cert
     finally:
         await _close(writer)
+
+
+Opened = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+def _close_opened(opening: asyncio.Future[Opened]) -> None:
+    """The stream an abandoned ``open_connection`` opened, closed through its transport (a
+    failed one closed its own)."""
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result()[1].close()
 
 
 async def _leave_politely(

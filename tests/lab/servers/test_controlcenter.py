@@ -131,6 +131,21 @@ async def test_status_of_all_services_and_reason_codes(lab: RunningLab, tmp_path
     assert seen == ("0", "Stopped", -1)
 
 
+async def test_product_information_as_ciscos_wsdl_reads_it(lab: RunningLab, tmp_path: Path) -> None:
+    """zeep parses the reply with Cisco's schema: the node's version as `show version active`
+    prints it, its product, and the services Control Center lists."""
+    service = await call(zeep_service, lab, "imp-sub1", tmp_path)
+    info = await call(service.getProductInformationList, ServiceInfo="")
+    assert info.ActiveServerVersion == lab.lab.display_version("imp-sub1")
+    assert info.PrimaryNode == "cucm-pub"
+    [product] = info.Products.item
+    assert product.ProductVersion == info.ActiveServerVersion
+    names = {s.ServiceName for s in info.Services.item}
+    status = await call(service.soapGetServiceStatus, ServiceStatus=[""])
+    assert names == {i.ServiceName for i in status.ServiceInfoList.item}
+    assert "Cisco SIP Proxy" in names
+
+
 async def test_control_reason_codes(lab: RunningLab, tmp_path: Path) -> None:
     service = await call(zeep_service, lab, "cucm-pub", tmp_path)
 

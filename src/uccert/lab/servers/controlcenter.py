@@ -5,7 +5,8 @@ Cisco's WSDL (package data, MIT licensed, see ``wsdl/LICENSE.ControlCenterServic
 the soap:address rewritten to this node; ``POST`` takes SOAP 1.1 document/literal requests in
 the ``http://schemas.cisco.com/ast/soap`` namespace, parsed and answered with lxml.
 
-Operations: ``soapGetServiceStatus``, ``soapDoControlServices``, ``soapGetStaticServiceList``.
+Operations: ``soapGetServiceStatus``, ``soapDoControlServices``, ``soapGetStaticServiceList``,
+``getProductInformationList``.
 The service acts only on the node it is called on, refuses Cisco Tomcat and Cisco DB (the API
 runs inside Tomcat: restart it over SSH), and answers with the reason codes real nodes use:
 -1 Successful, -1068 Service Not Activated, -1069 Commanded Out of Service, -1039 already
@@ -311,7 +312,60 @@ def get_static_service_list(ctx: HttpContext, request: Any) -> Response:
     return _xml_response(env)
 
 
+def get_product_information_list(ctx: HttpContext, request: Any) -> Response:
+    """The node's active version, its product and its services. Structure: Cisco's WSDL
+    (``GetProductInformationListResponse``: ActiveServerVersion, PrimaryNode, SecondaryNode,
+    Products, Services); Cisco asks clients to send it once per node
+    (https://developer.cisco.com/site/sxml/discover/overview/service-control/). Values are
+    [guess]: ActiveServerVersion as `show version active` prints it, PrimaryNode the cluster's
+    CUCM publisher, no SecondaryNode, one product named as the node's install names it."""
+    lab = ctx.lab
+    spec = lab.spec(ctx.node)
+    publisher = next(
+        (
+            lab.spec(n).name
+            for n in lab.node_names()
+            if lab.spec(n).product == "cucm" and lab.spec(n).role == "publisher"
+        ),
+        None,
+    )
+    product = (
+        ("Cisco Unified Communications Manager", "CallManager")
+        if spec.product == "cucm"
+        else ("Cisco Unified IM and Presence", "IMandPresence")
+    )
+    env, body = _envelope()
+    wrapper = etree.SubElement(body, _q("getProductInformationListResponse"))
+    ret = etree.SubElement(wrapper, _q("getProductInformationListReturn"))
+    version = lab.display_version(ctx.node)
+    _child(ret, "ActiveServerVersion", version)
+    _child(ret, "PrimaryNode", publisher)
+    _child(ret, "SecondaryNode", None)
+    products = etree.SubElement(ret, _q("Products"))
+    item = etree.SubElement(products, _q("item"))
+    _child(item, "ProductName", product[0])
+    _child(item, "ProductVersion", version)
+    _child(item, "ProductDescription", product[0])
+    _child(item, "ProductID", product[1])
+    _child(item, "ShortName", product[1])
+    services = etree.SubElement(ret, _q("Services"))
+    for view in _visible(ctx).values():
+        entry = etree.SubElement(services, _q("item"))
+        _child(entry, "ServiceName", view.name)
+        _child(entry, "ServiceType", "Service")
+        _child(entry, "Deployable", "false" if view.name in UNCONTROLLABLE else "true")
+        _child(
+            entry,
+            "GroupName",
+            "CM Services" if spec.product == "cucm" else "IM and Presence Services",
+        )
+        _child(entry, "ProductID", product[1])
+        etree.SubElement(entry, _q("DependentServices"))
+    return _xml_response(env)
+
+
 OPERATIONS = {
+    "getProductInformationList": get_product_information_list,
     "soapGetServiceStatus": get_service_status,
     "soapDoControlServices": do_control_services,
     "soapGetStaticServiceList": get_static_service_list,

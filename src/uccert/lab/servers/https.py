@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
+from collections.abc import Callable
 
 import uvicorn
 from cryptography import x509
 from fastapi import FastAPI
 
-from uccert.lab.state import Lab
+from uccert.lab.state import FaultKind, Lab
 from uccert.lab.state.keys import PrivateKey
 
 from .service_bound import WATCH_INTERVAL, ServiceBoundListener, server_ssl_context
@@ -28,9 +30,12 @@ from .service_bound import WATCH_INTERVAL, ServiceBoundListener, server_ssl_cont
 class HttpsServer:
     """Serves ``app`` over TLS on 127.0.0.1 with whatever identity it is opened with."""
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app: FastAPI, host: str = "127.0.0.1", refuse: Callable[[], bool] | None = None
+    ) -> None:
         self.app = app
         self.host = host
+        self.refuse = refuse  # while true, every TLS handshake is refused (node unreachable)
         self._server: uvicorn.Server | None = None
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -47,6 +52,13 @@ class HttpsServer:
         )
         config.load()
         config.ssl = server_ssl_context(cert, key)
+        if self.refuse is not None:
+            refuse = self.refuse
+
+            def hello(*_: object) -> int | None:
+                return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE if refuse() else None
+
+            config.ssl.sni_callback = hello
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -89,5 +101,15 @@ class HttpsServer:
 def node_listener(
     lab: Lab, node: str, app: FastAPI, interval: float = WATCH_INTERVAL
 ) -> ServiceBoundListener:
-    """The Tomcat-bound HTTPS listener of one node (start it, stop it with the lab)."""
-    return ServiceBoundListener(lab, node, "tomcat", HttpsServer(app), interval=interval)
+    """The Tomcat-bound HTTPS listener of one node (start it, stop it with the lab). While a
+    ``node-unreachable`` fault is on the node, its handshakes are refused too (the fault's
+    count is consumed by SSH connections only, so a count keeps its meaning there)."""
+
+    def unreachable() -> bool:
+        return any(
+            f.kind == FaultKind.NODE_UNREACHABLE and f.count > 0 and f.node in (None, node)
+            for f in lab.faults
+        )
+
+    server = HttpsServer(app, refuse=unreachable)
+    return ServiceBoundListener(lab, node, "tomcat", server, interval=interval)

@@ -137,7 +137,8 @@ async def start_node_server(
     """Start one node's listener; returns (the acceptor, its port).
 
     Open connections are kept in `open_conns` so the runtime can close them when the lab stops
-    (closing the acceptor only stops new ones).
+    (closing the acceptor only stops new ones); each accepted password login counts one in
+    ``logins[node]`` (what a test checks: how often a command logs in to each node).
     """
 
     async def handle(process: Any) -> None:

@@ -5,7 +5,8 @@
   after running the command.
 - ``service-start-fails`` (target = service name): applied by the model itself; the next start
   of that service goes Starting -> Stopped with reason "Component is not running".
-- ``node-unreachable``: the servers layer refuses connections to the node.
+- ``node-unreachable``: the servers layer refuses connections to the node: SSH closes each one
+  (consuming a count) and, while counts are left, HTTPS refuses every TLS handshake.
 - ``slow-login`` (``seconds``): the servers layer delays the login banner.
 - ``login-refused``: the node's SSH refuses the OS admin's password, as after a password change
   on the node (each refused login consumes one count).
