@@ -82,6 +82,7 @@ from uccert.catalog.services import (
     names_over_versions,
     service,
 )
+from uccert.catalog.timing import PlanTiming
 from uccert.catalog.topology import NODE_ORDER, Feature, Product, Role
 from uccert.catalog.trust import is_trust_store, stores_on, trust_store_for
 from uccert.catalog.units import (
@@ -131,6 +132,7 @@ __all__ = [
     "KeyAlgorithm",
     "NotInProcedureError",
     "Placement",
+    "PlanTiming",
     "Product",
     "Refusal",
     "RenewAction",

@@ -7,12 +7,10 @@ imports another.
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import re
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -28,16 +26,17 @@ from uccert.config import (
     select_clusters,
 )
 from uccert.errors import ConfigError, RunInterrupted
-from uccert.model import NodeSnapshot, Plan, PlanTiming, Snapshot
-from uccert.run.database import RunDatabase
 
 from . import output
 from .output import clean, progress
-from .run_display import ProgressPrinter, print_outcome, stop_progress, write_report
 
+# The model imports cryptography, the run layer DBOS, and asyncio is for running: none of them
+# is for `--help`, which imports every command module (tests/cli/test_lazy_imports.py).
 if TYPE_CHECKING:
     from uccert.cluster import NodeTargets
     from uccert.cluster.sessions import NodeSessions
+    from uccert.model import NodeSnapshot, Plan, PlanTiming, Snapshot
+    from uccert.run.database import RunDatabase
 
 InventoryOption = Annotated[
     Path, typer.Option("--inventory", help="The inventory file (uccert.toml).")
@@ -93,6 +92,8 @@ class Target:
         return NodeTargets(self.config, self.credentials, self.pins_dir)
 
     def snapshot(self) -> Snapshot:
+        import asyncio
+
         return asyncio.run(self.read())
 
     async def read(self, sessions: NodeSessions | None = None) -> Snapshot:
@@ -127,6 +128,8 @@ def target(inventory: Path, cluster: str | None) -> Target:
 
 
 def timing_of(config: ClusterConfig) -> PlanTiming:
+    from uccert.model import PlanTiming
+
     t = config.timing
     return PlanTiming(t.ha_sync_wait, t.poll_interval, t.restart_timeout, t.command_timeout)
 
@@ -143,6 +146,8 @@ def read_snapshots(
 ) -> tuple[tuple[ClusterConfig, ...], tuple[Snapshot, ...]]:
     """The selected clusters and one snapshot of each (ConfigError before anything connects):
     the read commands' shared step, every cluster read at once under one bound."""
+    import asyncio
+
     from uccert.cluster import ClusterClient, snapshot_clusters  # SSH/HTTP stack: not for --help
     from uccert.cluster.client import fleet_bound
 
@@ -194,6 +199,8 @@ def refuse_unfinished(database: RunDatabase) -> None:
 
 def interrupted(run_id: str) -> RunInterrupted:
     """Ctrl-C during a run: it stopped part way, so say how to finish it (exit 4)."""
+    from .run_display import stop_progress
+
     stop_progress()
     return RunInterrupted(
         f"run {run_id} was interrupted: High Availability may still be off and services"
@@ -206,8 +213,13 @@ async def run_plan(
 ) -> int:
     """Run the plan durably as ``run_id`` inside the command's event loop; the exit code (0
     succeeded, 1 failed)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     from uccert.run.executor import Executor
     from uccert.run.workflow import RunEnvironment
+
+    from .run_display import ProgressPrinter, print_outcome
 
     fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
     printer = ProgressPrinter(out, len(built.steps))
@@ -227,6 +239,8 @@ async def run_plan(
 def write_run_report(out: Console, database: RunDatabase, run_id: str, report: Path) -> None:
     from uccert.run.executor import RunBook
 
+    from .run_display import write_report
+
     write_report(RunBook(database).show(run_id), report)
     out.print(f"Report written to {report}")
 
@@ -240,6 +254,8 @@ def execute(
     report: Path | None,
 ) -> int:
     """Run the plan durably; the exit code (0 succeeded, 1 failed); RunInterrupted on Ctrl-C."""
+    import asyncio
+
     from uccert.run.executor import new_run_id
 
     run_id = new_run_id()

@@ -12,6 +12,7 @@ Invariants enforced on construction: serials are canonical lowercase hex
 (`normalize_serial`), times are timezone-aware and stored in UTC.
 """
 
+from uccert.catalog.timing import PlanTiming
 from uccert.catalog.topology import Product, Role
 from uccert.model.certs import (
     CertInfo,
@@ -41,7 +42,6 @@ from uccert.model.plan import (
     HaWaitStep,
     ImportTrustStep,
     Plan,
-    PlanTiming,
     PlanWarning,
     PreflightStep,
     RegenerateStep,

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
-from uccert.catalog.ha import HA_SYNC_WAIT_DEFAULT
+from uccert.catalog.timing import PlanTiming
 
 PLAN_SCHEMA_VERSION: Final = 1
 
@@ -338,17 +338,6 @@ class PlanWarning:
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
-
-
-@dataclass(frozen=True)
-class PlanTiming:
-    """Seconds; from the inventory's ``[clusters.NAME.timing]``. The defaults, for a real
-    cluster, are uccert's (``config.Timing`` takes them from here)."""
-
-    ha_sync_wait: float = HA_SYNC_WAIT_DEFAULT.total_seconds()
-    poll_interval: float = 5.0
-    restart_timeout: float = 600.0
-    command_timeout: float = 300.0
 
 
 @dataclass(frozen=True)
