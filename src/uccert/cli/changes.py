@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import shlex
 from datetime import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from uccert.errors import ConfigError
-from uccert.model import Plan, Snapshot
-from uccert.plan import PruneRequest, RegenRequest, parse_nodes, parse_units, plan_regen
 
 from .common import Target, snapshot_of, timing_of
+
+if TYPE_CHECKING:
+    from uccert.model import Plan, Snapshot
+    from uccert.plan import PruneRequest
 
 UnitsOption = Annotated[
     str,
@@ -48,6 +50,8 @@ def build_plan(
     command: str,
     force_replication: bool = False,
 ) -> tuple[Snapshot, Plan]:
+    from uccert.plan import RegenRequest, parse_nodes, parse_units, plan_regen
+
     request = RegenRequest(
         units=parse_units(units),
         nodes=parse_nodes(nodes),

@@ -56,6 +56,10 @@ DomainOption = Annotated[
         "IM/P nodes' own domain is always named.",
     ),
 ]
+ExplainOption = Annotated[
+    bool, typer.Option("--explain", help="Under each step of the plan, its whole reason.")
+]
+
 ForceReplicationOption = Annotated[
     bool,
     typer.Option(

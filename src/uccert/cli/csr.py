@@ -7,7 +7,6 @@ naming every domain), generates the CSRs on the nodes and writes each with a JSO
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime
@@ -15,22 +14,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from cryptography import x509
 
-from uccert.ca import plan_csr
-from uccert.ca.csr_request import CsrPlan, check_generated_csr, sidecar
-from uccert.ca.keys import KeySpec, parse_key_spec, public_key_sha256
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
-from uccert.model import Distribution
 
 from .common import ClusterOption, DomainOption, InventoryOption, Target, UnitOption, target
 
 if TYPE_CHECKING:
+    from uccert.ca.csr_request import CsrPlan
+    from uccert.ca.keys import KeySpec
     from uccert.cluster.sessions import NodeSessions
+    from uccert.model import Distribution
 
 
 def parse_distribution(text: str) -> Distribution:
+    from uccert.model import Distribution
+
     try:
         return Distribution(text.strip().lower())
     except ValueError:
@@ -53,6 +52,8 @@ def _out_dir(path: Path) -> Path:
 
 
 def csr_file_name(plan: CsrPlan, node: str) -> str:
+    from uccert.model import Distribution
+
     if plan.distribution is Distribution.MULTI:
         return f"{plan.unit}-multi-{node}.csr"
     return f"{plan.unit}-{node}.csr"
@@ -77,6 +78,10 @@ def csr(
     cluster: ClusterOption = None,
 ) -> None:
     """Generate CSRs on the nodes (checked first) and write them with JSON sidecars."""
+    import asyncio
+
+    from uccert.ca.keys import parse_key_spec
+
     dist = parse_distribution(distribution)
     spec = parse_key_spec(key) if key is not None else None
     directory = _out_dir(out)
@@ -94,6 +99,8 @@ async def _read_and_generate(
     directory: Path,
 ) -> None:
     """One event loop, one login per node: the read, then the CSRs over the same sessions."""
+    from uccert.ca import plan_csr
+
     async with where.sessions() as sessions:
         snap = await where.read(sessions)
         plan = plan_csr(snap, unit, dist, spec, *names)
@@ -101,6 +108,10 @@ async def _read_and_generate(
 
 
 async def _generate(sessions: NodeSessions, plan: CsrPlan, directory: Path) -> None:
+    from cryptography import x509
+
+    from uccert.ca.csr_request import check_generated_csr, sidecar
+    from uccert.ca.keys import public_key_sha256
     from uccert.cluster.csr import CsrOperationFailed, generate_csr
 
     failures: list[str] = []

@@ -13,12 +13,11 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
-from uccert.model import Finding, Snapshot
-from uccert.plan import PruneRequest, plan_prune
 from uccert.run.database import RunDatabase
 
 from .changes import build_plan
@@ -26,8 +25,10 @@ from .check import render_lines as render_findings
 from .common import Target, execute, snapshot_of, target, timing_of
 from .common import console as wide_console
 from .inventory import identity_lines, node_lines, trust_lines
-from .run_display import print_plan
 from .trust import print_prune
+
+if TYPE_CHECKING:
+    from uccert.model import Snapshot
 
 DEMO_TIME_SCALE = 0.005
 DEMO_UNITS = "all"
@@ -46,6 +47,7 @@ def _phase(out: Console, title: str) -> None:
 def _check(out: Console, where: Target, snap: Snapshot) -> None:
     """What `uccert check` prints: the summary, then each group's fix once."""
     from uccert.checks import run_checks
+    from uccert.model import Finding
 
     days = where.config.thresholds.warn_days
     findings = sorted(run_checks(snap, now(), days), key=Finding.sort_key)
@@ -60,6 +62,9 @@ def run_demo(
     time_scale: float = DEMO_TIME_SCALE,
 ) -> int:
     from uccert.lab.servers.background import lab_in_background  # the lab: only when run
+    from uccert.plan import PruneRequest, plan_prune
+
+    from .run_display import print_plan
 
     started = time.monotonic()
     out.print("[bold]Starting the demo lab[/] (6 nodes, in-process, on 127.0.0.1) ...")

@@ -11,13 +11,12 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from uccert.config import DEFAULT_INVENTORY, load_inventory
 from uccert.errors import ConfigError
-from uccert.model import Plan
 from uccert.run.database import RunDatabase
 
 from .changes import (
@@ -39,7 +38,9 @@ from .common import (
     console,
     target,
 )
-from .run_display import print_plan
+
+if TYPE_CHECKING:
+    from uccert.model import Plan
 
 app = typer.Typer(help="Fleet runs on PostgreSQL: one run per cluster, executed by workers.")
 regen_app = typer.Typer(help="Regenerate self-signed certificates on every cluster of a fleet.")
@@ -94,6 +95,8 @@ def plan(
     json_out: JsonOption = False,
 ) -> None:
     """Show what `fleet regen apply` would do on each cluster."""
+    from .run_display import print_plan
+
     planned = _plans(
         _targets(inventory, clusters), units, nodes, literal, force_self_signed, force_replication
     )
@@ -250,6 +253,7 @@ def prune(
     from uccert.plan.prune_select import check_request
 
     from .common import snapshot_of, timing_of
+    from .run_display import print_plan
 
     if dry_run and (yes or detach):
         raise ConfigError("--dry-run and --yes/--detach contradict each other: give one")

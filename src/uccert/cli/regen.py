@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
 from uccert.run.database import RunDatabase
-from uccert.run.hooks import plan_nodes
 
 from .changes import (
     ForceOption,
@@ -33,6 +32,7 @@ from .changes import (
 from .common import (
     ClusterOption,
     DatabaseOption,
+    ExplainOption,
     ForceReplicationOption,
     InventoryOption,
     JsonOption,
@@ -45,7 +45,9 @@ from .common import (
 )
 from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
 from .output import paged
-from .run_display import ExplainOption, print_plan
+
+if TYPE_CHECKING:
+    pass
 
 app = typer.Typer(help="Regenerate self-signed certificates: plan, then apply.")
 
@@ -62,6 +64,8 @@ def plan(
     explain: ExplainOption = False,
 ) -> None:
     """Show what `regen apply` would do, phase by phase, and the warnings that apply."""
+    from .run_display import print_plan
+
     where = target(inventory, cluster)
     command = regen_command_line(
         "apply", units, nodes, literal, force_self_signed, force_replication
@@ -97,6 +101,10 @@ def apply(
     deploy_hook: DeployHookOption = None,
 ) -> None:
     """Plan, confirm, then regenerate, restart, verify and restore HA as one durable run."""
+    from uccert.run.hooks import plan_nodes
+
+    from .run_display import print_plan
+
     bounds = parse_window(window) if window is not None else None
     database = RunDatabase.locate(database_url)
     where = target(inventory, cluster)

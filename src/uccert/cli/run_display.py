@@ -10,9 +10,8 @@ import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Final
+from typing import TYPE_CHECKING, Final
 
-import typer
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
 from rich.status import Status
@@ -46,10 +45,6 @@ from .output import Cell, Column, clean, column_widths, fit_columns, fit_line
 if TYPE_CHECKING:
     from uccert.run.executor import RunView
     from uccert.run.workflow import ProgressEvent
-
-ExplainOption = Annotated[
-    bool, typer.Option("--explain", help="Under each step of the plan, its whole reason.")
-]
 
 _KIND_STYLE = {
     StepKind.PREFLIGHT: "cyan",

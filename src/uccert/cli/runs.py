@@ -6,7 +6,6 @@ safe while a run is going on); ``resume`` executes, holding the database's lock.
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import sys
@@ -16,17 +15,10 @@ import typer
 from rich.markup import escape
 
 from uccert.config import load_inventory, resolve_credentials, select_clusters
-from uccert.model import HaOffStep, HaRestoreStep, StartStep, StopStep
 from uccert.run.database import RunDatabase
 
 from .common import DatabaseOption, JsonOption, ReportOption, confirm, console, interrupted
 from .output import clean
-from .run_display import (
-    ProgressPrinter,
-    print_outcome,
-    runs_table,
-    write_report,
-)
 
 if TYPE_CHECKING:
     from uccert.run.executor import RunView
@@ -40,6 +32,8 @@ YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmat
 def list_runs(json_out: JsonOption = False, database_url: DatabaseOption = None) -> None:
     """Every run with its status (running, succeeded, failed, interrupted, cancelled)."""
     from uccert.run.executor import RunBook
+
+    from .run_display import runs_table
 
     runs = RunBook(RunDatabase.locate(database_url)).runs()
     if json_out:
@@ -59,6 +53,8 @@ def show(
 ) -> None:
     """One run: its plan, every executed step with what it observed, and the outcome."""
     from uccert.run.executor import RunBook
+
+    from .run_display import write_report
 
     view = RunBook(RunDatabase.locate(database_url)).show(run_id)
     if report is not None:
@@ -87,8 +83,12 @@ def show(
 
 def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:
     """Continue a failed or interrupted run; done steps are observed, not redone."""
+    import asyncio
+
     from uccert.run.executor import Executor, RunBook, stored_cluster
     from uccert.run.workflow import RunEnvironment
+
+    from .run_display import ProgressPrinter, print_outcome
 
     database = RunDatabase.locate(database_url)
     book = RunBook(database)
@@ -119,6 +119,7 @@ def left_off(view: RunView) -> tuple[list[str], list[str]]:
 
     From the plan's steps up to the one after the last recorded (a run killed right after an
     AXL update or a stop took effect has no record of it), minus the restores recorded."""
+    from uccert.model import HaOffStep, HaRestoreStep, StartStep, StopStep
     from uccert.run.records import StepOutcome
 
     done = {

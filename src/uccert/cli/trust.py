@@ -14,23 +14,20 @@ import json
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
-from uccert.model import Plan
-from uccert.plan import PruneRequest, parse_nodes, plan_prune
-from uccert.plan.prune_select import check_request
 from uccert.run.database import RunDatabase
-from uccert.run.hooks import plan_nodes
 
 from .changes import prune_command_line
 from .common import (
     ClusterOption,
     DatabaseOption,
+    ExplainOption,
     ForceReplicationOption,
     InventoryOption,
     JsonOption,
@@ -45,7 +42,9 @@ from .common import (
 )
 from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
 from .output import paged
-from .run_display import ExplainOption, print_plan, warning_lines
+
+if TYPE_CHECKING:
+    from uccert.model import Plan
 
 app = typer.Typer(help="Trust stores: delete expired or duplicate trust certificates.")
 
@@ -53,6 +52,8 @@ app = typer.Typer(help="Trust stores: delete expired or duplicate trust certific
 def print_prune(out: Console, plan: Plan, *, explain: bool = False) -> None:
     """The plan in phases (HA off, delete, restarts, verify, HA on), or only its warnings
     when nothing is to be deleted."""
+    from .run_display import print_plan, warning_lines
+
     if plan.changes_anything:
         print_plan(out, plan, explain=explain)
         return
@@ -116,6 +117,10 @@ def prune(
 ) -> None:
     """Delete trust certs: HA off, pre-stops where the version needs them, delete, the
     restarts each store needs, start what was stopped, verify, restore HA."""
+    from uccert.plan import PruneRequest, parse_nodes, plan_prune
+    from uccert.plan.prune_select import check_request
+    from uccert.run.hooks import plan_nodes
+
     if dry_run and yes:
         raise ConfigError("--dry-run and --yes contradict each other: give one of them")
     request = PruneRequest(

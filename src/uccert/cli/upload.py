@@ -8,7 +8,6 @@ the identity, reads it back, and restarts what presents it as a durable run (or,
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -17,16 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from cryptography import x509
 
-from uccert.ca import UploadChange, plan_upload, restarts_after_upload, upload_plan_inputs
-from uccert.ca.after_upload import client_bundle_hint, upload_warnings
-from uccert.ca.chain import common_name, fingerprint, is_ca, is_self_signed
-from uccert.ca.upload_checks import UploadPlan
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError, ExitCode
-from uccert.model import Node, ServiceState, Snapshot
-from uccert.plan.upload import plan_after_upload, services_to_restart
 from uccert.run.database import RunDatabase
 
 from .common import (
@@ -48,13 +40,19 @@ from .common import (
 )
 from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
 from .output import clean
-from .run_display import print_plan
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
+    from uccert.ca import UploadChange
+    from uccert.ca.upload_checks import UploadPlan
     from uccert.cluster.sessions import NodeSessions
+    from uccert.model import Node, ServiceState, Snapshot
 
 
 def _read_certs(path: Path, option: str) -> list[x509.Certificate]:
+    from cryptography import x509
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -71,6 +69,8 @@ def _read_certs(path: Path, option: str) -> list[x509.Certificate]:
 
 
 def _describe(plan: UploadPlan) -> list[str]:
+    from uccert.ca.chain import common_name
+
     leaf = plan.leaf
     lines = [
         f"certificate: {common_name(leaf.subject)} issued by {common_name(leaf.issuer)}, "
@@ -118,6 +118,10 @@ def upload(
 
     The restarts run durably (HA off and restored, publisher first; `uccert runs`); then every
     node must present the cert, its chain validating against the uploaded root."""
+    import asyncio
+
+    from uccert.ca.chain import common_name, is_ca, is_self_signed
+
     certs = _read_certs(cert, "--cert")
     leaf, supplied = certs[0], certs[1:]
     leaves = [c for c in certs if not is_ca(c) and not is_self_signed(c)]
@@ -185,8 +189,13 @@ async def _upload_in(
 ) -> int:
     """`_upload` with the hooks entered just before the first change (``hooks`` exits them
     when the command ends, whatever its outcome)."""
+    from uccert.ca import plan_upload, upload_plan_inputs
+    from uccert.ca.chain import fingerprint
     from uccert.cluster.csr import CsrOperationFailed, apply_upload, read_pending_csrs
+    from uccert.plan.upload import plan_after_upload, services_to_restart
     from uccert.run.executor import new_run_id
+
+    from .run_display import print_plan
 
     unit, leaf = request.unit, request.leaf
     async with where.sessions() as sessions:
@@ -275,6 +284,8 @@ async def _verify_chain(
 
 
 def _print_followup(change: UploadChange, snap: Snapshot) -> None:
+    from uccert.ca import restarts_after_upload
+
     needed = restarts_after_upload(change, snap)
     print("the new certificate is stored but not in use until these services restart")
     print("(HA off first on IM/P; publisher first, each one done before the next):")
@@ -287,6 +298,8 @@ def _print_followup(change: UploadChange, snap: Snapshot) -> None:
 
 
 def _print_warnings(change: UploadChange, restarting: bool = False) -> None:
+    from uccert.ca.after_upload import client_bundle_hint, upload_warnings
+
     for w in upload_warnings(change, restarting):
         print(f"warning: {w.message} — {w.action}")
     hint = client_bundle_hint(change)

@@ -8,11 +8,10 @@ most one run per cluster at a time, and a live worker adopts the runs of a dead 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +20,9 @@ from uccert.errors import ConfigError
 from uccert.run.database import RunDatabase
 
 from .common import DatabaseOption, InventoryOption
+
+if TYPE_CHECKING:
+    pass
 
 ConcurrencyOption = Annotated[
     int, typer.Option("--concurrency", min=1, help="Clusters this worker runs at once.")
@@ -42,6 +44,8 @@ def worker(
     lease_timeout: LeaseOption = 30.0,
 ) -> None:
     """Execute fleet runs from the PostgreSQL run database until Ctrl-C or SIGTERM."""
+    import asyncio
+
     from uccert.run.executor import FLEET_QUEUE, Executor
     from uccert.run.fleet import SWEEP_INTERVAL, Adopter, register_fleet_queue
     from uccert.run.workflow import ProgressEvent, RunEnvironment

@@ -33,10 +33,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from uccert.errors import ConfigError
-from uccert.model import DeleteTrustStep, ImportTrustStep, Plan, RegenerateStep
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the model imports cryptography: not for `--help` of the commands
     from uccert.config import ClusterCredentials, CredentialRefs
+    from uccert.model import Plan
     from uccert.run.database import RunDatabase
     from uccert.run.records import StepRecord
 
@@ -164,6 +164,7 @@ def plan_nodes(plan: Plan) -> tuple[str, ...]:
 
 def changed_items(plan: Plan, records: Iterable[StepRecord]) -> tuple[str, ...]:
     """``node/unit`` or ``node/store`` for each change a run's records say it made."""
+    from uccert.model import DeleteTrustStep, ImportTrustStep, RegenerateStep
     from uccert.run.records import StepOutcome
 
     found: dict[str, None] = {}
