@@ -20,19 +20,50 @@ sees everything wrong at once; the shell raises them together as
 """
 
 from uccert.ca.after_upload import (
+    INTERCLUSTER_SYNC_AGENT,
     NodeRestarts,
     UploadChange,
+    client_bundle_hint,
     restarts_after_upload,
     upload_plan_inputs,
+    upload_warnings,
 )
-from uccert.ca.bundle import ClientBundle, client_bundle
-from uccert.ca.chain import Chain, build_chain
-from uccert.ca.csr_request import CsrPlan, CsrTarget, check_generated_csr, plan_csr
-from uccert.ca.keys import KeySpec, parse_key_spec
+from uccert.ca.bundle import (
+    P7B_FILE,
+    PEM_FILE,
+    README_FILE,
+    ClientBundle,
+    bundle_pem,
+    bundle_pkcs7,
+    bundle_readme,
+    client_bundle,
+)
+from uccert.ca.chain import (
+    Chain,
+    build_chain,
+    common_name,
+    fingerprint,
+    is_ca,
+    is_self_signed,
+    signed_by,
+)
+from uccert.ca.csr_request import (
+    CsrPlan,
+    CsrTarget,
+    check_generated_csr,
+    plan_csr,
+    rest_capable,
+    sidecar,
+)
+from uccert.ca.keys import KeySpec, parse_key_spec, public_key_sha256
 from uccert.ca.problems import Problem, Refused
 from uccert.ca.upload_checks import TrustUpload, UploadPlan, check_leaf, plan_upload
 
 __all__ = [
+    "INTERCLUSTER_SYNC_AGENT",
+    "P7B_FILE",
+    "PEM_FILE",
+    "README_FILE",
     "Chain",
     "ClientBundle",
     "CsrPlan",
@@ -45,12 +76,25 @@ __all__ = [
     "UploadChange",
     "UploadPlan",
     "build_chain",
+    "bundle_pem",
+    "bundle_pkcs7",
+    "bundle_readme",
     "check_generated_csr",
     "check_leaf",
     "client_bundle",
+    "client_bundle_hint",
+    "common_name",
+    "fingerprint",
+    "is_ca",
+    "is_self_signed",
     "parse_key_spec",
     "plan_csr",
     "plan_upload",
+    "public_key_sha256",
+    "rest_capable",
     "restarts_after_upload",
+    "sidecar",
+    "signed_by",
     "upload_plan_inputs",
+    "upload_warnings",
 ]

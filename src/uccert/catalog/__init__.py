@@ -38,6 +38,7 @@ from uccert.catalog.errors import NotInProcedureError, UnknownNameError, Version
 from uccert.catalog.guards import (
     NEVER_BATCH_TOGETHER,
     NEVER_DELETE,
+    PUBLISHER_IPSEC_STORE,
     GuardCode,
     Refusal,
     batch_refusal,
@@ -45,19 +46,21 @@ from uccert.catalog.guards import (
 )
 from uccert.catalog.ha import (
     HA_FALLBACK_FIX,
+    HA_STATE_NORMAL,
     HA_SYNC_WAIT_DEFAULT,
     ServiceAction,
     ha_state_settled,
     needs_ha_off,
 )
-from uccert.catalog.prune import DeleteScope, delete_scope, pre_stops_for
-from uccert.catalog.regeneration import RENEW_ACTION, CertKind, RenewAction
+from uccert.catalog.prune import PRE_STOPS, DeleteScope, delete_scope, pre_stops_for
+from uccert.catalog.regeneration import RENEW_ACTION, SELF_SIGNED_VALIDITY, CertKind, RenewAction
 from uccert.catalog.replication import (
     REPLICATION_FIX,
     REPLICATION_GOOD,
     replication_meaning,
 )
 from uccert.catalog.restarts import (
+    AFTER_UNIT_CHANGE,
     DRF_CERTIFICATE,
     Condition,
     Placement,
@@ -66,6 +69,7 @@ from uccert.catalog.restarts import (
     drf_master_host,
     restarts_after_trust_delete,
     restarts_for,
+    rules_for_unit,
     runs_drf_master,
 )
 from uccert.catalog.services import (
@@ -84,7 +88,13 @@ from uccert.catalog.services import (
 )
 from uccert.catalog.timing import PlanTiming
 from uccert.catalog.topology import NODE_ORDER, Feature, Product, Role
-from uccert.catalog.trust import is_trust_store, stores_on, trust_store_for
+from uccert.catalog.trust import (
+    TRUST_STORES,
+    TRUST_SUFFIX,
+    is_trust_store,
+    stores_on,
+    trust_store_for,
+)
 from uccert.catalog.units import (
     CLIENT_FACING,
     UNITS,
@@ -98,25 +108,33 @@ from uccert.catalog.units import (
     units_on,
 )
 from uccert.catalog.versions import REST_FROM_MAJOR, Version, VersionRange
-from uccert.catalog.warnings import ClientWarning, Event, WarningCode, warnings_for
+from uccert.catalog.warnings import WARNINGS, ClientWarning, Event, WarningCode, warnings_for
 
 __all__ = [
+    "AFTER_UNIT_CHANGE",
     "CLIENT_FACING",
     "CLI_ONLY_SERVICES",
     "DRF_CERTIFICATE",
     "DRF_MASTER_NAMES",
     "FEATURE_SERVICES",
     "HA_FALLBACK_FIX",
+    "HA_STATE_NORMAL",
     "HA_SYNC_WAIT_DEFAULT",
     "NEVER_BATCH_TOGETHER",
     "NEVER_DELETE",
     "NODE_ORDER",
+    "PRE_STOPS",
+    "PUBLISHER_IPSEC_STORE",
     "RENEW_ACTION",
     "REPLICATION_FIX",
     "REPLICATION_GOOD",
     "REST_FROM_MAJOR",
+    "SELF_SIGNED_VALIDITY",
     "SERVICES",
+    "TRUST_STORES",
+    "TRUST_SUFFIX",
     "UNITS",
+    "WARNINGS",
     "WIRE_UNITS",
     "Area",
     "CertKind",
@@ -163,6 +181,7 @@ __all__ = [
     "replication_meaning",
     "restarts_after_trust_delete",
     "restarts_for",
+    "rules_for_unit",
     "runs_drf_master",
     "service",
     "stores_on",

@@ -48,7 +48,9 @@ from uccert.checks import (
     replication,
     services,
 )
+from uccert.checks.cn_clash import CLASHING_PAIRS
 from uccert.checks.context import MRA, CheckContext
+from uccert.checks.ipsec import IPSEC_UNIT
 from uccert.errors import ExitCode
 from uccert.model import Finding, Severity, Snapshot
 
@@ -108,8 +110,10 @@ def exit_code_for(findings: Iterable[Finding]) -> ExitCode:
 
 __all__ = [
     "CHECKS",
+    "CLASHING_PAIRS",
     "CODES",
     "DEFAULT_WARN_DAYS",
+    "IPSEC_UNIT",
     "MRA",
     "Check",
     "CheckContext",

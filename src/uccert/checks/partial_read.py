@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from uccert.checks.context import CheckContext
 from uccert.model import Finding, Severity
-from uccert.protocols.cli_commands import is_cli_file_name
+from uccert.protocols import is_cli_file_name
 
 WEB_PAGE = "Cisco Unified OS Administration > Security > Certificate Management"
 

@@ -33,10 +33,9 @@ from .output import clean, progress
 # The model imports cryptography, the run layer DBOS, and asyncio is for running: none of them
 # is for `--help`, which imports every command module (tests/cli/test_lazy_imports.py).
 if TYPE_CHECKING:
-    from uccert.cluster import NodeTargets
-    from uccert.cluster.sessions import NodeSessions
+    from uccert.cluster import NodeSessions, NodeTargets
     from uccert.model import NodeSnapshot, Plan, PlanTiming, Snapshot
-    from uccert.run.database import RunDatabase
+    from uccert.run import RunDatabase
 
 InventoryOption = Annotated[
     Path, typer.Option("--inventory", help="The inventory file (uccert.toml).")
@@ -110,7 +109,7 @@ class Target:
 
     def sessions(self) -> NodeSessions:
         """Per-node sessions for one command (``async with``: closed at its end)."""
-        from uccert.cluster.sessions import NodeSessions
+        from uccert.cluster import NodeSessions
 
         return NodeSessions(self.targets)
 
@@ -152,8 +151,11 @@ def read_snapshots(
     the read commands' shared step, every cluster read at once under one bound."""
     import asyncio
 
-    from uccert.cluster import ClusterClient, snapshot_clusters  # SSH/HTTP stack: not for --help
-    from uccert.cluster.client import fleet_bound
+    from uccert.cluster import (  # SSH/HTTP stack: not for --help
+        ClusterClient,
+        fleet_bound,
+        snapshot_clusters,
+    )
 
     inv = load_inventory(inventory)
     clusters = select_clusters(inv, cluster)
@@ -190,7 +192,7 @@ def confirm(question: str, yes: bool) -> None:
 
 
 def refuse_unfinished(database: RunDatabase) -> None:
-    from uccert.run.executor import RunBook
+    from uccert.run import RunBook
 
     pending = RunBook(database).unfinished()
     if pending:
@@ -220,8 +222,7 @@ async def run_plan(
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from uccert.run.executor import Executor
-    from uccert.run.workflow import RunEnvironment
+    from uccert.run import Executor, RunEnvironment
 
     from .run_display import ProgressPrinter, print_outcome
 
@@ -241,7 +242,7 @@ async def run_plan(
 
 
 def write_run_report(out: Console, database: RunDatabase, run_id: str, report: Path) -> None:
-    from uccert.run.executor import RunBook
+    from uccert.run import RunBook
 
     from .run_display import write_report
 
@@ -260,7 +261,7 @@ def execute(
     """Run the plan durably; the exit code (0 succeeded, 1 failed); RunInterrupted on Ctrl-C."""
     import asyncio
 
-    from uccert.run.executor import new_run_id
+    from uccert.run import new_run_id
 
     run_id = new_run_id()
     try:
@@ -298,7 +299,7 @@ _UNITS = re.compile(r"^(.*--units )(\S+)(.*)$")
 def group_fix(fixes: Sequence[str]) -> str:
     """The fix of a group of findings, said once: the shared fix; or the one command that
     covers them all (``--units`` merged); or the most common fix and how many differ."""
-    from uccert.plan.request import REGENERABLE, PlanError, parse_units
+    from uccert.plan import REGENERABLE, PlanError, parse_units
 
     unique = list(dict.fromkeys(fixes))
     if len(unique) == 1:

@@ -21,9 +21,8 @@ from uccert.errors import ConfigError
 from .common import ClusterOption, DomainOption, InventoryOption, Target, UnitOption, target
 
 if TYPE_CHECKING:
-    from uccert.ca.csr_request import CsrPlan
-    from uccert.ca.keys import KeySpec
-    from uccert.cluster.sessions import NodeSessions
+    from uccert.ca import CsrPlan, KeySpec
+    from uccert.cluster import NodeSessions
     from uccert.model import Distribution
 
 
@@ -80,7 +79,7 @@ def csr(
     """Generate CSRs on the nodes (checked first) and write them with JSON sidecars."""
     import asyncio
 
-    from uccert.ca.keys import parse_key_spec
+    from uccert.ca import parse_key_spec
 
     dist = parse_distribution(distribution)
     spec = parse_key_spec(key) if key is not None else None
@@ -110,9 +109,8 @@ async def _read_and_generate(
 async def _generate(sessions: NodeSessions, plan: CsrPlan, directory: Path) -> None:
     from cryptography import x509
 
-    from uccert.ca.csr_request import check_generated_csr, sidecar
-    from uccert.ca.keys import public_key_sha256
-    from uccert.cluster.csr import CsrOperationFailed, generate_csr
+    from uccert.ca import check_generated_csr, public_key_sha256, sidecar
+    from uccert.cluster import CsrOperationFailed, generate_csr
 
     failures: list[str] = []
     written: list[Path] = []

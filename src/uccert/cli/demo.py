@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from uccert.run.database import RunDatabase
+from uccert.run import RunDatabase
 
 from .changes import build_plan
 from .check import render_lines as render_findings
@@ -61,7 +61,7 @@ def run_demo(
     trust_report: Path | None = None,
     time_scale: float = DEMO_TIME_SCALE,
 ) -> int:
-    from uccert.lab.servers.background import lab_in_background  # the lab: only when run
+    from uccert.lab.servers import lab_in_background
     from uccert.plan import PruneRequest, plan_prune
 
     from .run_display import print_plan

@@ -22,7 +22,7 @@ from uccert.errors import ConfigError, ExitCode
 from .common import ClusterOption, InventoryOption, console
 
 if TYPE_CHECKING:
-    from uccert.cluster.doctor import Check
+    from uccert.cluster import Check
 
 MARKS = {"ok": "ok", "fail": "FAIL", "unused": "not in use"}
 
@@ -55,9 +55,7 @@ def doctor(
     """Try every interface uccert uses on every node (read-only) and say what to fix."""
     import asyncio
 
-    from uccert.cluster.doctor import Doctor, all_ok
-    from uccert.cluster.doctor_record import write_record
-    from uccert.cluster.targets import NodeTargets
+    from uccert.cluster import Doctor, NodeTargets, all_ok, write_record
 
     if redact and record is None:
         raise ConfigError("--redact only applies to a record — add --record DIR")

@@ -41,7 +41,7 @@ def export(
 ) -> None:
     """Write the client trust bundle: self-signed tomcat/cup-xmpp certs, or their CA chain."""
     # cryptography: imported when the command runs, not for --help
-    from uccert.ca.bundle import (
+    from uccert.ca import (
         P7B_FILE,
         PEM_FILE,
         README_FILE,
@@ -49,8 +49,8 @@ def export(
         bundle_pkcs7,
         bundle_readme,
         client_bundle,
+        common_name,
     )
-    from uccert.ca.chain import common_name
 
     root = _directory(client_bundle_dir)
     _, snapshots = read_snapshots(inventory, cluster)

@@ -86,8 +86,8 @@ def exporter(
     from prometheus_client import CollectorRegistry, start_http_server
 
     from uccert.config import load_inventory, resolve_credentials, select_clusters
-    from uccert.exporter.service import Refresher, SampleCollector, Target, read_runs
-    from uccert.run.database import RunDatabase
+    from uccert.exporter import Refresher, SampleCollector, Target, read_runs
+    from uccert.run import RunDatabase
 
     host, port = parse_listen(listen)
     seconds = parse_interval(interval)

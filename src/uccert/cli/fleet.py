@@ -17,7 +17,7 @@ import typer
 
 from uccert.config import DEFAULT_INVENTORY, load_inventory
 from uccert.errors import ConfigError
-from uccert.run.database import RunDatabase
+from uccert.run import RunDatabase
 
 from .changes import (
     ForceOption,
@@ -110,7 +110,7 @@ def plan(
 
 
 def _refuse_unfinished(database: RunDatabase, names: set[str]) -> None:
-    from uccert.run.executor import RunBook
+    from uccert.run import RunBook
 
     pending = [r for r in RunBook(database).unfinished() if r.cluster in names]
     if pending:
@@ -123,7 +123,7 @@ def _refuse_unfinished(database: RunDatabase, names: set[str]) -> None:
 
 def watch(database: RunDatabase, run_ids: dict[str, str]) -> int:
     """Each cluster's status as it changes, until all finish; 0 if every run succeeded."""
-    from uccert.run.executor import RunBook
+    from uccert.run import RunBook
 
     shown: dict[str, str] = {}
     while True:
@@ -188,8 +188,7 @@ def _queue(
     detach: bool,
 ) -> int:
     """Confirm, enqueue one run per cluster that changes anything, then watch (or not)."""
-    from uccert.run.executor import new_run_id
-    from uccert.run.fleet import FleetItem, enqueue
+    from uccert.run import FleetItem, enqueue, new_run_id
 
     out = console()
     changing = [(w, f, p) for w, f, p in planned if p.changes_anything]
@@ -249,8 +248,7 @@ def prune(
     from dataclasses import replace
     from datetime import UTC, datetime
 
-    from uccert.plan import PruneRequest, parse_nodes, plan_prune
-    from uccert.plan.prune_select import check_request
+    from uccert.plan import PruneRequest, check_request, parse_nodes, plan_prune
 
     from .common import snapshot_of, timing_of
     from .run_display import print_plan

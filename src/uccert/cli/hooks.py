@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from uccert.run.hooks import HookContext, HookedRun, Hooks, hooked, parse_hook
+from uccert.run import HookContext, HookedRun, Hooks, hooked, parse_hook
 
 if TYPE_CHECKING:
     from uccert.config import ClusterConfig, ClusterCredentials
-    from uccert.run.database import RunDatabase
+    from uccert.run import RunDatabase
 
 
 def _checked(option: str) -> Any:

@@ -208,7 +208,7 @@ def up(
         return
     topo = resolve_topology(preset_name, topology, version, dns=not no_dns)
     if domain is not None:
-        from uccert.lab.servers.fleet import in_domain
+        from uccert.lab.servers import in_domain
 
         topo = in_domain(topo, parse_domain(domain))
     scale = parse_time_scale(time_scale)
@@ -226,7 +226,7 @@ def parse_idle_timeout(text: str) -> float:
 
 
 def _check_replay(record: Path) -> None:
-    from uccert.lab.servers.replay import load_record
+    from uccert.lab.servers import load_record
     from uccert.lab.state import TopologyError
 
     try:
@@ -238,7 +238,7 @@ def _check_replay(record: Path) -> None:
 async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path | None) -> None:
     import asyncio
 
-    from uccert.lab.servers.replay import running_replay
+    from uccert.lab.servers import running_replay
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -273,8 +273,8 @@ async def _serve_fleet(
 ) -> None:
     import asyncio
 
-    from uccert.lab.servers.fleet import running_fleet
-    from uccert.lab.state.topology import DEFAULT_DOMAIN
+    from uccert.lab.servers import running_fleet
+    from uccert.lab.state import DEFAULT_DOMAIN
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -312,7 +312,7 @@ async def _serve(
 ) -> None:
     import asyncio
 
-    from uccert.lab.servers.runtime import running_lab
+    from uccert.lab.servers import running_lab
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -15,7 +15,7 @@ import typer
 from uccert.errors import ConfigError
 
 if TYPE_CHECKING:
-    from uccert.lab.ca import LabCaError
+    from uccert.lab import LabCaError
 
 app = typer.Typer(help="A test CA (root + intermediate) for the lab.", no_args_is_help=True)
 
@@ -37,7 +37,7 @@ def init(
     """Create the lab CA: a root and an issuing intermediate."""
     from cryptography.hazmat.primitives import hashes
 
-    from uccert.lab.ca import LabCaError, init_ca
+    from uccert.lab import LabCaError, init_ca
 
     try:
         ca = init_ca(directory, force=force)
@@ -68,7 +68,7 @@ def sign(
 ) -> None:
     """Sign a CSR with the lab CA's intermediate."""
     # The lab is imported when a command runs, not for --help.
-    from uccert.lab.ca import LEAF_DAYS, LabCaError, load_ca, load_csr, sign_csr, write_cert
+    from uccert.lab import LEAF_DAYS, LabCaError, load_ca, load_csr, sign_csr, write_cert
 
     try:
         ca = load_ca(directory)

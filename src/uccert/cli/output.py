@@ -30,7 +30,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from uccert.report.safe_text import clean
+from uccert.report import clean
 
 __all__ = ["clean"]  # re-exported: every renderer escapes node text with it
 

@@ -130,7 +130,7 @@ class Probe:
 
 
 def _ssh_where(node: NodeRef) -> tuple[str, int]:
-    from uccert.cluster.targets import SSH_PORT
+    from uccert.cluster import SSH_PORT
 
     over = node.override()
     return over.address or node.fqdn, over.ssh_port or SSH_PORT
@@ -139,7 +139,7 @@ def _ssh_where(node: NodeRef) -> tuple[str, int]:
 def _tls_ports(node: NodeRef) -> dict[str, int]:
     """HTTPS (AXL, Control Center) and REST ports, as NodeTargets picks them; REST only when
     it is another port (one Tomcat serves both)."""
-    from uccert.cluster.targets import AXL_PORT, REST_PORT
+    from uccert.cluster import AXL_PORT, REST_PORT
 
     over = node.override()
     https = over.https_port or AXL_PORT
@@ -157,8 +157,7 @@ def _why(exc: BaseException) -> str:
 
 async def probe_ssh(node: NodeRef, pins_dir: Path, timeout: float) -> Probe:
     """The host key the node's SSH server presents (key exchange only, no login)."""
-    from uccert.transport import KnownHostsStore, fingerprint
-    from uccert.transport.pinning import fetch_host_key
+    from uccert.transport import KnownHostsStore, fetch_host_key, fingerprint
 
     host, port = _ssh_where(node)
     pinned = tuple(p.fingerprint for p in KnownHostsStore(pins_dir).pinned(host, port))
@@ -171,7 +170,7 @@ async def probe_ssh(node: NodeRef, pins_dir: Path, timeout: float) -> Probe:
 
 
 def _pinned_certs(pins_dir: Path, fqdn: str) -> tuple[str, ...]:
-    from uccert.transport.tls_pins import TlsPinStore, cert_fingerprint, parse_pem
+    from uccert.transport import TlsPinStore, cert_fingerprint, parse_pem
 
     pem = TlsPinStore(pins_dir).pinned(fqdn)
     if not pem:
@@ -186,7 +185,7 @@ async def probe_tls(node: NodeRef, what: str, port: int, pins_dir: Path, timeout
     """The certificate the node presents on ``port`` (handshake only, nothing sent)."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from uccert.transport.tls_pins import cert_fingerprint, fetch_presented_cert
+    from uccert.transport import cert_fingerprint, fetch_presented_cert
 
     address = node.override().address or node.fqdn
     probe = Probe(node, what, address, port, _pinned_certs(pins_dir, node.fqdn))
@@ -221,8 +220,7 @@ async def probe_nodes(nodes: Sequence[NodeRef], pins_dir: Path, *, ssh: bool = T
 def record(probes: Sequence[Probe], pins_dir: Path) -> list[Probe]:
     """Write what is new or changed (SSH per address/port; TLS per FQDN: every cert the node
     presents now, so an HTTPS and a REST port with different certs are both trusted)."""
-    from uccert.transport import KnownHostsStore
-    from uccert.transport.tls_pins import TlsPinStore
+    from uccert.transport import KnownHostsStore, TlsPinStore
 
     keys = KnownHostsStore(pins_dir)
     certs = TlsPinStore(pins_dir)

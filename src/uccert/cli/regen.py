@@ -17,7 +17,7 @@ import typer
 
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
-from uccert.run.database import RunDatabase
+from uccert.run import RunDatabase
 
 from .changes import (
     ForceOption,
@@ -101,7 +101,7 @@ def apply(
     deploy_hook: DeployHookOption = None,
 ) -> None:
     """Plan, confirm, then regenerate, restart, verify and restore HA as one durable run."""
-    from uccert.run.hooks import plan_nodes
+    from uccert.run import plan_nodes
 
     from .run_display import print_plan
 

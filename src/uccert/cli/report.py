@@ -57,9 +57,8 @@ def report(
 
     from uccert.checks import run_checks
     from uccert.model import Finding
-    from uccert.report.fleet_html import RUNS_SHOWN, ClusterReport, render_fleet_html
-    from uccert.run.database import RunDatabase
-    from uccert.run.executor import RunBook
+    from uccert.report import RUNS_SHOWN, ClusterReport, render_fleet_html
+    from uccert.run import RunBook, RunDatabase
 
     from .run_display import write_report
 

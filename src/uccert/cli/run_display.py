@@ -38,13 +38,12 @@ from uccert.model import (
     Via,
 )
 from uccert.report import render_run_html
-from uccert.run.records import RunOutcome, RunSummary
+from uccert.run import RunOutcome, RunSummary
 
 from .output import Cell, Column, clean, column_widths, fit_columns, fit_line
 
 if TYPE_CHECKING:
-    from uccert.run.executor import RunView
-    from uccert.run.workflow import ProgressEvent
+    from uccert.run import ProgressEvent, RunView
 
 _KIND_STYLE = {
     StepKind.PREFLIGHT: "cyan",

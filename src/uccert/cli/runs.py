@@ -15,13 +15,13 @@ import typer
 from rich.markup import escape
 
 from uccert.config import load_inventory, resolve_credentials, select_clusters
-from uccert.run.database import RunDatabase
+from uccert.run import RunDatabase
 
 from .common import DatabaseOption, JsonOption, ReportOption, confirm, console, interrupted
 from .output import clean
 
 if TYPE_CHECKING:
-    from uccert.run.executor import RunView
+    from uccert.run import RunView
 
 app = typer.Typer(help="Durable runs: list, show, resume, cancel.")
 
@@ -31,7 +31,7 @@ YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmat
 
 def list_runs(json_out: JsonOption = False, database_url: DatabaseOption = None) -> None:
     """Every run with its status (running, succeeded, failed, interrupted, cancelled)."""
-    from uccert.run.executor import RunBook
+    from uccert.run import RunBook
 
     from .run_display import runs_table
 
@@ -52,7 +52,7 @@ def show(
     database_url: DatabaseOption = None,
 ) -> None:
     """One run: its plan, every executed step with what it observed, and the outcome."""
-    from uccert.run.executor import RunBook
+    from uccert.run import RunBook
 
     from .run_display import write_report
 
@@ -85,8 +85,7 @@ def resume(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption =
     """Continue a failed or interrupted run; done steps are observed, not redone."""
     import asyncio
 
-    from uccert.run.executor import Executor, RunBook, stored_cluster
-    from uccert.run.workflow import RunEnvironment
+    from uccert.run import Executor, RunBook, RunEnvironment, stored_cluster
 
     from .run_display import ProgressPrinter, print_outcome
 
@@ -120,7 +119,7 @@ def left_off(view: RunView) -> tuple[list[str], list[str]]:
     From the plan's steps up to the one after the last recorded (a run killed right after an
     AXL update or a stop took effect has no record of it), minus the restores recorded."""
     from uccert.model import HaOffStep, HaRestoreStep, StartStep, StopStep
-    from uccert.run.records import StepOutcome
+    from uccert.run import StepOutcome
 
     done = {
         r.id
@@ -146,7 +145,7 @@ def left_off(view: RunView) -> tuple[list[str], list[str]]:
 def cancel(run_id: RunId, yes: YesOption = False, database_url: DatabaseOption = None) -> None:
     """Give up an unfinished run (interrupted or failed): it will never be resumed; the cluster
     is left as it is, and what the run may have left off is named."""
-    from uccert.run.executor import RunBook
+    from uccert.run import RunBook
 
     book = RunBook(RunDatabase.locate(database_url))
     view = book.show(run_id)

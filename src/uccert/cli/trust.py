@@ -21,7 +21,7 @@ from rich.console import Console
 
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
-from uccert.run.database import RunDatabase
+from uccert.run import RunDatabase
 
 from .changes import prune_command_line
 from .common import (
@@ -63,7 +63,7 @@ def print_prune(out: Console, plan: Plan, *, explain: bool = False) -> None:
 
 def _run_json(database: RunDatabase, command: str) -> dict[str, Any] | None:
     """The run just executed (the newest with this command): status, outcome, step records."""
-    from uccert.run.executor import RunBook
+    from uccert.run import RunBook
 
     runs = [r for r in RunBook(database).runs() if r.command == command]
     if not runs:
@@ -117,9 +117,8 @@ def prune(
 ) -> None:
     """Delete trust certs: HA off, pre-stops where the version needs them, delete, the
     restarts each store needs, start what was stopped, verify, restore HA."""
-    from uccert.plan import PruneRequest, parse_nodes, plan_prune
-    from uccert.plan.prune_select import check_request
-    from uccert.run.hooks import plan_nodes
+    from uccert.plan import PruneRequest, check_request, parse_nodes, plan_prune
+    from uccert.run import plan_nodes
 
     if dry_run and yes:
         raise ConfigError("--dry-run and --yes contradict each other: give one of them")

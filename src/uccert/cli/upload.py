@@ -19,7 +19,7 @@ import typer
 
 from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError, ExitCode
-from uccert.run.database import RunDatabase
+from uccert.run import RunDatabase
 
 from .common import (
     ClusterOption,
@@ -44,9 +44,8 @@ from .output import clean
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from uccert.ca import UploadChange
-    from uccert.ca.upload_checks import UploadPlan
-    from uccert.cluster.sessions import NodeSessions
+    from uccert.ca import UploadChange, UploadPlan
+    from uccert.cluster import NodeSessions
     from uccert.model import Node, ServiceState, Snapshot
 
 
@@ -69,7 +68,7 @@ def _read_certs(path: Path, option: str) -> list[x509.Certificate]:
 
 
 def _describe(plan: UploadPlan) -> list[str]:
-    from uccert.ca.chain import common_name
+    from uccert.ca import common_name
 
     leaf = plan.leaf
     lines = [
@@ -120,7 +119,7 @@ def upload(
     node must present the cert, its chain validating against the uploaded root."""
     import asyncio
 
-    from uccert.ca.chain import common_name, is_ca, is_self_signed
+    from uccert.ca import common_name, is_ca, is_self_signed
 
     certs = _read_certs(cert, "--cert")
     leaf, supplied = certs[0], certs[1:]
@@ -189,11 +188,10 @@ async def _upload_in(
 ) -> int:
     """`_upload` with the hooks entered just before the first change (``hooks`` exits them
     when the command ends, whatever its outcome)."""
-    from uccert.ca import plan_upload, upload_plan_inputs
-    from uccert.ca.chain import fingerprint
-    from uccert.cluster.csr import CsrOperationFailed, apply_upload, read_pending_csrs
-    from uccert.plan.upload import plan_after_upload, services_to_restart
-    from uccert.run.executor import new_run_id
+    from uccert.ca import fingerprint, plan_upload, upload_plan_inputs
+    from uccert.cluster import CsrOperationFailed, apply_upload, read_pending_csrs
+    from uccert.plan import plan_after_upload, services_to_restart
+    from uccert.run import new_run_id
 
     from .run_display import print_plan
 
@@ -250,7 +248,7 @@ async def _start_times(
 ) -> dict[tuple[str, str], str | None]:
     """Each service's start time before the upload (node clock), so that a restart after it
     can be told from one before it (a CA-signed cert's dates say nothing of the upload)."""
-    from uccert.cluster.operations import ClusterOps
+    from uccert.cluster import ClusterOps
 
     fqdns = {n.node.name: n.node.fqdn for n in snap.nodes}
     found: dict[tuple[str, str], str | None] = {}
@@ -275,7 +273,7 @@ async def _verify_chain(
     """§7 for CA-signed certs: every node presents the leaf, and its chain validates against
     the uploaded root (the run's own verification compared serials only); a port whose owning
     service is not running (XMPP federation off) is not in use, not a failure."""
-    from uccert.cluster.verify_wire import verify_on_wire
+    from uccert.cluster import verify_on_wire
 
     checks = await verify_on_wire(where.targets, plan, nodes, services)
     for c in checks:
@@ -298,7 +296,7 @@ def _print_followup(change: UploadChange, snap: Snapshot) -> None:
 
 
 def _print_warnings(change: UploadChange, restarting: bool = False) -> None:
-    from uccert.ca.after_upload import client_bundle_hint, upload_warnings
+    from uccert.ca import client_bundle_hint, upload_warnings
 
     for w in upload_warnings(change, restarting):
         print(f"warning: {w.message} — {w.action}")

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from datetime import time as dt_time
 
     from uccert.config import ClusterConfig, ClusterCredentials, Inventory
-    from uccert.run.database import RunDatabase
-    from uccert.watch.schedule import Checked
+    from uccert.run import RunDatabase
+    from uccert.watch import Checked
 
     from .common import Target
 
@@ -42,10 +42,9 @@ def _checker(
     import asyncio
 
     from uccert.checks import run_checks
-    from uccert.cluster import ClusterClient, snapshot_clusters
-    from uccert.cluster.client import fleet_bound
+    from uccert.cluster import ClusterClient, fleet_bound, snapshot_clusters
     from uccert.model import Finding, Snapshot, findings_to_json
-    from uccert.watch.schedule import Checked
+    from uccert.watch import Checked
 
     pins_dir = inv.path.resolve().parent
 
@@ -101,7 +100,7 @@ def _regenerate(
     """Inside the window: `regen apply`'s own path (plan, refusals, durable run) for each
     cluster with an expiring unit of ``--auto-regen``; outside it, nothing."""
     from uccert.errors import UccertError
-    from uccert.watch.autoregen import regen_targets
+    from uccert.watch import regen_targets
 
     from .changes import build_plan, in_window
     from .common import console, execute, refuse_unfinished
@@ -182,24 +181,18 @@ def watch(
     """Check on a schedule; notify new and resolved findings only, by command or webhook."""
     from uccert.config import load_inventory, resolve_credentials, select_clusters
     from uccert.errors import ConfigError, ExitCode, UccertError
-    from uccert.run.database import RunBusy, RunDatabase
-    from uccert.run.hooks import (
+    from uccert.run import (
         HookContext,
         HookKind,
+        RunBusy,
+        RunDatabase,
         credential_names,
         hook_environment,
         parse_hook,
         secret_values,
     )
+    from uccert.watch import Change, WatchEnvironment, parse_every, run_check, slot_of, workflow_id
     from uccert.watch import notify as n
-    from uccert.watch.findings import Change
-    from uccert.watch.schedule import (
-        WatchEnvironment,
-        parse_every,
-        run_check,
-        slot_of,
-        workflow_id,
-    )
 
     period = parse_every(every)
     regen = _auto_regen(auto_regen, window)

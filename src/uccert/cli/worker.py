@@ -17,7 +17,7 @@ import typer
 
 from uccert.config import DEFAULT_INVENTORY, load_inventory, resolve_credentials
 from uccert.errors import ConfigError
-from uccert.run.database import RunDatabase
+from uccert.run import RunDatabase
 
 from .common import DatabaseOption, InventoryOption
 
@@ -46,9 +46,15 @@ def worker(
     """Execute fleet runs from the PostgreSQL run database until Ctrl-C or SIGTERM."""
     import asyncio
 
-    from uccert.run.executor import FLEET_QUEUE, Executor
-    from uccert.run.fleet import SWEEP_INTERVAL, Adopter, register_fleet_queue
-    from uccert.run.workflow import ProgressEvent, RunEnvironment
+    from uccert.run import (
+        FLEET_QUEUE,
+        SWEEP_INTERVAL,
+        Adopter,
+        Executor,
+        ProgressEvent,
+        RunEnvironment,
+        register_fleet_queue,
+    )
 
     database = RunDatabase.locate(database_url)
     if not database.postgres:

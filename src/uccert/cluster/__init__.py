@@ -17,25 +17,46 @@ node overrides, SSH host keys pinned in ``known_hosts`` next to the inventory, p
 `uccert.config` (never in argv, logs or messages).
 """
 
-from uccert.cluster.client import ClusterClient, snapshot_clusters
+from uccert.cluster.client import ClusterClient, fleet_bound, snapshot_clusters
+from uccert.cluster.csr import CsrOperationFailed, apply_upload, generate_csr, read_pending_csrs
 from uccert.cluster.discovery import DiscoveredNode
+from uccert.cluster.doctor import Check, Doctor, all_ok
+from uccert.cluster.doctor_record import write_record
 from uccert.cluster.operations import (
+    Action,
     ClusterOps,
     OperationFailed,
     OperationTransient,
     ServiceFailed,
     ServiceStatus,
 )
-from uccert.cluster.targets import NodeTargets
+from uccert.cluster.sessions import NodeSessions
+from uccert.cluster.targets import AXL_PORT, REST_PORT, SSH_PORT, NodeTargets
+from uccert.cluster.verify_wire import verify_on_wire
 
 __all__ = [
+    "AXL_PORT",
+    "REST_PORT",
+    "SSH_PORT",
+    "Action",
+    "Check",
     "ClusterClient",
     "ClusterOps",
+    "CsrOperationFailed",
     "DiscoveredNode",
+    "Doctor",
+    "NodeSessions",
     "NodeTargets",
     "OperationFailed",
     "OperationTransient",
     "ServiceFailed",
     "ServiceStatus",
+    "all_ok",
+    "apply_upload",
+    "fleet_bound",
+    "generate_csr",
+    "read_pending_csrs",
     "snapshot_clusters",
+    "verify_on_wire",
+    "write_record",
 ]

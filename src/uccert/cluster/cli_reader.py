@@ -31,19 +31,19 @@ from uccert.model import (
 )
 from uccert.protocols import (
     CertListEntry,
+    CertListKind,
     CliCommandFailed,
     CliParseError,
     ServiceList,
     parse_cert_dump,
     parse_cert_list,
+    parse_dbreplication_runtimestate,
+    parse_ha_status,
     parse_service_list,
+    parse_timezone_config,
     parse_version_active,
 )
 from uccert.protocols import cli_commands as cli
-from uccert.protocols.cli_commands import CertListKind
-from uccert.protocols.dbreplication import parse_dbreplication_runtimestate
-from uccert.protocols.ha_status import parse_ha_status
-from uccert.protocols.timezone import parse_timezone_config
 from uccert.transport import AdminCliSession
 
 log = logging.getLogger(__name__)

@@ -70,13 +70,15 @@ from uccert.model import (
     Snapshot,
     TrustEntry,
 )
-from uccert.protocols import CliParseError
-from uccert.protocols.controlcenter import NOT_ACTIVATED, ServiceInformation
-from uccert.protocols.start_time import parse_start_time
-from uccert.transport import AdminCliSession
-from uccert.transport.controlcenter_client import ControlCenterClient
-from uccert.transport.errors import HostKeyError, TlsPinError
-from uccert.transport.tls_probe import ProbeError, probe_presented
+from uccert.protocols import NOT_ACTIVATED, CliParseError, ServiceInformation, parse_start_time
+from uccert.transport import (
+    AdminCliSession,
+    ControlCenterClient,
+    HostKeyError,
+    ProbeError,
+    TlsPinError,
+    probe_presented,
+)
 
 log = logging.getLogger(__name__)
 

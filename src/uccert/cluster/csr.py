@@ -30,19 +30,21 @@ from typing import Final
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from uccert.ca.chain import fingerprint
-from uccert.ca.csr_request import CsrTarget, rest_capable
-from uccert.ca.keys import KeySpec
-from uccert.ca.upload_checks import TrustUpload, UploadPlan
+from uccert.ca import CsrTarget, KeySpec, TrustUpload, UploadPlan, fingerprint, rest_capable
 from uccert.cluster.sessions import NodeSessions
 from uccert.errors import ClusterError
 from uccert.model import Distribution, Node
+from uccert.protocols import (
+    CertListKind,
+    CertMgrPayloadError,
+    CliCommandFailed,
+    parse_cert_dump,
+    set_cert_import,
+    set_csr_gen,
+    show_cert_own,
+)
 from uccert.protocols import csr as wire
-from uccert.protocols.cert_dump import parse_cert_dump
-from uccert.protocols.certmgr import CertMgrPayloadError
-from uccert.protocols.cli_commands import CertListKind, set_cert_import, set_csr_gen, show_cert_own
-from uccert.protocols.errors import CliCommandFailed
-from uccert.transport.certmgr_client import CertMgrClient, CertMgrRefused
+from uccert.transport import CertMgrClient, CertMgrRefused
 
 VIA_REST: Final = "rest"
 VIA_CLI: Final = "ssh"

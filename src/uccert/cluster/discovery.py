@@ -23,12 +23,16 @@ import httpx
 
 from uccert.errors import ClusterError
 from uccert.model import Product, RedundancyGroup, Role
-from uccert.protocols import ClusterNodeLine, parse_network_cluster
+from uccert.protocols import (
+    AxlFault,
+    ClusterNodeLine,
+    PresenceRedundancyGroup,
+    ProcessNode,
+    parse_network_cluster,
+    schema_listed,
+)
 from uccert.protocols import cli_commands as cli
-from uccert.protocols.axl import AxlFault, PresenceRedundancyGroup, ProcessNode, schema_listed
-from uccert.transport import AdminCliSession
-from uccert.transport.axl_client import AxlClient, AxlVersionRefused
-from uccert.transport.errors import HttpStatusError
+from uccert.transport import AdminCliSession, AxlClient, AxlVersionRefused, HttpStatusError
 
 # The AXL schemas spoken, oldest first (there is no 13): each publisher is asked in its own.
 AXL_SCHEMAS: Final = ("10.0", "10.5", "11.0", "11.5", "12.0", "12.5", "14.0", "15.0")

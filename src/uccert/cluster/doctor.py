@@ -39,22 +39,19 @@ from uccert.cluster.verify_wire import not_in_use
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ConfigError, UccertError
 from uccert.model import Product, Role, ServiceState
-from uccert.protocols import CliParseError, parse_network_cluster
+from uccert.protocols import CliParseError, SoapParseError, parse_network_cluster
 from uccert.protocols import cli_commands as cli
-from uccert.protocols.soap import SoapParseError
-from uccert.transport.controlcenter_client import ControlCenterClient
-from uccert.transport.errors import (
+from uccert.transport import (
+    HOST_UNKNOWN,
     AuthenticationFailed,
     CliCommandFailed,
     ConnectFailed,
+    ControlCenterClient,
     HostKeyError,
     HttpStatusError,
-    TlsPinError,
-)
-from uccert.transport.tls_probe import (
-    HOST_UNKNOWN,
     ProbeProtocolError,
     ProbeRefused,
+    TlsPinError,
     probe_presented,
 )
 

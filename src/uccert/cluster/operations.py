@@ -54,26 +54,34 @@ from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import ClusterError, ConfigError, UccertError
 from uccert.model import CertInfo, HaNodeState, RedundancyGroup, RunState, TrustEntry, Via
 from uccert.protocols import (
+    NOT_ACTIVATED_REASON,
+    CertListKind,
     CliCommandFailed,
     CliParseError,
+    ServiceEntry,
+    ServiceInfo,
+    ServiceInformation,
     ServiceRunState,
     parse_cert_dump,
     parse_cert_list,
+    parse_ha_status,
+    parse_import_result,
     parse_regen_result,
+    parse_service_line,
     parse_service_list,
+    parse_start_time,
 )
 from uccert.protocols import cli_commands as cli
 from uccert.protocols import controlcenter as cc
-from uccert.protocols.cli_commands import CertListKind
-from uccert.protocols.controlcenter import ServiceInfo, ServiceInformation
-from uccert.protocols.csr import parse_import_result
-from uccert.protocols.ha_status import parse_ha_status
-from uccert.protocols.service_list import NOT_ACTIVATED_REASON, ServiceEntry, parse_service_line
-from uccert.protocols.start_time import parse_start_time
-from uccert.transport import AdminCliSession, ConnectFailed
-from uccert.transport.controlcenter_client import ControlCenterClient
-from uccert.transport.errors import HttpStatusError, TlsPinError
-from uccert.transport.tls_probe import ProbeRefused, probe_presented
+from uccert.transport import (
+    AdminCliSession,
+    ConnectFailed,
+    ControlCenterClient,
+    HttpStatusError,
+    ProbeRefused,
+    TlsPinError,
+    probe_presented,
+)
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from functools import lru_cache
 import httpx
 from cryptography import x509
 
-from uccert.catalog.trust import TRUST_SUFFIX
+from uccert.catalog import TRUST_SUFFIX
 from uccert.model import CertInfo, TrustEntry
-from uccert.protocols.certmgr import CertMgrPayloadError, ServerSnapshot
-from uccert.transport.certmgr_client import CertMgrClient
+from uccert.protocols import CertMgrPayloadError, ServerSnapshot
+from uccert.transport import CertMgrClient
 
 
 def _cert(pem: str, where: str) -> x509.Certificate:

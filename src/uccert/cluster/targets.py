@@ -23,10 +23,17 @@ import httpx
 from uccert import catalog
 from uccert.catalog import WIRE_UNITS, TlsMode
 from uccert.config import ClusterConfig, ClusterCredentials, NodeOverride
-from uccert.transport import AdminCliSession, KnownHostsStore, SshTarget
-from uccert.transport.http import HttpTarget, http_client, node_timeout
-from uccert.transport.tls_pins import TlsPinStore
-from uccert.transport.tls_probe import ProbeKind, ProbeTarget
+from uccert.transport import (
+    AdminCliSession,
+    HttpTarget,
+    KnownHostsStore,
+    ProbeKind,
+    ProbeTarget,
+    SshTarget,
+    TlsPinStore,
+    http_client,
+    node_timeout,
+)
 
 SSH_PORT: Final = 22
 AXL_PORT: Final = 8443  # Tomcat: AXL, Control Center

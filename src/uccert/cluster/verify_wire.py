@@ -25,13 +25,11 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from uccert import catalog
-from uccert.ca.chain import fingerprint
-from uccert.ca.upload_checks import UploadPlan
-from uccert.catalog import WIRE_UNITS
-from uccert.catalog.restarts import rules_for_unit
+from uccert.ca import UploadPlan, fingerprint
+from uccert.catalog import WIRE_UNITS, rules_for_unit
 from uccert.cluster.targets import NodeTargets
 from uccert.model import Node, RunState, ServiceState
-from uccert.transport.tls_probe import ProbeError, ProbeRefused, ProbeUntrusted, probe_presented
+from uccert.transport import ProbeError, ProbeRefused, ProbeUntrusted, probe_presented
 
 
 @dataclass(frozen=True)

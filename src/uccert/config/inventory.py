@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from uccert.catalog.timing import PlanTiming
+from uccert.catalog import PlanTiming
 
 from ._source import InventoryError, Source, check_keys, dotted, one_line, parse, quote, read_text
 from .credentials import ACCOUNTS, AccountRef, CredentialRefs

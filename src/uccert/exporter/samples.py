@@ -25,7 +25,7 @@ from datetime import datetime
 
 from uccert.checks import run_checks
 from uccert.model import CertInfo, Finding, NodeSnapshot, Snapshot
-from uccert.run.records import RunStatus, RunSummary
+from uccert.run import RunStatus, RunSummary
 
 
 @dataclass(frozen=True)

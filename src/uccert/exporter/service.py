@@ -24,8 +24,7 @@ from prometheus_client.registry import Collector
 from uccert.cluster import ClusterClient
 from uccert.config import ClusterConfig, ClusterCredentials
 from uccert.errors import UccertError
-from uccert.run.database import RunDatabase
-from uccert.run.records import RunSummary
+from uccert.run import RunDatabase, RunSummary
 
 from .samples import FAMILIES, ClusterState, ReadResult, Sample, advance, last_runs, samples
 
@@ -103,7 +102,7 @@ def read_runs(database: RunDatabase) -> list[RunSummary]:
     """Every run of the database, read without taking its lock (nothing when it does not
     exist; nothing is created). An unfinished run is ``running`` while the process that last
     executed runs is alive, else ``interrupted``."""
-    from uccert.run.executor import RunBook  # DBOS: imported only when there are runs
+    from uccert.run import RunBook
 
     if not database.exists:
         return []

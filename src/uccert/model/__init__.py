@@ -12,8 +12,7 @@ Invariants enforced on construction: serials are canonical lowercase hex
 (`normalize_serial`), times are timezone-aware and stored in UTC.
 """
 
-from uccert.catalog.timing import PlanTiming
-from uccert.catalog.topology import Product, Role
+from uccert.catalog import PlanTiming, Product, Role
 from uccert.model.certs import (
     CertInfo,
     Distribution,

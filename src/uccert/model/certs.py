@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from uccert.catalog.units import KeyAlgorithm
+from uccert.catalog import KeyAlgorithm
 
 
 class Distribution(StrEnum):

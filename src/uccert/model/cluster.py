@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
-from uccert.catalog.topology import Product, Role
+from uccert.catalog import Product, Role
 from uccert.model.certs import CertInfo, TrustEntry, normalize_serial
 
 

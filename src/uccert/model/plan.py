@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
-from uccert.catalog.timing import PlanTiming
+from uccert.catalog import PlanTiming
 
 PLAN_SCHEMA_VERSION: Final = 1
 

@@ -28,17 +28,21 @@ Step ids are stable and unique (``regenerate:<node>:<unit>``, ``restart:<node>:<
 # § numbers in this module are sections of docs/design/procedure.md (§N.M: step M of §N).
 
 from uccert.plan.prune import plan_prune
-from uccert.plan.prune_select import PruneRequest
+from uccert.plan.prune_select import PruneRequest, check_request
 from uccert.plan.regen import plan_regen
 from uccert.plan.request import REGENERABLE, PlanError, RegenRequest, parse_nodes, parse_units
+from uccert.plan.upload import plan_after_upload, services_to_restart
 
 __all__ = [
     "REGENERABLE",
     "PlanError",
     "PruneRequest",
     "RegenRequest",
+    "check_request",
     "parse_nodes",
     "parse_units",
+    "plan_after_upload",
     "plan_prune",
     "plan_regen",
+    "services_to_restart",
 ]

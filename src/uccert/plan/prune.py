@@ -37,8 +37,7 @@ from datetime import datetime
 from typing import Final
 
 from uccert import catalog
-from uccert.catalog import Refusal
-from uccert.catalog.prune import PRE_STOPS
+from uccert.catalog import PRE_STOPS, Refusal
 from uccert.checks import CheckContext
 from uccert.model import (
     DeleteTrustStep,

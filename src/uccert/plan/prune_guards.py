@@ -29,10 +29,15 @@ from typing import Final
 from cryptography import x509
 
 from uccert import catalog
-from uccert.ca.chain import is_self_signed, signed_by
-from uccert.catalog import GuardCode, NotInProcedureError, Refusal, UnknownNameError
-from uccert.catalog.guards import PUBLISHER_IPSEC_STORE
-from uccert.checks.ipsec import IPSEC_UNIT
+from uccert.ca import is_self_signed, signed_by
+from uccert.catalog import (
+    PUBLISHER_IPSEC_STORE,
+    GuardCode,
+    NotInProcedureError,
+    Refusal,
+    UnknownNameError,
+)
+from uccert.checks import IPSEC_UNIT
 from uccert.model import CertInfo, NodeSnapshot
 from uccert.plan.prune_select import Candidate
 from uccert.plan.scope import NodeFacts

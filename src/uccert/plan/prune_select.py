@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from uccert.catalog.trust import TRUST_STORES
+from uccert.catalog import TRUST_STORES
 from uccert.model import CertInfo, TrustEntry, iso_utc
 from uccert.plan.request import PlanError
 from uccert.plan.scope import NodeFacts
-from uccert.protocols.cli_commands import is_cli_file_name
+from uccert.protocols import is_cli_file_name
 
 PRUNE_SCOPE: Final = "all"  # prune looks at every node unless --nodes narrows it
 

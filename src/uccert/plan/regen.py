@@ -22,8 +22,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from uccert import catalog
-from uccert.checks import CheckContext
-from uccert.checks.ipsec import IPSEC_UNIT
+from uccert.checks import IPSEC_UNIT, CheckContext
 from uccert.model import (
     Plan,
     PlanTiming,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from uccert import catalog
-from uccert.catalog.restarts import AFTER_UNIT_CHANGE
+from uccert.catalog import AFTER_UNIT_CHANGE
 from uccert.errors import ConfigError
 
 ALL: Final = "all"

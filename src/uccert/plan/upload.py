@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from uccert.ca.after_upload import INTERCLUSTER_SYNC_AGENT, UploadChange, restarts_after_upload
+from uccert.ca import INTERCLUSTER_SYNC_AGENT, UploadChange, restarts_after_upload
 from uccert.model import (
     Plan,
     PlanTiming,

@@ -17,9 +17,8 @@ from types import MappingProxyType
 from typing import Final
 
 from uccert import catalog
-from uccert.catalog import CertKind, ClientWarning, Event, WarningCode
-from uccert.catalog.warnings import WARNINGS
-from uccert.checks.cn_clash import CLASHING_PAIRS
+from uccert.catalog import WARNINGS, CertKind, ClientWarning, Event, WarningCode
+from uccert.checks import CLASHING_PAIRS
 from uccert.model import Distribution, Finding, PlanWarning, RedundancyGroup, RestartStep, RunState
 from uccert.plan.repair import TrustRepair
 from uccert.plan.scope import NodeFacts

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
-from uccert.catalog.trust import TRUST_SUFFIX
+from uccert.catalog import TRUST_SUFFIX
 from uccert.protocols._lines import is_failure_line, quote, split_lines
 from uccert.protocols.certmgr import BASE_PATH, CertMgrPayloadError
 from uccert.protocols.errors import CliParseError

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from uccert.catalog.topology import Product
+from uccert.catalog import Product
 from uccert.protocols._lines import raise_if_failed, split_lines, unexpected
 
 _WHAT: Final = "show network cluster"

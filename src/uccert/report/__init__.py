@@ -1,5 +1,42 @@
-"""Renderings of runs for people: a self-contained HTML report."""
+"""Renderings of runs for people: a self-contained HTML report.
 
-from uccert.report.run_html import render_run_html
+Its names load on first use (PEP 562 ``__getattr__``): the fleet and run reports import the
+model and the run layer, which every command's ``--help`` would otherwise pay for through
+``clean`` (tests/cli/test_lazy_imports.py).
+"""
 
-__all__ = ["render_run_html"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from uccert.report.fleet_html import RUNS_SHOWN, ClusterReport, render_fleet_html
+    from uccert.report.run_html import render_run_html
+    from uccert.report.safe_text import clean
+
+# name -> the module that defines it
+_HOME: dict[str, str] = {
+    "ClusterReport": "uccert.report.fleet_html",
+    "RUNS_SHOWN": "uccert.report.fleet_html",
+    "clean": "uccert.report.safe_text",
+    "render_fleet_html": "uccert.report.fleet_html",
+    "render_run_html": "uccert.report.run_html",
+}
+
+__all__ = [
+    "RUNS_SHOWN",
+    "ClusterReport",
+    "clean",
+    "render_fleet_html",
+    "render_run_html",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from uccert.model import Finding, Snapshot
-from uccert.run.records import RunSummary
+from uccert.run import RunSummary
 
 from .timeline_svg import CRITICAL_DAYS, State, escape, marks_of, render_timeline
 

@@ -29,7 +29,7 @@ import psycopg
 from uccert.run.database import RunBusy
 
 if TYPE_CHECKING:
-    from uccert.cluster.operations import ClusterOps
+    from uccert.cluster import ClusterOps
 
 APPLICATION_PREFIX: Final = "uccert "
 RUN_PREFIX: Final = "run:"

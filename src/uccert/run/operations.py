@@ -20,7 +20,7 @@ from typing import Protocol
 
 from cryptography import x509
 
-from uccert.cluster.operations import Action, ServiceStatus
+from uccert.cluster import Action, ServiceStatus
 from uccert.model import CertInfo, HaNodeState, RedundancyGroup, Snapshot, TrustEntry, Via
 
 

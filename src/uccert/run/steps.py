@@ -24,13 +24,18 @@ from typing import Any, Final, TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from uccert.catalog.ha import HA_FALLBACK_FIX, HA_STATE_NORMAL, ha_state_settled
-from uccert.catalog.regeneration import SELF_SIGNED_VALIDITY
-from uccert.catalog.services import SERVICES, cascade_of
-from uccert.catalog.topology import Product
-from uccert.catalog.units import UNITS
+from uccert.catalog import (
+    HA_FALLBACK_FIX,
+    HA_STATE_NORMAL,
+    SELF_SIGNED_VALIDITY,
+    SERVICES,
+    UNITS,
+    Product,
+    cascade_of,
+    ha_state_settled,
+)
 from uccert.checks import run_checks
-from uccert.cluster.operations import Action, OperationTransient, ServiceStatus
+from uccert.cluster import Action, OperationTransient, ServiceStatus
 from uccert.errors import ClusterError
 from uccert.model import (
     CertInfo,
@@ -56,10 +61,10 @@ from uccert.model import (
     VerifyNodeStep,
     VerifyTrustsGoneStep,
 )
-from uccert.protocols.service_list import NOT_ACTIVATED_REASON
+from uccert.protocols import NOT_ACTIVATED_REASON
 from uccert.run.operations import Clock, ClusterOperations, LoopClock, SnapshotSource
 from uccert.run.records import StepOutcome, StepRecord, now_iso
-from uccert.transport.tls_pins import TlsPinStore
+from uccert.transport import TlsPinStore
 
 T = TypeVar("T")
 

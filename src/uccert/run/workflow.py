@@ -20,8 +20,7 @@ from typing import Any, Final
 
 from dbos import DBOS
 
-from uccert.cluster import ClusterClient
-from uccert.cluster.operations import ClusterOps
+from uccert.cluster import ClusterClient, ClusterOps
 from uccert.config import ClusterCredentials, load_inventory
 from uccert.errors import ConfigError
 from uccert.model import (

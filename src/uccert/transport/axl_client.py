@@ -12,9 +12,7 @@ from __future__ import annotations
 import httpx
 
 from uccert.errors import ClusterError
-from uccert.protocols import axl
-from uccert.protocols.axl import PresenceRedundancyGroup, ProcessNode
-from uccert.protocols.soap import SoapRequest
+from uccert.protocols import PresenceRedundancyGroup, ProcessNode, SoapRequest, axl
 from uccert.transport.http import unexpected_status
 
 

@@ -14,9 +14,8 @@ from typing import Any
 
 import httpx
 
-from uccert.protocols import certmgr
+from uccert.protocols import CertMgrPayloadError, ServerSnapshot, certmgr
 from uccert.protocols import csr as wire
-from uccert.protocols.certmgr import CertMgrPayloadError, ServerSnapshot
 from uccert.transport.errors import HttpStatusError
 from uccert.transport.http import unexpected_status
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import httpx
 
+from uccert.protocols import ControlType, ProductInformation, ServiceInformation
 from uccert.protocols import controlcenter as cc
-from uccert.protocols.controlcenter import ControlType, ProductInformation, ServiceInformation
 from uccert.transport.http import post_soap
 
 

@@ -20,7 +20,7 @@ A node that ends a command with ``Executed command unsuccessfully`` raises the p
 from __future__ import annotations
 
 from uccert.errors import ClusterError, ConfigError
-from uccert.protocols.errors import CliCommandFailed
+from uccert.protocols import CliCommandFailed
 
 __all__ = [
     "AuthenticationFailed",

@@ -26,8 +26,8 @@ from typing import Final
 import httpx
 from cryptography import x509
 
-from uccert.config.credentials import Secret
-from uccert.protocols.soap import SoapRequest
+from uccert.config import Secret
+from uccert.protocols import SoapRequest
 from uccert.transport.errors import (
     MAX_OUTPUT_BYTES,
     AuthenticationFailed,

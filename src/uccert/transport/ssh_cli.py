@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final
 
-from uccert.config.inventory import Timing
+from uccert.config import Timing
+from uccert.protocols import ANSI_ESCAPE_RE, PAGER_PROMPT_RES, CliCommandFailed, strip_pager
 from uccert.protocols import cli_commands as cli
-from uccert.protocols.errors import CliCommandFailed
-from uccert.protocols.pager import ANSI_ESCAPE_RE, PAGER_PROMPT_RES, strip_pager
 from uccert.quiet_asyncssh import asyncssh
 from uccert.transport.errors import (
     MAX_OUTPUT_BYTES,

@@ -36,7 +36,7 @@ from typing import Final
 from cryptography import x509
 
 from uccert.errors import ClusterError
-from uccert.protocols.xmpp_starttls import (
+from uccert.protocols import (
     CLOSE,
     StartTlsClient,
     StartTlsRefused,

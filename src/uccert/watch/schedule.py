@@ -26,7 +26,7 @@ from typing import Any, Final
 from dbos import DBOS, DBOSConfig, SetWorkflowID
 
 from uccert.errors import ConfigError
-from uccert.run.database import ExecutorLock, RunDatabase
+from uccert.run import ExecutorLock, RunDatabase
 
 from .findings import Change, diff
 from .store import NotifiedStore

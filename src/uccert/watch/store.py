@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from uccert.run.database import RunDatabase
+from uccert.run import RunDatabase
 
 from .findings import FindingKey, key_of
 

@@ -33,8 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from uccert.lab.state import Topology, preset
-from uccert.lab.state.topology import DEFAULT_DOMAIN
+from uccert.lab.state import DEFAULT_DOMAIN, Topology, preset
 
 from .clock import VirtualClock
 from .latency import NO_LATENCY, Latency

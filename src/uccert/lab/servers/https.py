@@ -21,8 +21,7 @@ import uvicorn
 from cryptography import x509
 from fastapi import FastAPI
 
-from uccert.lab.state import FaultKind, Lab
-from uccert.lab.state.keys import PrivateKey
+from uccert.lab.state import FaultKind, Lab, PrivateKey
 
 from .service_bound import WATCH_INTERVAL, ServiceBoundListener, server_ssl_context
 

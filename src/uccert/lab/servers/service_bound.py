@@ -26,8 +26,7 @@ from typing import Protocol
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from uccert.lab.state import Lab
-from uccert.lab.state.keys import PrivateKey
+from uccert.lab.state import Lab, PrivateKey
 
 WATCH_INTERVAL = 0.02  # real seconds between looks at the lab
 

@@ -24,8 +24,7 @@ from typing import Any
 
 from cryptography import x509
 
-from uccert.lab.state import Lab
-from uccert.lab.state.keys import PrivateKey
+from uccert.lab.state import Lab, PrivateKey
 
 from .service_bound import WATCH_INTERVAL, ServiceBoundListener, server_ssl_context
 

@@ -8,10 +8,11 @@ from uccert.lab.state.errors import LabCommandError, TopologyError
 from uccert.lab.state.events import Event
 from uccert.lab.state.faults import Fault, FaultKind
 from uccert.lab.state.ha import GroupView
-from uccert.lab.state.keys import InMemoryKeySource, KeySource
+from uccert.lab.state.keys import InMemoryKeySource, KeySource, PrivateKey
 from uccert.lab.state.lab import Lab
 from uccert.lab.state.services import ServiceView
 from uccert.lab.state.topology import (
+    DEFAULT_DOMAIN,
     GroupSpec,
     NodeSpec,
     Topology,
@@ -21,6 +22,7 @@ from uccert.lab.state.topology import (
 )
 
 __all__ = [
+    "DEFAULT_DOMAIN",
     "Event",
     "Fault",
     "FaultKind",
@@ -32,6 +34,7 @@ __all__ = [
     "LabCommandError",
     "NodeSpec",
     "OwnCert",
+    "PrivateKey",
     "ServiceView",
     "Topology",
     "TopologyError",
