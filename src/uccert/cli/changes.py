@@ -41,6 +41,30 @@ ForceOption = Annotated[
 ]
 
 
+# `trust prune` and `fleet trust prune`
+ExpiredOption = Annotated[
+    bool, typer.Option("--expired", help="Expired trust certs (the default).")
+]
+DuplicatesOption = Annotated[
+    bool,
+    typer.Option("--duplicates", help="Extra copies of one cert in one store (one stays)."),
+]
+StoreOption = Annotated[
+    str | None, typer.Option("--store", help="Only this trust store, e.g. tomcat-trust.")
+]
+SubjectOption = Annotated[
+    str | None,
+    typer.Option("--subject", help="Only certs whose subject CN matches this regex."),
+]
+PruneNodesOption = Annotated[
+    str, typer.Option("--nodes", help="all (default), imp, cucm, or node names.")
+]
+ForceCaOption = Annotated[
+    bool,
+    typer.Option("--force", help="Also delete a CA that anchors a CA-signed identity."),
+]
+
+
 def build_plan(
     where: Target,
     units: str,

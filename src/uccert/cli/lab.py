@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, cast
 
@@ -17,6 +19,8 @@ from uccert.errors import ConfigError
 from . import lab_ca as _lab_ca
 
 if TYPE_CHECKING:
+    import asyncio
+
     from uccert.lab.state import Topology, TopologyError
 
 app = typer.Typer(help="Run a simulated CUCM + IM/P cluster on 127.0.0.1.", no_args_is_help=True)
@@ -235,31 +239,40 @@ def _check_replay(record: Path) -> None:
         raise _topology_error(exc) from None
 
 
-async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path | None) -> None:
+@contextlib.asynccontextmanager
+async def _stop_on_signal() -> AsyncIterator[asyncio.Event]:
+    """An event that Ctrl+C or SIGTERM sets: the lab serves in the foreground until then."""
     import asyncio
-
-    from uccert.lab.servers import running_replay
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        async with running_replay(record, state_dir=state_dir, ready_file=ready_file) as running:
-            err = sys.stderr
-            print(f"replay of {running.cluster!r} from {record} up:", file=err)
-            for n in running.ready["nodes"]:
-                print(
-                    f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
-                    f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
-                    file=err,
-                )
-            print(f"inventory: {running.inventory}", file=err)
-            print("Ctrl+C or SIGTERM stops the replay.", file=err, flush=True)
-            await stop.wait()
+        yield stop
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path | None) -> None:
+    from uccert.lab.servers import running_replay
+
+    async with (
+        _stop_on_signal() as stop,
+        running_replay(record, state_dir=state_dir, ready_file=ready_file) as running,
+    ):
+        err = sys.stderr
+        print(f"replay of {running.cluster!r} from {record} up:", file=err)
+        for n in running.ready["nodes"]:
+            print(
+                f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
+                f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
+                file=err,
+            )
+        print(f"inventory: {running.inventory}", file=err)
+        print("Ctrl+C or SIGTERM stops the replay.", file=err, flush=True)
+        await stop.wait()
 
 
 async def _serve_fleet(
@@ -271,17 +284,12 @@ async def _serve_fleet(
     ready_file: Path | None,
     state_dir: Path | None,
 ) -> None:
-    import asyncio
-
     from uccert.lab.servers import running_fleet
     from uccert.lab.state import DEFAULT_DOMAIN
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        async with running_fleet(
+    async with (
+        _stop_on_signal() as stop,
+        running_fleet(
             count,
             preset_name=cast(Literal["demo", "minimal"], preset_name),
             version=version,
@@ -289,17 +297,15 @@ async def _serve_fleet(
             state_dir=state_dir,
             ready_file=ready_file,
             domain=domain or DEFAULT_DOMAIN,
-        ) as fleet:
-            err = sys.stderr
-            print(f"{count} clusters up (time scale {scale:g}):", file=err)
-            for c in fleet.ready["clusters"]:
-                print(f"  {c['name']:<8} {c['domain']:<28} {len(c['nodes'])} nodes", file=err)
-            print(f"inventory: {fleet.inventory}", file=err)
-            print("Ctrl+C or SIGTERM stops the labs.", file=err, flush=True)
-            await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        ) as fleet,
+    ):
+        err = sys.stderr
+        print(f"{count} clusters up (time scale {scale:g}):", file=err)
+        for c in fleet.ready["clusters"]:
+            print(f"  {c['name']:<8} {c['domain']:<28} {len(c['nodes'])} nodes", file=err)
+        print(f"inventory: {fleet.inventory}", file=err)
+        print("Ctrl+C or SIGTERM stops the labs.", file=err, flush=True)
+        await stop.wait()
 
 
 async def _serve(
@@ -310,36 +316,29 @@ async def _serve(
     idle_timeout: float = 0.0,
     cluster: str = "lab",
 ) -> None:
-    import asyncio
-
     from uccert.lab.servers import running_lab
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        async with running_lab(
+    async with (
+        _stop_on_signal() as stop,
+        running_lab(
             topology=topo,
             time_scale=scale,
             state_dir=state_dir,
             ready_file=ready_file,
             idle_timeout=idle_timeout,
             cluster=cluster,
-        ) as running:
-            err = sys.stderr
-            print(f"lab {topo.name!r} up (time scale {scale:g}):", file=err)
-            for n in running.ready["nodes"]:
-                print(
-                    f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
-                    f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
-                    file=err,
-                )
-            print(f"inventory: {running.inventory}", file=err)
-            print(f"control API: {running.control_url}", file=err)
-            print("Ctrl+C or SIGTERM stops the lab.", file=err, flush=True)
-            await stop.wait()
-            print("stopping the lab", file=err, flush=True)
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        ) as running,
+    ):
+        err = sys.stderr
+        print(f"lab {topo.name!r} up (time scale {scale:g}):", file=err)
+        for n in running.ready["nodes"]:
+            print(
+                f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
+                f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
+                file=err,
+            )
+        print(f"inventory: {running.inventory}", file=err)
+        print(f"control API: {running.control_url}", file=err)
+        print("Ctrl+C or SIGTERM stops the lab.", file=err, flush=True)
+        await stop.wait()
+        print("stopping the lab", file=err, flush=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -45,9 +45,6 @@ from .common import (
 )
 from .hooks import DeployHookOption, PostHookOption, PreHookOption, around
 from .output import paged
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(help="Regenerate self-signed certificates: plan, then apply.")
 

@@ -23,7 +23,15 @@ from uccert.config import DEFAULT_INVENTORY
 from uccert.errors import ConfigError
 from uccert.run import RunDatabase
 
-from .changes import prune_command_line
+from .changes import (
+    DuplicatesOption,
+    ExpiredOption,
+    ForceCaOption,
+    PruneNodesOption,
+    StoreOption,
+    SubjectOption,
+    prune_command_line,
+)
 from .common import (
     ClusterOption,
     DatabaseOption,
@@ -79,27 +87,12 @@ def _emit(plan: Plan, run: dict[str, Any] | None) -> None:
 
 
 def prune(
-    expired: Annotated[
-        bool, typer.Option("--expired", help="Expired trust certs (the default).")
-    ] = False,
-    duplicates: Annotated[
-        bool,
-        typer.Option("--duplicates", help="Extra copies of one cert in one store (one stays)."),
-    ] = False,
-    store: Annotated[
-        str | None, typer.Option("--store", help="Only this trust store, e.g. tomcat-trust.")
-    ] = None,
-    subject: Annotated[
-        str | None,
-        typer.Option("--subject", help="Only certs whose subject CN matches this regex."),
-    ] = None,
-    nodes: Annotated[
-        str, typer.Option("--nodes", help="all (default), imp, cucm, or node names.")
-    ] = "all",
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Also delete a CA that anchors a CA-signed identity."),
-    ] = False,
+    expired: ExpiredOption = False,
+    duplicates: DuplicatesOption = False,
+    store: StoreOption = None,
+    subject: SubjectOption = None,
+    nodes: PruneNodesOption = "all",
+    force: ForceCaOption = False,
     force_replication: ForceReplicationOption = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; change nothing.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -20,9 +20,6 @@ from uccert.errors import ConfigError
 from uccert.run import RunDatabase
 
 from .common import DatabaseOption, InventoryOption
-
-if TYPE_CHECKING:
-    pass
 
 ConcurrencyOption = Annotated[
     int, typer.Option("--concurrency", min=1, help="Clusters this worker runs at once.")

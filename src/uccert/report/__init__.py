@@ -7,8 +7,9 @@ model and the run layer, which every command's ``--help`` would otherwise pay fo
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from uccert.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from uccert.report.fleet_html import RUNS_SHOWN, ClusterReport, render_fleet_html
@@ -33,10 +34,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOME)

@@ -7,8 +7,9 @@ caller still imports from ``uccert.run``, the package's public API (``__all__``)
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from uccert.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from uccert.run.database import ExecutorLock, RunBusy, RunDatabase
@@ -104,10 +105,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOME)
