@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from uccert.catalog import GuardCode, Product, batch_refusal, deletion_refusal
+from uccert.catalog import GuardCode, Product, deletion_refusal
 from uccert.catalog.guards import NEVER_DELETE
 
 IMP, CUCM = Product.IMP, Product.CUCM
@@ -59,18 +59,3 @@ def test_other_ipsec_trust_files_are_not_mistaken_for_the_publishers() -> None:
     names = ("cucm-pub", "cucm-pub.lab.example")
     assert deletion_refusal(CUCM, "ipsec-trust", "cucm-pub2.pem", names) is None
     assert deletion_refusal(CUCM, "tomcat-trust", "cucm-pub.pem", names) is None
-
-
-def test_never_batch_callmanager_tvs_itlrecovery() -> None:
-    refusal = batch_refusal(["CallManager", "TVS", "ITLRecovery"])
-    assert refusal is not None and refusal.code is GuardCode.NEVER_BATCH
-    assert "unregister every phone" in refusal.reason
-
-
-def test_any_two_of_them_together_are_refused() -> None:
-    assert batch_refusal(["tomcat", "TVS", "CallManager"]) is not None
-
-
-def test_one_of_them_with_other_units_is_allowed() -> None:
-    assert batch_refusal(["tomcat", "CallManager", "ipsec"]) is None
-    assert batch_refusal([]) is None

@@ -36,12 +36,10 @@ on a product or version that lacks it) raises ``NotInProcedureError`` rather tha
 
 from uccert.catalog.errors import NotInProcedureError, UnknownNameError, VersionError
 from uccert.catalog.guards import (
-    NEVER_BATCH_TOGETHER,
     NEVER_DELETE,
     PUBLISHER_IPSEC_STORE,
     GuardCode,
     Refusal,
-    batch_refusal,
     deletion_refusal,
 )
 from uccert.catalog.ha import (
@@ -86,7 +84,7 @@ from uccert.catalog.services import (
     names_over_versions,
     service,
 )
-from uccert.catalog.timing import PlanTiming
+from uccert.catalog.timing import REAL_CLUSTER_TIMING, PlanTiming
 from uccert.catalog.topology import NODE_ORDER, Feature, Product, Role
 from uccert.catalog.trust import (
     TRUST_STORES,
@@ -120,11 +118,11 @@ __all__ = [
     "HA_FALLBACK_FIX",
     "HA_STATE_NORMAL",
     "HA_SYNC_WAIT_DEFAULT",
-    "NEVER_BATCH_TOGETHER",
     "NEVER_DELETE",
     "NODE_ORDER",
     "PRE_STOPS",
     "PUBLISHER_IPSEC_STORE",
+    "REAL_CLUSTER_TIMING",
     "RENEW_ACTION",
     "REPLICATION_FIX",
     "REPLICATION_GOOD",
@@ -165,7 +163,6 @@ __all__ = [
     "VersionError",
     "VersionRange",
     "WarningCode",
-    "batch_refusal",
     "cascade_of",
     "delete_scope",
     "deletion_refusal",

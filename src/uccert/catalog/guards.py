@@ -21,7 +21,6 @@ class GuardCode(StrEnum):
     IDENTITY_CERT = "identity-cert"
     NEVER_DELETE = "never-delete"
     PUBLISHER_IPSEC_TRUST = "publisher-ipsec-trust"
-    NEVER_BATCH = "never-batch"
     # the trust-prune planner's, on what it sees in the cluster (plan/prune_guards.py)
     NOT_IN_PROCEDURE = "not-in-procedure"  # no restart rule for the store on that version
     CURRENT_IDENTITY = "current-identity"  # a node's current identity cert
@@ -50,7 +49,6 @@ NEVER_DELETE: Mapping[Product, frozenset[str]] = MappingProxyType(
 )
 
 # §1: renewing these together unregisters every phone: at most one of them per batch.
-NEVER_BATCH_TOGETHER: frozenset[str] = frozenset({"CallManager", "TVS", "ITLRecovery"})
 
 # §4: the CUCM publisher's ipsec cert in a subscriber's ipsec-trust keeps DRS working.
 PUBLISHER_IPSEC_STORE = "ipsec-trust"
@@ -98,15 +96,3 @@ def deletion_refusal(
             "backups; if it is expired, regenerate ipsec on the publisher instead",
         )
     return None
-
-
-def batch_refusal(units: Iterable[str]) -> Refusal | None:
-    """Why renewing `units` in one batch is forbidden, or None."""
-    clash = sorted(NEVER_BATCH_TOGETHER.intersection(units))
-    if len(clash) < 2:
-        return None
-    return Refusal(
-        GuardCode.NEVER_BATCH,
-        f"{' + '.join(clash)} renewed together unregister every phone: renew one, wait for "
-        "phones to register again, then the next",
-    )

@@ -10,6 +10,7 @@ minutes and whose CLI commands can take seconds. Here, in the catalog, so that t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from uccert.catalog.ha import HA_SYNC_WAIT_DEFAULT
 
@@ -22,3 +23,7 @@ class PlanTiming:
     poll_interval: float = 5.0
     restart_timeout: float = 600.0
     command_timeout: float = 300.0
+
+
+# The defaults as one value: what a plan uses when the inventory sets no timing.
+REAL_CLUSTER_TIMING: Final = PlanTiming()

@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Final
 
 from uccert import catalog
-from uccert.catalog import PRE_STOPS, Refusal
+from uccert.catalog import PRE_STOPS, REAL_CLUSTER_TIMING, Refusal
 from uccert.checks import CheckContext
 from uccert.model import (
     DeleteTrustStep,
@@ -73,7 +73,6 @@ from uccert.plan.scope import NodeFacts, cucm_publisher, facts_of, nodes_in_scop
 from uccert.plan.warnings import Code
 from uccert.plan.warnings import _restarts as restart_warnings
 
-DEFAULT_TIMING: Final = PlanTiming()
 # The findings a prune could leave behind on the nodes it touched (verify:cluster's `serves`).
 PRUNE_FINDINGS: Final = ("service-not-running", "restart-pending")
 # Stops go IM/P first (§5.1 names the IM/P nodes first), publisher first within a product.
@@ -400,7 +399,7 @@ def _verify_steps(losses: Sequence[Loss]) -> tuple[VerifyTrustsGoneStep, ...]:
     )
 
 
-VERIFY_CLUSTER: Final = VerifyClusterStep(
+VERIFY_AFTER_PRUNE: Final = VerifyClusterStep(
     id="verify:cluster",
     codes=PRUNE_FINDINGS,
     reason="a fresh read of the cluster: no service down and no restart pending on the nodes "
@@ -470,7 +469,7 @@ def _forced(items: Sequence[tuple[Candidate, Refusal]]) -> Iterable[PlanWarning]
 def plan_prune(
     snapshot: Snapshot,
     request: PruneRequest,
-    timing: PlanTiming = DEFAULT_TIMING,
+    timing: PlanTiming = REAL_CLUSTER_TIMING,
     now: datetime | None = None,
 ) -> Plan:
     """The plan for `request` on `snapshot` at `now` (the snapshot's time if None). Raises
@@ -522,7 +521,7 @@ def plan_prune(
             *restarts,
             *(_control(StartStep, s, stores_of[s.node.name]) for s in reversed(stops)),
             *_verify_steps(losses),
-            VERIFY_CLUSTER,
+            VERIFY_AFTER_PRUNE,
             *ha_restore_steps(groups),
         ]
         warnings += [

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from uccert import catalog
+from uccert.catalog import REAL_CLUSTER_TIMING
 from uccert.checks import IPSEC_UNIT, CheckContext
 from uccert.model import (
     Plan,
@@ -49,8 +50,6 @@ from uccert.plan.request import RegenRequest
 from uccert.plan.scope import NodeFacts, cucm_publisher, drf_master_node, in_order, nodes_in_scope
 from uccert.plan.select import Candidate, select
 from uccert.plan.warnings import plan_warnings
-
-DEFAULT_TIMING: Final = PlanTiming()
 
 
 def _regenerate(c: Candidate) -> RegenerateStep:
@@ -115,7 +114,7 @@ def _verify_node(node: str, units: Sequence[str], suffix: str | None = None) -> 
     )
 
 
-VERIFY_CLUSTER: Final = VerifyClusterStep(
+VERIFY_AFTER_REGEN: Final = VerifyClusterStep(
     id="verify:cluster",
     reason="a fresh read of the cluster: ipsec-trust consistent, no restart pending, "
     "no service down, no failover",
@@ -167,7 +166,7 @@ def _merged(
         *(r.step() for r in repairs),
         *restarts,
         *_verify_nodes(chosen, nodes),
-        VERIFY_CLUSTER,
+        VERIFY_AFTER_REGEN,
         *ha_restore_steps(groups),
     ]
     return steps, restarts, groups
@@ -205,12 +204,12 @@ def _literal(
         steps += [*(r.step() for r in fixes), *off, *done, *ha_restore_steps(turned, store)]
         restarts += done
         groups.update((g.name, g) for g in turned)
-    steps.append(VERIFY_CLUSTER)
+    steps.append(VERIFY_AFTER_REGEN)
     return steps, tuple(restarts), tuple(groups.values())
 
 
 def plan_regen(
-    snapshot: Snapshot, request: RegenRequest, timing: PlanTiming = DEFAULT_TIMING
+    snapshot: Snapshot, request: RegenRequest, timing: PlanTiming = REAL_CLUSTER_TIMING
 ) -> Plan:
     """The plan for `request` on `snapshot`. Raises PlanError (exit 2) before planning
     anything when a node in scope or the CUCM publisher could not be read, a named node does
