@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,63 @@ def test_workers_run_every_cluster_once_and_adopt_a_killed_workers_runs(
         creds = f.fleet.credentials
         for secret in (creds.os_admin.password, creds.app_admin.password):
             assert secret not in dump
+
+
+def expired_ca(cn: str) -> str:
+    """A self-signed CA cert that expired a year ago, as PEM (what `trust prune --expired`
+    deletes)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=800))
+        .not_valid_after(now - timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_fleet_trust_prune_deletes_each_clusters_expired_cert_once(
+    pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    for f in fleet_of(pg_server, tmp_path, "fleet_prune", 0.002):
+        serials = {}
+        for lab in f.fleet.labs:
+            added = lab.lab.import_trust("imp-pub", "cup-trust", expired_ca("Old CA"), via="lab")
+            serials[lab.cluster or ""] = format(added.cert.serial_number, "x")
+        worker = f.worker("--concurrency", "2")
+        try:
+            done = subprocess.run(
+                [*UCCERT, "fleet", "trust", "prune", "--expired", "--yes",
+                 "--inventory", str(f.fleet.inventory)],
+                env=f.env(), capture_output=True, text=True, timeout=240,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        finally:
+            out = stop(worker)
+        assert done.returncode == 0, done.stdout + done.stderr + out
+        assert done.stdout.count(": succeeded") == CLUSTERS, done.stdout
+        for lab in f.fleet.labs:
+            deleted = [
+                e
+                for e in list(lab.lab.events)
+                if e.kind == "trust-deleted" and e.data["store"] == "cup-trust"
+            ]
+            wanted = serials[lab.cluster or ""]
+            assert [e.data["serial"] for e in deleted if e.data["serial"] == wanted] == [wanted]
+            left = [t for t in lab.lab.trust_certs("imp-pub") if t.store == "cup-trust"]
+            assert wanted not in {format(t.cert.serial_number, "x") for t in left}, lab.cluster
+        runs = f.book().runs()
+        assert sorted(r.cluster for r in runs) == sorted(lab.cluster or "" for lab in f.fleet.labs)
+        assert {r.status.value for r in runs} == {"succeeded"}
