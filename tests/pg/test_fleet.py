@@ -197,3 +197,36 @@ def test_fleet_trust_prune_deletes_each_clusters_expired_cert_once(
         runs = f.book().runs()
         assert sorted(r.cluster for r in runs) == sorted(lab.cluster or "" for lab in f.fleet.labs)
         assert {r.status.value for r in runs} == {"succeeded"}
+
+
+def uccert(f: Fleet, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*UCCERT, *args], env=f.env(), capture_output=True, text=True, timeout=240,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_a_clusters_queued_fleet_run_refuses_only_that_cluster(
+    pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    for f in fleet_of(pg_server, tmp_path, "fleet_refuse", 0.002):
+        first, second = (lab.cluster or "" for lab in f.fleet.labs[:2])
+        inventory = ["--inventory", str(f.fleet.inventory)]
+        cup = ["--units", "cup", "--yes"]
+
+        queued = uccert(
+            f, "fleet", "regen", "apply", *cup, "--clusters", first, "--detach", *inventory
+        )
+        assert queued.returncode == 0, queued.stdout + queued.stderr
+        [run] = f.book().runs()
+        assert (run.cluster, run.status.value) == (first, "queued")
+
+        refused = uccert(f, "regen", "apply", *cup, "--cluster", first, *inventory)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert f"{run.id} on {first} (queued)" in refused.stderr
+
+        other = uccert(f, "regen", "apply", *cup, "--cluster", second, *inventory)
+        assert other.returncode == 0, other.stdout + other.stderr
+        done = Counter(c for c, _, _ in f.regenerations())
+        assert done[second] == 2 and done[first] == 0, done  # the queued run waits for a worker
+        assert {r.cluster: r.status.value for r in f.book().runs()}[first] == "queued"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -191,15 +191,22 @@ def confirm(question: str, yes: bool) -> None:
         raise ConfigError("not confirmed: nothing was changed")
 
 
-def refuse_unfinished(database: RunDatabase) -> None:
+def refuse_unfinished(database: RunDatabase, clusters: Collection[str] = ()) -> None:
+    """Refuse to start while an unfinished run could still act. On SQLite every run counts:
+    this machine executes them all, and starting one recovers the others. On PostgreSQL only
+    the runs of ``clusters`` count: each run is held by the one process executing it, and
+    other clusters' fleet runs are the workers' (at most one run per cluster at a time)."""
     from uccert.run import RunBook
 
     pending = RunBook(database).unfinished()
+    if database.postgres and clusters:
+        pending = [r for r in pending if r.cluster in clusters]
     if pending:
-        ids = ", ".join(f"{r.id} ({r.status.value})" for r in pending)
+        ids = ", ".join(f"{r.id} on {r.cluster} ({r.status.value})" for r in pending)
+        workers = " (or let the workers finish it)" if database.postgres else ""
         raise ConfigError(
             f"an unfinished run exists: {ids} — finish it with `uccert runs resume ID --yes`"
-            " or drop it with `uccert runs cancel ID`"
+            f"{workers} or drop it with `uccert runs cancel ID`"
         )
 
 

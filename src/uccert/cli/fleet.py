@@ -42,6 +42,7 @@ from .common import (
     Target,
     confirm,
     console,
+    refuse_unfinished,
     target,
 )
 
@@ -113,18 +114,6 @@ def plan(
     for _, _, built in planned:
         out.rule(f"cluster {built.cluster}")
         print_plan(out, built)
-
-
-def _refuse_unfinished(database: RunDatabase, names: set[str]) -> None:
-    from uccert.run import RunBook
-
-    pending = [r for r in RunBook(database).unfinished() if r.cluster in names]
-    if pending:
-        ids = ", ".join(f"{r.id} on {r.cluster} ({r.status.value})" for r in pending)
-        raise ConfigError(
-            f"an unfinished run exists: {ids} — let the workers finish it, resume it with"
-            " `uccert runs resume ID --yes`, or drop it with `uccert runs cancel ID`"
-        )
 
 
 def watch(database: RunDatabase, run_ids: dict[str, str]) -> int:
@@ -204,7 +193,7 @@ def _queue(
     if not changing:
         out.print("Nothing to change.")
         return 0
-    _refuse_unfinished(database, {p.cluster for _, _, p in changing})
+    refuse_unfinished(database, {p.cluster for _, _, p in changing})
     confirm(f"Queue runs on {len(changing)} clusters for the workers?", yes)
     items = [FleetItem(new_run_id(), p, w.inventory, f) for w, f, p in changing]
     enqueue(database, items)

@@ -121,7 +121,7 @@ def apply(
             f"now ({datetime.now():%H:%M}) is outside the window {window}: run it inside the"
             " window, or change --window"
         )
-    refuse_unfinished(database)
+    refuse_unfinished(database, {where.config.name})
     confirm(f"Apply these {len(built.steps)} steps to cluster {built.cluster}?", yes)
     hooks = (pre_hook, post_hook, deploy_hook)
     with around(hooks, "regen apply", where, database, plan_nodes(built)):

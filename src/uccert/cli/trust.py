@@ -141,7 +141,7 @@ def prune(
         if json_out:
             _emit(built, None)
         return
-    refuse_unfinished(database)
+    refuse_unfinished(database, {where.config.name})
     confirm(f"Apply these {len(built.steps)} steps to cluster {built.cluster}?", yes)
     hooks = (pre_hook, post_hook, deploy_hook)
     with around(hooks, "trust prune", where, database, plan_nodes(built)):

@@ -206,7 +206,7 @@ async def _upload_in(
         for line in _describe(plan):
             print(line)
         if database is not None:
-            refuse_unfinished(database)
+            refuse_unfinished(database, {where.config.name})
         then = "" if database is None else ", then restart the services that present it"
         confirm(f"upload {unit} to {plan.install_on} on cluster {snap.cluster}{then}?", request.yes)
         wanted = services_to_restart(upload_plan_inputs(plan, snap), snap)

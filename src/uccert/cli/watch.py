@@ -119,7 +119,7 @@ def _regenerate(
         units_text, nodes_text = ",".join(t.units), ",".join(t.nodes)
         command = f"uccert watch --auto-regen {units_text} (nodes {nodes_text})"
         try:
-            refuse_unfinished(database)
+            refuse_unfinished(database, {where.config.name})
             snap, built = build_plan(where, units_text, nodes_text, False, False, command)
             if not built.changes_anything:
                 continue
