@@ -55,3 +55,30 @@ def with_identity(snapshot: Snapshot, name: str, cert: CertInfo) -> Snapshot:
     snap = node_of(snapshot, name)
     ids = tuple(cert if c.unit == cert.unit else c for c in snap.identities)
     return with_node(snapshot, name, identities=ids)
+
+
+def expired_ca_pem(cn: str = "Old Lab CA") -> str:
+    """A self-signed CA cert that expired 30 days ago and that no node owns, as an admin once
+    imported into a trust store (EC: quick to make); PEM."""
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=800))
+        .not_valid_after(now - timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()

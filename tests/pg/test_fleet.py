@@ -15,11 +15,11 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from builders import expired_ca_pem
 from pgserver import PostgresServer
 from uccert.lab.servers.background import fleet_in_background
 from uccert.lab.servers.fleet import RunningFleet
@@ -139,38 +139,15 @@ def test_workers_run_every_cluster_once_and_adopt_a_killed_workers_runs(
             assert secret not in dump
 
 
-def expired_ca(cn: str) -> str:
-    """A self-signed CA cert that expired a year ago, as PEM (what `trust prune --expired`
-    deletes)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=800))
-        .not_valid_after(now - timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
 def test_fleet_trust_prune_deletes_each_clusters_expired_cert_once(
     pg_server: PostgresServer, tmp_path: Path
 ) -> None:
     for f in fleet_of(pg_server, tmp_path, "fleet_prune", 0.002):
         serials = {}
         for lab in f.fleet.labs:
-            added = lab.lab.import_trust("imp-pub", "cup-trust", expired_ca("Old CA"), via="lab")
+            added = lab.lab.import_trust(
+                "imp-pub", "cup-trust", expired_ca_pem("Old CA"), via="lab"
+            )
             serials[lab.cluster or ""] = format(added.cert.serial_number, "x")
         worker = f.worker("--concurrency", "2")
         try:

@@ -4,15 +4,12 @@ per-node verification, each path in milliseconds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from builders import expired_ca_pem
 from uccert.model import (
     DeleteTrustStep,
     ImportTrustStep,
@@ -39,25 +36,6 @@ ROUTER = "Cisco XCP Router"
 STORE = "tomcat-trust"
 
 
-def old_ca(cn: str = "Old Lab CA") -> str:
-    """A self-signed CA cert no node owns, as an admin once imported (EC: quick to make)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=800))
-        .not_valid_after(now - timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
 def plan_of(*steps: Step) -> Plan:
     return Plan("minimal", "uccert trust prune", steps)
 
@@ -73,7 +51,7 @@ def holders(cluster: LabCluster, serial: str) -> list[str]:
 def imported(cluster: LabCluster, *nodes: str) -> DeleteTrustStep:
     """An old CA cert an admin imported into tomcat-trust on ``nodes`` (every node when none
     are named), and the step that deletes it on the first of them."""
-    pem = old_ca()
+    pem = expired_ca_pem()
     on = nodes or tuple(cluster.lab.node_names())
     held, *_ = [cluster.lab.import_trust(n, STORE, pem, "ssh") for n in on]
     serial = format(held.cert.serial_number, "x")

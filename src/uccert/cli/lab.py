@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
@@ -239,6 +239,16 @@ def _check_replay(record: Path) -> None:
         raise _topology_error(exc) from None
 
 
+def _print_nodes(nodes: list[dict[str, Any]]) -> None:
+    """One line per node of a lab's ready file: what to point a client at."""
+    for n in nodes:
+        print(
+            f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
+            f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
+            file=sys.stderr,
+        )
+
+
 @contextlib.asynccontextmanager
 async def _stop_on_signal() -> AsyncIterator[asyncio.Event]:
     """An event that Ctrl+C or SIGTERM sets: the lab serves in the foreground until then."""
@@ -264,12 +274,7 @@ async def _serve_replay(record: Path, ready_file: Path | None, state_dir: Path |
     ):
         err = sys.stderr
         print(f"replay of {running.cluster!r} from {record} up:", file=err)
-        for n in running.ready["nodes"]:
-            print(
-                f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
-                f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
-                file=err,
-            )
+        _print_nodes(running.ready["nodes"])
         print(f"inventory: {running.inventory}", file=err)
         print("Ctrl+C or SIGTERM stops the replay.", file=err, flush=True)
         await stop.wait()
@@ -331,12 +336,7 @@ async def _serve(
     ):
         err = sys.stderr
         print(f"lab {topo.name!r} up (time scale {scale:g}):", file=err)
-        for n in running.ready["nodes"]:
-            print(
-                f"  {n['name']:<12} {n['fqdn']:<28} {n['product']:<4} {n['role']:<10} "
-                f"{n['version']:<18} ssh 127.0.0.1:{n['ports']['ssh']}",
-                file=err,
-            )
+        _print_nodes(running.ready["nodes"])
         print(f"inventory: {running.inventory}", file=err)
         print(f"control API: {running.control_url}", file=err)
         print("Ctrl+C or SIGTERM stops the lab.", file=err, flush=True)
