@@ -7,6 +7,7 @@ as an admin's terminal would; the lab stays up across the kill, like a real clus
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,10 @@ from uccert.lab.state import Event
 
 UCCERT = [sys.executable, "-m", "uccert"]
 POLL = 0.02
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @dataclass
@@ -53,6 +58,9 @@ class Cli:
         )
 
     def spawn(self, *args: str) -> subprocess.Popen[str]:
+        """uccert in the background, Ctrl-C (SIGINT) reaching it as it reaches an admin's:
+        a test run started as a background job (`make test &`, nohup) ignores SIGINT, and a
+        child inherits that, so a Ctrl-C test would otherwise see a run that ignores it."""
         return subprocess.Popen(
             self.args(*args),
             env=self.env(),
@@ -60,6 +68,7 @@ class Cli:
             stderr=subprocess.STDOUT,
             text=True,
             stdin=subprocess.DEVNULL,
+            preexec_fn=_default_sigint,
         )
 
     def events(self, kind: str | None = None) -> list[Event]:
